@@ -1,0 +1,36 @@
+"""Recording what people do with health information. Call `record` from every view and model
+method that reads or writes it; the request supplies who, role, clinic and address."""
+
+from kapcare.audit.models import Action, append
+
+
+def client_address(request) -> str | None:
+    # REMOTE_ADDR only: a forwarded-for header is whatever the client says it is.
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def record(request, action: str, obj=None, *, patient=None, clinic=None, detail=None, actor=None):
+    """Write one audit event. `obj` is the record touched; `patient` the person it is about."""
+    user = getattr(request, "user", None) if request is not None else None
+    membership = getattr(request, "membership", None) if request is not None else None
+    if actor is None and user is not None and user.is_authenticated:
+        actor = user
+    if clinic is None and obj is not None:
+        clinic = getattr(obj, "clinic_id", None)
+    if clinic is None and membership is not None:
+        clinic = membership.clinic_id
+    if patient is None and obj is not None:
+        patient = getattr(obj, "patient_id", None)
+    return append(
+        actor_id=getattr(actor, "pk", None),
+        actor=getattr(actor, "email", None) or str(actor or ""),
+        role=membership.role if membership else (getattr(request, "audit_role", "") if request else ""),
+        clinic_id=getattr(clinic, "pk", clinic),
+        patient_id=getattr(patient, "pk", patient),
+        action=Action(action),
+        object_type=type(obj).__name__ if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
+        address=client_address(request) if request is not None else None,
+        path=request.get_full_path()[:500] if request is not None else "",
+        detail=detail or {},
+    )

@@ -1,0 +1,78 @@
+from django import forms
+from django.contrib.auth import password_validation
+
+from kapcare.clinics.models import Membership, Room, Site, User
+from kapcare.clinics.roles import Role
+
+
+class SignInForm(forms.Form):
+    email = forms.EmailField(widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}))
+    password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+
+class OneTimeCodeForm(forms.Form):
+    code = forms.RegexField(
+        regex=r"^\s*\d{6}\s*$",
+        label="Six-digit code",
+        error_messages={"invalid": "Enter the six digits your authenticator app shows."},
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+
+
+class StaffForm(forms.Form):
+    """Add a member of staff to the clinic, or give an existing kapcare user a role in it."""
+
+    email = forms.EmailField()
+    full_name = forms.CharField(max_length=200)
+    credentials = forms.CharField(max_length=60, required=False, help_text="For example MD, NP, LCSW, RN.")
+    role = forms.ChoiceField(choices=Role.choices)
+    password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="A first password; they set up two-factor sign-in when they first sign in.",
+    )
+
+    def __init__(self, *args, clinic, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.clinic = clinic
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].lower()
+        if Membership.objects.filter(clinic=self.clinic, user__email__iexact=email).exists():
+            raise forms.ValidationError("This person is already a member of the clinic.")
+        return email
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password"):
+            candidate = User(email=data.get("email", ""), full_name=data.get("full_name", ""))
+            try:
+                password_validation.validate_password(data["password"], candidate)
+            except forms.ValidationError as error:
+                self.add_error("password", error)
+        return data
+
+
+class MembershipForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ["role", "is_active"]
+        labels = {"is_active": "Active member (can sign in to this clinic)"}
+
+
+class SiteForm(forms.ModelForm):
+    class Meta:
+        model = Site
+        fields = ["name", "address", "phone", "time_zone"]
+        widgets = {"address": forms.Textarea(attrs={"rows": 2})}
+
+
+class RoomForm(forms.ModelForm):
+    class Meta:
+        model = Room
+        fields = ["site", "name", "kind"]
+
+    def __init__(self, *args, clinic, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = clinic.sites.all()

@@ -1,0 +1,43 @@
+"""The role matrix: which staff role may do what. One table, in code, tested by walking every URL.
+
+A permission names an action on a kind of record. A view declares the permission it needs
+(`@staff_view("patients.view")`); nothing else decides who may see what.
+"""
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    INTAKE = "intake", "Intake coordinator"
+    PRESCRIBER = "prescriber", "Prescriber"
+    NURSE = "nurse", "Nurse"
+    THERAPIST = "therapist", "Therapist"
+    BILLING = "billing", "Billing"
+    ADMIN = "admin", "Clinic admin"
+
+
+ALL = frozenset(Role)
+CLINICAL = frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST})
+
+MATRIX: dict[str, frozenset[Role]] = {
+    # The patient list and chart: everyone on the care and front-office team.
+    "patients.view": ALL,
+    "patients.create": frozenset({Role.INTAKE, Role.PRESCRIBER, Role.ADMIN}),
+    "patients.edit": frozenset({Role.INTAKE, Role.PRESCRIBER, Role.NURSE, Role.ADMIN}),
+    # Opening a course and moving it through its states is a clinical decision.
+    "courses.open": frozenset({Role.INTAKE, Role.PRESCRIBER, Role.ADMIN}),
+    "courses.manage": frozenset({Role.PRESCRIBER}),
+    # Running the clinic.
+    "staff.manage": frozenset({Role.ADMIN}),
+    "clinic.manage": frozenset({Role.ADMIN}),
+    "audit.view": frozenset({Role.ADMIN}),
+}
+
+
+def allows(role: str | None, permission: str) -> bool:
+    """Whether a member with this role may do this. Unknown permissions allow nobody."""
+    return role is not None and role in MATRIX.get(permission, frozenset())
+
+
+def roles_for(permission: str) -> frozenset[Role]:
+    return MATRIX[permission]

@@ -1,0 +1,188 @@
+"""kapcare settings, read from environment variables (see .env.example)."""
+
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
+
+from kapcare.lib.env import database_from_url, env, env_bool, env_int, env_list
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env("KAPCARE_VAR_DIR", str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+# KAPCARE_ENV=production turns on HTTPS-only cookies and HSTS and insists on a real secret key.
+PRODUCTION = env("KAPCARE_ENV", "development") == "production"
+DEBUG = env_bool("KAPCARE_DEBUG", False)
+# Demo mode lets the synthetic demo clinic skip two-factor sign-in; every page then says so.
+DEMO_MODE = env_bool("KAPCARE_DEMO_MODE", False)
+SECRET_KEY = env("KAPCARE_SECRET_KEY")
+if not SECRET_KEY:
+    if PRODUCTION:
+        raise ImproperlyConfigured("Set KAPCARE_SECRET_KEY (or KAPCARE_SECRET_KEY_FILE) in production.")
+    SECRET_KEY = "development-only-key-never-used-in-production-0123456789abcdef"
+ALLOWED_HOSTS = env_list("KAPCARE_ALLOWED_HOSTS", "127.0.0.1,localhost")
+CSRF_TRUSTED_ORIGINS = env_list("KAPCARE_CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "phonenumber_field",
+    "django_tasks_db",
+    # kapcare, in the order of the patient's journey; `kapcare demo` loads them in this order.
+    "kapcare.clinics",
+    "kapcare.audit",
+    "kapcare.website",
+    "kapcare.patients",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "kapcare.clinics.middleware.StaffMiddleware",
+    # Axes last, as its documentation asks, so it sees the final response.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "kapcare.urls"
+WSGI_APPLICATION = "kapcare.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "kapcare" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.csp",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "kapcare.clinics.context.kapcare",
+            ],
+        },
+    },
+]
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+
+DATABASES = {"default": database_from_url(env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'kapcare.sqlite3'}"))}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+TASKS = {
+    "default": {
+        "BACKEND": env("KAPCARE_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}
+
+AUTH_USER_MODEL = "clinics.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env_int("KAPCARE_PASSWORD_MIN_LENGTH", 12)},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "clinics:signin"
+LOGIN_REDIRECT_URL = "patients:dashboard"
+
+# Lockout after repeated failures, per account.
+AXES_FAILURE_LIMIT = env_int("KAPCARE_LOCKOUT_FAILURES", 5)
+AXES_COOLOFF_TIME = env_int("KAPCARE_LOCKOUT_MINUTES", 30) / 60
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# Locking per address as well would let one mistyping colleague lock out a whole clinic that shares
+# an address; the per-account lockout is what protects an account.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_LOCKOUT_TEMPLATE = "clinics/locked.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+
+# Idle sign-out: the session lives this long after the last request.
+IDLE_MINUTES = env_int("KAPCARE_IDLE_MINUTES", 15)
+SESSION_COOKIE_AGE = IDLE_MINUTES * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+OTP_TOTP_ISSUER = "kapcare"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+MEDIA_ROOT = VAR_DIR / "media"
+
+# Security headers. HTTPS settings follow KAPCARE_HTTPS, on by default in production.
+HTTPS = env_bool("KAPCARE_HTTPS", PRODUCTION)
+SECURE_SSL_REDIRECT = HTTPS
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("KAPCARE_BEHIND_PROXY") else None
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "object-src": [CSP.NONE],
+}
+
+EMAIL_BACKEND = env("KAPCARE_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = VAR_DIR / "outbox"
+DEFAULT_FROM_EMAIL = env("KAPCARE_FROM_EMAIL", "kapcare@localhost")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("KAPCARE_LOG_LEVEL", "WARNING")},
+}
+# The patient's chart is a page of panels: each app adds the URL name of its panel view
+# (taking the patient's pk), so the chart composes the phases without importing them.
+CHART_PANELS: list[str] = []

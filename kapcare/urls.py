@@ -1,0 +1,11 @@
+from django.urls import include, path
+
+from kapcare.clinics.views import healthz
+
+urlpatterns = [
+    path("", include("kapcare.website.urls")),
+    path("staff/", include("kapcare.clinics.urls")),
+    path("staff/", include("kapcare.patients.urls")),
+    path("staff/audit/", include("kapcare.audit.urls")),
+    path("healthz", healthz, name="healthz"),
+]

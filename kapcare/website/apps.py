@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class WebsiteConfig(AppConfig):
+    name = "kapcare.website"
+    label = "website"
+    verbose_name = "Public website"
