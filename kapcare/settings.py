@@ -9,7 +9,7 @@ from kapcare.lib.env import database_from_url, env, env_bool, env_int, env_list
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env("KAPCARE_VAR_DIR", str(BASE_DIR / "var")))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+(VAR_DIR / "static").mkdir(parents=True, exist_ok=True)
 
 # KAPCARE_ENV=production turns on HTTPS-only cookies and HSTS and insists on a real secret key.
 PRODUCTION = env("KAPCARE_ENV", "development") == "production"
@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "django_htmx",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -116,6 +117,7 @@ LOGIN_REDIRECT_URL = "patients:dashboard"
 AXES_FAILURE_LIMIT = env_int("KAPCARE_LOCKOUT_FAILURES", 5)
 AXES_COOLOFF_TIME = env_int("KAPCARE_LOCKOUT_MINUTES", 30) / 60
 AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_USERNAME_FORM_FIELD = "email"
 # Locking per address as well would let one mistyping colleague lock out a whole clinic that shares
 # an address; the per-account lockout is what protects an account.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
@@ -173,8 +175,13 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
 }
 
-EMAIL_BACKEND = env("KAPCARE_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
-EMAIL_FILE_PATH = VAR_DIR / "outbox"
+# Email: written to files under var/outbox unless a real backend is configured.
+MAILERS = {
+    "default": {
+        "BACKEND": env("KAPCARE_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend"),
+        "OPTIONS": {"file_path": str(VAR_DIR / "outbox")} if not env("KAPCARE_EMAIL_BACKEND") else {},
+    }
+}
 DEFAULT_FROM_EMAIL = env("KAPCARE_FROM_EMAIL", "kapcare@localhost")
 
 LOGGING = {
@@ -186,3 +193,6 @@ LOGGING = {
 # The patient's chart is a page of panels: each app adds the URL name of its panel view
 # (taking the patient's pk), so the chart composes the phases without importing them.
 CHART_PANELS: list[str] = []
+
+# Phone numbers typed without a country code are read as this region's.
+PHONENUMBER_DEFAULT_REGION = env("KAPCARE_PHONE_REGION", "US")

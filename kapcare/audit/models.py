@@ -114,6 +114,9 @@ class ChainHead(models.Model):
     class Meta:
         constraints = [models.CheckConstraint(condition=models.Q(id=1), name="audit_single_chain_head")]
 
+    def __str__(self) -> str:
+        return f"audit chain head at #{self.seq}"
+
 
 def append(**fields) -> AuditEvent:
     """Add one event at the end of the chain."""

@@ -21,8 +21,8 @@ class AuditFilter(forms.Form):
     until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
 
-@staff_view("audit.view")
 @require_GET
+@staff_view("audit.view")
 def audit_log(request):
     form = AuditFilter(request.GET or None)
     events = AuditEvent.objects.for_clinic(request.membership.clinic_id)

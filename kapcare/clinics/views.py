@@ -42,7 +42,7 @@ def signin(request):
     form = SignInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"].lower()
-        user = authenticate(request, username=email, password=form.cleaned_data["password"])
+        user = authenticate(request, email=email, password=form.cleaned_data["password"])
         if getattr(request, "axes_locked_out", False):
             return render(request, "clinics/locked.html", {"message": get_lockout_message()}, status=429)
         if user is None:
@@ -124,15 +124,15 @@ def switch_clinic(request):
     return redirect("patients:dashboard")
 
 
-@staff_view("staff.manage")
 @require_GET
+@staff_view("staff.manage")
 def team(request):
     members = Membership.objects.visible_to(request.user).select_related("user").order_by("user__full_name")
     return render(request, "clinics/team.html", {"members": members})
 
 
-@staff_view("staff.manage")
 @require_http_methods(["GET", "POST"])
+@staff_view("staff.manage")
 def add_staff(request):
     clinic = request.membership.clinic
     form = StaffForm(request.POST or None, clinic=clinic)
@@ -154,8 +154,8 @@ def add_staff(request):
     return render(request, "clinics/add_staff.html", {"form": form})
 
 
-@staff_view("staff.manage")
 @require_http_methods(["GET", "POST"])
+@staff_view("staff.manage")
 def edit_member(request, pk):
     membership = get_object_for_user(request, Membership.objects.select_related("user"), pk=pk)
     form = MembershipForm(request.POST or None, instance=membership)
@@ -176,31 +176,31 @@ def edit_member(request, pk):
     return render(request, "clinics/edit_member.html", {"form": form, "member": membership})
 
 
-@staff_view("clinic.manage")
 @require_GET
+@staff_view("clinic.manage")
 def sites(request):
     sites = Site.objects.visible_to(request.user).prefetch_related("rooms")
     return render(request, "clinics/sites.html", {"sites": sites})
 
 
-@staff_view("clinic.manage")
 @require_http_methods(["GET", "POST"])
+@staff_view("clinic.manage")
 def add_site(request):
     form = SiteForm(request.POST or None, initial={"time_zone": request.membership.clinic.time_zone})
     form.instance.clinic = request.membership.clinic
     return _save_form(request, form, "clinics/site_form.html", "clinics:sites", "Site saved.")
 
 
-@staff_view("clinic.manage")
 @require_http_methods(["GET", "POST"])
+@staff_view("clinic.manage")
 def edit_site(request, pk):
     site = get_object_for_user(request, Site.objects.all(), pk=pk)
     form = SiteForm(request.POST or None, instance=site)
     return _save_form(request, form, "clinics/site_form.html", "clinics:sites", "Site saved.")
 
 
-@staff_view("clinic.manage")
 @require_http_methods(["GET", "POST"])
+@staff_view("clinic.manage")
 def add_room(request):
     form = RoomForm(
         request.POST or None,
@@ -210,8 +210,8 @@ def add_room(request):
     return _save_form(request, form, "clinics/room_form.html", "clinics:sites", "Room saved.")
 
 
-@staff_view("clinic.manage")
 @require_http_methods(["GET", "POST"])
+@staff_view("clinic.manage")
 def edit_room(request, pk):
     room = get_object_for_user(request, Room.objects.select_related("site"), pk=pk)
     form = RoomForm(request.POST or None, instance=room, clinic=request.membership.clinic)

@@ -18,8 +18,8 @@ from kapcare.patients.models import OPEN_STATES, Course, CourseState, Patient, T
 PAGE_SIZE = 25
 
 
-@staff_view("patients.view")
 @require_GET
+@staff_view("patients.view")
 def dashboard(request):
     courses = Course.objects.visible_to(request.user)
     counts = dict(courses.values_list("state").annotate(n=Count("id")).values_list("state", "n"))
@@ -29,8 +29,8 @@ def dashboard(request):
     return render(request, "patients/dashboard.html", {"states": states, "recent": recent})
 
 
-@staff_view("patients.view")
 @require_GET
+@staff_view("patients.view")
 def patient_list(request):
     query = request.GET.get("q", "").strip()[:100]
     state = request.GET.get("state", "")
@@ -68,8 +68,8 @@ LIST_FIELDS = (
 )
 
 
-@staff_view("patients.create")
 @require_http_methods(["GET", "POST"])
+@staff_view("patients.create")
 def patient_new(request):
     form = PatientForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -82,8 +82,8 @@ def patient_new(request):
     return render(request, "patients/patient_form.html", {"form": form})
 
 
-@staff_view("patients.edit")
 @require_http_methods(["GET", "POST"])
+@staff_view("patients.edit")
 def patient_edit(request, pk):
     patient = get_patient_for_user(request, pk)
     form = PatientForm(request.POST or None, instance=patient)
@@ -96,8 +96,8 @@ def patient_edit(request, pk):
     return render(request, "patients/patient_form.html", {"form": form, "patient": patient})
 
 
-@staff_view("patients.view")
 @require_GET
+@staff_view("patients.view")
 def chart(request, pk):
     patient = get_patient_for_user(request, pk)
     courses = list(
@@ -115,8 +115,8 @@ def chart(request, pk):
     return render(request, "patients/chart.html", context)
 
 
-@staff_view("courses.open")
 @require_http_methods(["GET", "POST"])
+@staff_view("courses.open")
 def course_new(request, pk):
     patient = get_patient_for_user(request, pk)
     clinic = request.membership.clinic
@@ -135,8 +135,8 @@ def course_new(request, pk):
     return render(request, "patients/course_form.html", {"form": form, "patient": patient})
 
 
-@staff_view("courses.manage")
 @require_POST
+@staff_view("courses.manage")
 def course_transition(request, pk):
     course = get_course_for_user(request, pk)
     form = TransitionForm(request.POST)

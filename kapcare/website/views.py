@@ -1,7 +1,7 @@
 """The clinic's public website."""
 
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from kapcare.clinics.models import Clinic
 
@@ -11,6 +11,6 @@ def public_clinic():
     return Clinic.objects.prefetch_related("sites").order_by("pk").first()
 
 
-@require_GET
+@require_safe
 def home(request):
     return render(request, "website/home.html", {"public_clinic": public_clinic()})

@@ -1,0 +1,117 @@
+"""Walks every staff URL for every role and for outsiders from another clinic.
+
+A member whose role the matrix allows gets the page; a role it does not allow gets 403; anyone
+from another clinic gets 404 for a record of this clinic, and a list page shows them nothing of it.
+A new staff URL fails this test until it is added to URLS below.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from conftest import make_member, sign_in
+from kapcare.clinics import roles
+from kapcare.clinics.roles import Role
+
+# Pages any signed-in user reaches whatever their role: they are about the user, not the clinic.
+NOT_ROLE_GATED = {
+    "clinics:signin",
+    "clinics:signout",
+    "clinics:2fa_setup",
+    "clinics:2fa_verify",
+    "clinics:switch_clinic",
+}
+
+# For each role-gated URL: how to fill it from the cast, and the method to use.
+URLS = {
+    "patients:dashboard": (lambda c: {}, "get"),
+    "patients:list": (lambda c: {}, "get"),
+    "patients:new": (lambda c: {}, "get"),
+    "patients:chart": (lambda c: {"pk": c["patient"].pk}, "get"),
+    "patients:edit": (lambda c: {"pk": c["patient"].pk}, "get"),
+    "patients:course_new": (lambda c: {"pk": c["patient"].pk}, "get"),
+    "patients:course_transition": (lambda c: {"pk": c["course"].pk}, "post"),
+    "clinics:team": (lambda c: {}, "get"),
+    "clinics:add_staff": (lambda c: {}, "get"),
+    "clinics:edit_member": (lambda c: {"pk": c["membership"].pk}, "get"),
+    "clinics:sites": (lambda c: {}, "get"),
+    "clinics:add_site": (lambda c: {}, "get"),
+    "clinics:edit_site": (lambda c: {"pk": c["site"].pk}, "get"),
+    "clinics:add_room": (lambda c: {}, "get"),
+    "clinics:edit_room": (lambda c: {"pk": c["room"].pk}, "get"),
+    "audit:log": (lambda c: {}, "get"),
+}
+
+MEMBERS = [role.value for role in Role]
+OUTSIDERS = [f"outsider-{role.value}" for role in Role]
+
+
+def staff_url_names():
+    """Every named URL under /staff/, with its view."""
+
+    def walk(patterns, namespace="", prefix=""):
+        for entry in patterns:
+            route = prefix + str(entry.pattern)
+            if isinstance(entry, URLResolver):
+                inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+                yield from walk(entry.url_patterns, inner, route)
+            elif isinstance(entry, URLPattern) and entry.name:
+                yield f"{namespace}{entry.name}", entry.callback, route
+
+    return {
+        name: view for name, view, route in walk(get_resolver().url_patterns) if route.startswith("staff/")
+    }
+
+
+def test_every_staff_url_is_in_the_matrix_walk():
+    names = staff_url_names()
+    gated = set(names) - NOT_ROLE_GATED
+    assert gated == set(URLS), "add new staff URLs to URLS (or NOT_ROLE_GATED) in this test"
+    for name in gated:
+        permission = getattr(names[name], "permission", None)
+        assert permission in roles.MATRIX, f"{name} has no permission from the role matrix"
+
+
+@pytest.fixture
+def cast(clinic, other_clinic, patient, course):
+    members = {
+        role.value: make_member(clinic, role, f"{role.value}.m@riverside.example", f"{role.label} R")
+        for role in Role
+    }
+    outsiders = {
+        f"outsider-{role.value}": make_member(
+            other_clinic, role, f"{role.value}@hillside.example", f"{role.label} H"
+        )
+        for role in Role
+    }
+    site = clinic.sites.get()
+    return {
+        "patient": patient,
+        "course": course,
+        "site": site,
+        "room": site.rooms.get(),
+        "membership": members["nurse"].memberships.get(),
+        "users": members | outsiders,
+    }
+
+
+@pytest.mark.parametrize("who", MEMBERS + OUTSIDERS)
+@pytest.mark.parametrize("name", sorted(URLS))
+def test_role_matrix(client, cast, name, who):
+    fill, method = URLS[name]
+    kwargs = fill(cast)
+    url = reverse(name, kwargs=kwargs)
+    view = staff_url_names()[name]
+    user = cast["users"][who]
+    sign_in(client, user)
+    response = getattr(client, method)(url)
+    role = who.removeprefix("outsider-")
+    if who.startswith("outsider-") and kwargs:
+        assert response.status_code == 404, f"{who} on {url}"
+    elif not roles.allows(role, view.permission):
+        assert response.status_code == 403, f"{who} on {url}"
+    else:
+        assert response.status_code in (200, 302), f"{who} on {url}: {response.status_code}"
+    if who.startswith("outsider-"):
+        body = response.content.decode()
+        for secret in ("Quillfeather", "riverside.example", "Main Street", "Willow"):
+            assert secret not in body, f"{who} saw {secret!r} on {url}"

@@ -1,0 +1,94 @@
+"""The course of treatment's state machine: each move checks where it may go and records who, when, why."""
+
+import pytest
+from django.urls import reverse
+
+from kapcare.audit.models import AuditEvent
+from kapcare.patients.models import CourseState, TransitionError
+
+
+def test_an_eligibility_decision_moves_an_evaluating_course(course, prescriber):
+    transition = course.decide("eligible", by=prescriber)
+    course.refresh_from_db()
+    assert course.state == CourseState.ELIGIBLE
+    assert (transition.from_state, transition.to_state, transition.by) == (
+        "evaluating",
+        "eligible",
+        prescriber,
+    )
+    assert course.state_changed_at == transition.at
+
+
+def test_a_course_cannot_start_before_it_is_found_eligible(course, prescriber):
+    with pytest.raises(TransitionError, match="evaluating cannot become active"):
+        course.start(by=prescriber)
+    course.refresh_from_db()
+    assert course.state == CourseState.EVALUATING
+    assert not course.transitions.exists()
+
+
+def test_a_course_needing_clearance_can_then_be_found_eligible_and_started(course, prescriber):
+    course.decide("needs_clearance", by=prescriber)
+    course.decide("eligible", by=prescriber, reason="Cleared by primary care")
+    course.start(by=prescriber)
+    assert [t.to_state for t in course.transitions.all()] == ["needs_clearance", "eligible", "active"]
+
+
+@pytest.mark.parametrize("move", ["pause", "withdraw"])
+def test_pausing_or_withdrawing_needs_a_reason(course, prescriber, move):
+    course.decide("eligible", by=prescriber)
+    course.start(by=prescriber)
+    with pytest.raises(TransitionError, match="Give a reason"):
+        getattr(course, move)(by=prescriber, reason="  ")
+    getattr(course, move)(by=prescriber, reason="Patient request")
+    assert course.transitions.last().reason == "Patient request"
+
+
+def test_finished_courses_do_not_move_again(course, prescriber):
+    course.decide("ineligible", by=prescriber, reason="Active psychosis")
+    for to in CourseState.values:
+        with pytest.raises(TransitionError):
+            course.move(to, by=prescriber, reason="x")
+
+
+def test_only_a_paused_course_resumes(course, prescriber):
+    with pytest.raises(TransitionError, match="Only a paused course"):
+        course.resume(by=prescriber)
+
+
+def test_a_state_that_does_not_exist_is_refused(course, prescriber):
+    with pytest.raises(TransitionError, match="not a course state"):
+        course.move("teleported", by=prescriber)
+
+
+def test_the_prescriber_moves_the_course_from_the_chart_and_it_is_audited(
+    client, course, prescriber, signed_in
+):
+    signed_in(prescriber)
+    client.post(reverse("patients:course_transition", args=[course.pk]), {"to_state": "needs_clearance"})
+    course.refresh_from_db()
+    assert course.state == "needs_clearance"
+    event = AuditEvent.objects.get(action="transition")
+    assert event.detail == {"from": "evaluating", "to": "needs_clearance", "reason": ""}
+    assert (event.actor, event.role, event.patient_id) == (prescriber.email, "prescriber", course.patient_id)
+
+
+def test_an_illegal_move_from_the_chart_explains_itself_and_changes_nothing(
+    client, course, prescriber, signed_in
+):
+    signed_in(prescriber)
+    response = client.post(
+        reverse("patients:course_transition", args=[course.pk]), {"to_state": "completed"}, follow=True
+    )
+    assert "cannot become completed" in response.content.decode()
+    course.refresh_from_db()
+    assert course.state == "evaluating"
+    assert not AuditEvent.objects.filter(action="transition").exists()
+
+
+def test_a_nurse_may_not_move_a_course(client, course, nurse, signed_in):
+    signed_in(nurse)
+    response = client.post(reverse("patients:course_transition", args=[course.pk]), {"to_state": "eligible"})
+    assert response.status_code == 403
+    course.refresh_from_db()
+    assert course.state == "evaluating"
