@@ -142,6 +142,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "kapcare" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -175,13 +176,27 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
 }
 
-# Email: written to files under var/outbox unless a real backend is configured.
-MAILERS = {
-    "default": {
-        "BACKEND": env("KAPCARE_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend"),
-        "OPTIONS": {"file_path": str(VAR_DIR / "outbox")} if not env("KAPCARE_EMAIL_BACKEND") else {},
+# Email: SMTP in production; in development written to files under var/outbox.
+if PRODUCTION or env("KAPCARE_SMTP_HOST"):
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": env("KAPCARE_SMTP_HOST", "localhost"),
+                "port": env_int("KAPCARE_SMTP_PORT", 587),
+                "username": env("KAPCARE_SMTP_USER"),
+                "password": env("KAPCARE_SMTP_PASSWORD"),
+                "use_tls": env_bool("KAPCARE_SMTP_TLS", True),
+            },
+        }
     }
-}
+else:
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": str(VAR_DIR / "outbox")},
+        }
+    }
 DEFAULT_FROM_EMAIL = env("KAPCARE_FROM_EMAIL", "kapcare@localhost")
 
 LOGGING = {
