@@ -7,7 +7,8 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 # Playwright's sync API runs an event loop in this thread; the tests still use the ORM to set up
-# and check records, which Django otherwise refuses beside a running loop.
+# and check records (and pytest-django flushes the database), which Django otherwise refuses
+# beside a running loop.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = "/usr/bin/chromium"

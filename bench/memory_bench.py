@@ -1,0 +1,93 @@
+"""Memory of the web server and the background worker together, with the demo clinic loaded and
+the main pages visited, against the 500 MB budget."""
+
+import http.cookiejar
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+BUDGET_MB = 500
+PAGES = ["/", "/staff/", "/staff/patients/", "/staff/patients/?q=a", "/staff/audit/", "/staff/team/"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants."""
+    total, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except (FileNotFoundError, AttributeError, ProcessLookupError):
+            continue
+        pending.extend(int(child) for child in children)
+    return total / 1024
+
+
+def kapcare(env, *args, **kwargs):
+    return subprocess.run([sys.executable, "-m", "kapcare", *args], env=env, check=True, **kwargs)
+
+
+def sign_in(base: str, email: str, password: str):
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(base + "/staff/signin/").read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    data = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "email": email, "password": password})
+    opener.open(urllib.request.Request(base + "/staff/signin/", data.encode(), headers={"Referer": base}))
+    return opener
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as var:
+        env = os.environ | {"KAPCARE_VAR_DIR": var, "KAPCARE_DEMO_MODE": "true"}
+        env.pop("DATABASE_URL", None)
+        kapcare(env, "migrate", "-v", "0")
+        kapcare(env, "demo", stdout=subprocess.DEVNULL)
+        port = free_port()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "kapcare", "serve", f"127.0.0.1:{port}"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(100):
+                try:
+                    urllib.request.urlopen(base + "/healthz")
+                    break
+                except OSError:
+                    time.sleep(0.2)
+            idle = rss_mb(server.pid)
+            admin = sign_in(base, "admin@demo.kapcare.example", "kapcare-demo-2026")
+            if "/signin/" in admin.open(base + "/staff/").url:
+                raise SystemExit("could not sign in as the demo admin")
+            for _ in range(20):
+                for page in PAGES:
+                    admin.open(base + page).read()
+            busy = rss_mb(server.pid)
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+    print(f"{'measure':<42}{'MB':>8}{'budget':>10}{'share':>8}")
+    for label, value in [("web + worker, started", idle), ("web + worker, after 120 page views", busy)]:
+        print(f"{label:<42}{value:>8.0f}{BUDGET_MB:>10}{value / BUDGET_MB:>8.0%}")
+
+
+if __name__ == "__main__":
+    main()
