@@ -46,13 +46,23 @@ def signin(request):
         if getattr(request, "axes_locked_out", False):
             return render(request, "clinics/locked.html", {"message": get_lockout_message()}, status=429)
         if user is None:
-            record(request, "sign_in_failed", detail={"email": email})
+            record(request, "sign_in_failed", clinic=home_clinic(email), detail={"email": email})
             form.add_error(None, "That email and password do not match an active account.")
         else:
             login(request, user)
-            record(request, "sign_in", actor=user)
+            record(request, "sign_in", actor=user, clinic=home_clinic(email))
             return redirect(next_url(request))
     return render(request, "clinics/signin.html", {"form": form, "next": request.GET.get("next", "")})
+
+
+def home_clinic(email: str) -> int | None:
+    """The clinic whose admins should see this account's sign-ins in their audit log."""
+    return (
+        Membership.objects.active()
+        .filter(user__email__iexact=email)
+        .values_list("clinic_id", flat=True)
+        .first()
+    )
 
 
 @open_page

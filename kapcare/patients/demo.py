@@ -88,6 +88,18 @@ LAST = [
     "Delacroix",
     "Esposito",
 ]
+NICKNAMES = {
+    "Victor": "Vic",
+    "Samuel": "Sam",
+    "Elena": "Ellie",
+    "Isaac": "Zac",
+    "Rafael": "Rafa",
+    "Sofia": "Sofi",
+    "Theo": "Teddy",
+    "Naomi": "Nomi",
+    "Marcus": "Marc",
+    "Andre": "Dre",
+}
 CITIES = [
     ("Boston", "02118"),
     ("Cambridge", "02139"),
@@ -180,7 +192,7 @@ def make_patient(clinic, rng, number: int) -> Patient:
         clinic=clinic,
         legal_first_name=first,
         legal_last_name=last,
-        preferred_name=first[:3] if number % 9 == 0 else "",
+        preferred_name=NICKNAMES.get(first, "") if number % 4 == 0 else "",
         date_of_birth=born,
         sex_at_birth=sex,
         gender_identity=gender,

@@ -11,6 +11,30 @@ class DateInput(forms.DateInput):
 
 
 class PatientForm(forms.ModelForm):
+    SECTIONS = [
+        (
+            "Name and identity",
+            [
+                "legal_first_name",
+                "legal_last_name",
+                "preferred_name",
+                "date_of_birth",
+                "sex_at_birth",
+                "gender_identity",
+                "pronouns",
+                "preferred_language",
+            ],
+        ),
+        ("Contact", ["phone", "email", "address_line", "city", "state", "postal_code"]),
+        (
+            "Emergency contact",
+            ["emergency_contact_name", "emergency_contact_relationship", "emergency_contact_phone"],
+        ),
+    ]
+
+    def sections(self):
+        return [(legend, [self[name] for name in names]) for legend, names in self.SECTIONS]
+
     class Meta:
         model = Patient
         fields = [
