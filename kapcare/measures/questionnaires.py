@@ -14,6 +14,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 
 import fhirpathpy
@@ -638,15 +639,15 @@ def _ancestor_variables(questionnaire, target) -> list[Variable]:
 
 def _evaluate(expression: str, resource: dict, variables: dict, item: QuestionnaireItem) -> list:
     try:
-        return fhirpathpy.evaluate(
-            resource,
-            expression,
-            variables,
-            models["r4"],
-            {"userInvocationTable": WEIGHT_FUNCTIONS},
-        )
+        return _compiled(expression)(resource, variables)
     except Exception as error:  # fhirpathpy raises bare Exceptions for unknown functions etc.
         raise QuestionnaireError(f"item {item.link_id}: FHIRPath '{expression}' failed: {error}") from error
+
+
+@cache
+def _compiled(expression: str):
+    """Parsing is half the cost of an evaluation, and the same expressions run for every response."""
+    return fhirpathpy.compile(expression, models["r4"], {"userInvocationTable": WEIGHT_FUNCTIONS})
 
 
 def _is_number(value) -> bool:
