@@ -41,8 +41,12 @@ INSTALLED_APPS = [
     # kapcare, in the order of the patient's journey; `kapcare demo` loads them in this order.
     "kapcare.clinics",
     "kapcare.audit",
-    "kapcare.website",
     "kapcare.patients",
+    "kapcare.leads",
+    "kapcare.measures",
+    "kapcare.coverage",
+    "kapcare.website",
+    "kapcare.fhir",
 ]
 
 MIDDLEWARE = [
@@ -205,9 +209,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("KAPCARE_LOG_LEVEL", "WARNING")},
 }
-# The patient's chart is a page of panels: each app adds the URL name of its panel view
-# (taking the patient's pk), so the chart composes the phases without importing them.
-CHART_PANELS: list[str] = []
 
 # Phone numbers typed without a country code are read as this region's.
 PHONENUMBER_DEFAULT_REGION = env("KAPCARE_PHONE_REGION", "US")

@@ -5,3 +5,4 @@ class AuditConfig(AppConfig):
     name = "kapcare.audit"
     label = "audit"
     verbose_name = "Audit trail"
+    staff_nav = [("Audit log", "audit:log", "audit.view")]

@@ -12,6 +12,7 @@ urlpatterns = [
     path("team/", views.team, name="team"),
     path("team/add/", views.add_staff, name="add_staff"),
     path("team/<int:pk>/", views.edit_member, name="edit_member"),
+    path("team/<int:pk>/reset-two-factor/", views.reset_second_factor, name="reset_second_factor"),
     path("sites/", views.sites, name="sites"),
     path("sites/add/", views.add_site, name="add_site"),
     path("sites/<int:pk>/", views.edit_site, name="edit_site"),

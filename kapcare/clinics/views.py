@@ -186,6 +186,26 @@ def edit_member(request, pk):
     return render(request, "clinics/edit_member.html", {"form": form, "member": membership})
 
 
+@require_POST
+@staff_view("staff.manage")
+def reset_second_factor(request, pk):
+    """For a member who lost their phone: they enrol a new authenticator at their next sign-in."""
+    membership = get_object_for_user(request, Membership.objects.select_related("user"), pk=pk)
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=membership.user).delete()
+        record(
+            request,
+            "security",
+            membership,
+            detail={"event": "two-factor reset", "email": membership.user.email},
+        )
+    messages.success(
+        request,
+        f"{membership.user.display_name} will set up two-factor sign-in again when they next sign in.",
+    )
+    return redirect("clinics:edit_member", pk=membership.pk)
+
+
 @require_GET
 @staff_view("clinic.manage")
 def sites(request):

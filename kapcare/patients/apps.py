@@ -5,3 +5,7 @@ class PatientsConfig(AppConfig):
     name = "kapcare.patients"
     label = "patients"
     verbose_name = "Patients and courses of treatment"
+    staff_nav = [
+        ("Today", "patients:dashboard", "patients.view"),
+        ("Patients", "patients:list", "patients.view"),
+    ]

@@ -1,6 +1,5 @@
 """The staff app's front door, the patient list, the chart and the course of treatment."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -10,6 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kapcare.audit.trail import record
 from kapcare.clinics.access import staff_view
+from kapcare.clinics.staff_app import chart_panels
 from kapcare.clinics.roles import allows
 from kapcare.patients.access import get_course_for_user, get_patient_for_user
 from kapcare.patients.forms import CourseForm, PatientForm, TransitionForm
@@ -107,7 +107,7 @@ def chart(request, pk):
     context = {
         "patient": patient,
         "courses": courses,
-        "panels": settings.CHART_PANELS,
+        "panels": chart_panels(),
         "can_edit": allows(role, "patients.edit"),
         "can_open_course": allows(role, "courses.open") and not any(c.is_open for c in courses),
         "can_manage_course": allows(role, "courses.manage"),

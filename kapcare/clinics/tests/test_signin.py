@@ -149,3 +149,14 @@ def test_signin_does_not_redirect_to_another_site(client, prescriber):
         {"email": prescriber.email, "password": PASSWORD, "next": "https://evil.example/"},
     )
     assert response["Location"] == reverse("patients:dashboard")
+
+
+def test_an_admin_resets_a_lost_authenticator_and_the_member_enrols_again(client, admin, nurse, signed_in):
+    signed_in(admin)
+    membership = nurse.memberships.get()
+    client.post(reverse("clinics:reset_second_factor", args=[membership.pk]))
+    assert not TOTPDevice.objects.filter(user=nurse).exists()
+    assert AuditEvent.objects.filter(action="security", detail__event="two-factor reset").exists()
+    client.logout()
+    post_signin(client, nurse.email, PASSWORD)
+    assert client.get(reverse("patients:list"))["Location"] == reverse("clinics:2fa_setup")

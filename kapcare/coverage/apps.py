@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class CoverageConfig(AppConfig):
+    name = "kapcare.coverage"
+    label = "coverage"
+    verbose_name = "Insurance coverage and eligibility"

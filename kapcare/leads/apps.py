@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class LeadsConfig(AppConfig):
+    name = "kapcare.leads"
+    label = "leads"
+    verbose_name = "Lead inbox"
