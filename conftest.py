@@ -27,6 +27,24 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def local_messaging(settings, tmp_path):
+    """Texts and email stay in memory: `sms_outbox` and django.core.mail.outbox."""
+    from kapcare.lib import messaging
+
+    settings.SMS_BACKEND = "kapcare.lib.messaging.MemorySMS"
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    messaging.outbox.clear()
+    settings.VAR_DIR = tmp_path
+
+
+@pytest.fixture
+def sms_outbox():
+    from kapcare.lib import messaging
+
+    return messaging.outbox
+
+
 @pytest.fixture
 def clinic(db):
     clinic = Clinic.objects.create(slug="riverside", name="Riverside KAP", time_zone="America/New_York")

@@ -212,3 +212,9 @@ LOGGING = {
 
 # Phone numbers typed without a country code are read as this region's.
 PHONENUMBER_DEFAULT_REGION = env("KAPCARE_PHONE_REGION", "US")
+
+# Text messages: files under var/outbox in development; Twilio when configured.
+SMS_BACKEND = env("KAPCARE_SMS_BACKEND", "kapcare.lib.messaging.FileSMS")
+TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID")
+TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN")
+TWILIO_FROM_NUMBER = env("TWILIO_FROM_NUMBER")

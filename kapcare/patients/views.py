@@ -9,8 +9,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kapcare.audit.trail import record
 from kapcare.clinics.access import staff_view
-from kapcare.clinics.staff_app import chart_panels
 from kapcare.clinics.roles import allows
+from kapcare.clinics.staff_app import chart_panels
 from kapcare.patients.access import get_course_for_user, get_patient_for_user
 from kapcare.patients.forms import CourseForm, PatientForm, TransitionForm
 from kapcare.patients.models import OPEN_STATES, Course, CourseState, Patient, TransitionError
