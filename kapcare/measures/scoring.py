@@ -81,6 +81,8 @@ class Flag:
 
 @dataclass(frozen=True)
 class RuleResult:
+    """A rule from the definition and whether it is met, e.g. a provisional PCL-5 diagnosis."""
+
     code: str
     label: str
     met: bool
@@ -90,6 +92,9 @@ class RuleResult:
 
 @dataclass(frozen=True)
 class ScoreResult:
+    """What one completed instrument scored. It exists only whole: scoring either produces all
+    of it or raises ScoringError."""
+
     instrument: str
     item_scores: dict[str, Number]
     total: Number | None
@@ -154,23 +159,25 @@ class ScoredItem:
         return self.min + self.max - weight if self.reverse else weight
 
     def _weight_of(self, answer) -> Number:
-        if isinstance(answer, bool):
-            weights = dict(self.boolean_weights)
-            if answer in weights:
-                return weights[answer]
-        elif self.integer_range:
-            low, high = self.integer_range
-            if isinstance(answer, int | Decimal | float) and answer == int(answer):
-                if low <= answer <= high:
-                    return int(answer)
-                raise ValueError(f"{answer} is outside the range {low} to {high}")
+        booleans = dict(self.boolean_weights)
+        if isinstance(answer, bool) and answer in booleans:
+            return booleans[answer]
+        if self.integer_range:
+            return self._whole_number(answer)
+        option = next((o for o in self.options if o.matches(answer)), None)
+        if option is None:
+            allowed = ", ".join(f"{o.key} ({o.display})" for o in self.options)
+            raise ValueError(f"{answer!r} is not an allowed answer; allowed: {allowed}")
+        return option.weight
+
+    def _whole_number(self, answer) -> int:
+        low, high = self.integer_range
+        is_number = isinstance(answer, int | Decimal | float) and not isinstance(answer, bool)
+        if not is_number or answer != int(answer):
             raise ValueError(f"{answer!r} is not a whole number from {low} to {high}")
-        else:
-            option = next((o for o in self.options if o.matches(answer)), None)
-            if option is not None:
-                return option.weight
-        allowed = ", ".join(f"{o.key} ({o.display})" for o in self.options)
-        raise ValueError(f"{answer!r} is not an allowed answer; allowed: {allowed}")
+        if not low <= answer <= high:
+            raise ValueError(f"{answer} is outside the range {low} to {high}")
+        return int(answer)
 
 
 @dataclass(frozen=True)
@@ -182,7 +189,10 @@ class ScoringDefinition:
     questionnaire: ParsedQuestionnaire | None = None
 
     def item(self, link_id: str) -> ScoredItem:
-        return next(i for i in self.items if i.link_id == link_id)
+        for item in self.items:
+            if item.link_id == link_id:
+                return item
+        raise KeyError(f"{self.instrument} has no scored item {link_id}")
 
     @property
     def score_ids(self) -> list[str]:
@@ -227,11 +237,14 @@ def shipped_definition(name: str) -> ScoringDefinition:
 
 
 def definition_for(questionnaire: ParsedQuestionnaire) -> ScoringDefinition | None:
-    """The shipped definition for an imported Questionnaire, recognised by its panel code."""
+    """The shipped definition for an imported Questionnaire, recognised by its LOINC panel code
+    or by the canonical url of the shipped Questionnaire."""
     for name in shipped_instruments():
         definition = shipped_definition(name)
         panel = definition.data.get("loinc", {}).get("panel", {}).get("code")
-        if panel and questionnaire.has_code(panel):
+        shipped = definition.questionnaire
+        same_url = shipped is not None and questionnaire.url and questionnaire.url == shipped.url
+        if (panel and questionnaire.has_code(panel)) or same_url:
             return definition.with_questionnaire(questionnaire)
     return None
 
@@ -292,7 +305,9 @@ def _with_answer_set(item: ScoredItem, answer_set: dict) -> ScoredItem:
 
 def _check(definition: ScoringDefinition) -> None:
     """Refuse a definition whose declared ranges, bands or references do not add up."""
-    problems = []
+    problems = _reference_problems(definition)
+    if problems:
+        raise DefinitionError(f"{definition.instrument}: " + "; ".join(problems))
     ranges = _score_ranges(definition)
     for spec in definition.data["scores"]:
         declared = (spec.get("min"), spec.get("max"))
@@ -302,7 +317,6 @@ def _check(definition: ScoringDefinition) -> None:
                 f"give {ranges[spec['id']][0]}-{ranges[spec['id']][1]}"
             )
     problems += _band_problems(definition.data.get("bands"), ranges)
-    problems += _reference_problems(definition)
     if problems:
         raise DefinitionError(f"{definition.instrument}: " + "; ".join(problems))
 
@@ -341,6 +355,9 @@ def _reference_problems(definition: ScoringDefinition) -> list[str]:
     conditions += (data.get("bands") or {}).get("levels", [])
     for spec in conditions:
         problems += _unknown_refs(spec.get("when"), items, scores, spec["code"])
+    for part in ("bands", "change"):
+        named = (data.get(part) or {}).get("score")
+        problems += _unknown_refs({"score": named}, items, scores, part)
     return problems
 
 
@@ -546,7 +563,9 @@ class ReliableChange:
     index: float | None  # the Jacobson–Truax RC statistic; None for a fixed-points rule
     threshold: Number  # the smallest change, in points, that counts as reliable
     reliable: bool
-    direction: str  # "improved", "deteriorated" or "unchanged"
+    # "improved", "deteriorated", "unchanged", or "not-judged" for a worsening under a rule
+    # its source defines for improvement only.
+    direction: str
     source: str
     unverified: bool = False
 
@@ -641,17 +660,18 @@ def _reliable_changes(rules: dict, change, improvement, sd):
 
 def _threshold_change(spec: dict, improvement) -> ReliableChange:
     points = spec["points"]
-    if spec.get("applies_to") == "improvement":
-        reliable = improvement >= points
-    else:
-        reliable = abs(improvement) >= points
+    improvement_only = spec.get("applies_to") == "improvement"
+    reliable = (improvement if improvement_only else abs(improvement)) >= points
+    direction = _direction(improvement, reliable)
+    if improvement_only and improvement < 0:
+        direction = "not-judged"
     return ReliableChange(
         "threshold",
         spec["label"],
         None,
         points,
         reliable,
-        _direction(improvement, reliable),
+        direction,
         spec["source"],
         spec.get("unverified", False),
     )
@@ -693,7 +713,7 @@ def _direction(improvement, reliable: bool) -> str:
 
 def _outcome(caseness: dict | None, reliable: tuple[ReliableChange, ...], baseline, latest):
     """Recovered, improved, unchanged or deteriorated (Jacobson–Truax; instruments.md §7)."""
-    if not reliable:
+    if not reliable or reliable[0].direction == "not-judged":
         return None
     direction = reliable[0].direction
     if direction != "improved":

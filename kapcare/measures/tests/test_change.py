@@ -78,7 +78,13 @@ def test_reliable_worsening_is_deterioration():
     assert change.reliable_change.direction == "deteriorated"
     assert change.outcome == "deteriorated"
     iapt = change.reliable_changes[-1]
-    assert not iapt.reliable  # the IAPT rule defines reliable improvement only
+    assert (iapt.reliable, iapt.direction) == (False, "not-judged")  # it defines improvement only
+
+
+def test_worsening_judged_only_by_an_improvement_rule_has_no_outcome():
+    change = phq_9_change(14, 26)  # no SD set, so the IAPT rule is the headline
+    assert change.reliable_change.direction == "not-judged"
+    assert change.outcome is None
 
 
 def gad_7_change(first_items, last_items, **kwargs):

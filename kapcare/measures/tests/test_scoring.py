@@ -4,10 +4,12 @@ from pathlib import Path
 
 import pytest
 
+from kapcare.measures.questionnaires import parse_questionnaire
 from kapcare.measures.scoring import (
     INSTRUMENTS,
     DefinitionError,
     ScoringError,
+    definition_for,
     load_definition,
     score,
     score_response,
@@ -208,6 +210,24 @@ def test_a_definition_naming_an_unknown_item_is_refused(tmp_path):
     flags = [{"code": "x", "label": "X", "level": "info", "source": "test", "when": when}]
     with pytest.raises(DefinitionError, match="x names unknown item /nope"):
         load_definition(write_definition(tmp_path, flags=flags))
+
+
+def test_a_definition_whose_bands_follow_an_unknown_score_is_refused(tmp_path):
+    bands = {"score": "average", "source": "test", "ranges": []}
+    with pytest.raises(DefinitionError, match="bands names unknown score average"):
+        load_definition(write_definition(tmp_path, bands=bands))
+
+
+def test_a_whole_number_item_refuses_yes_and_no():
+    madrs = shipped_definition("madrs")
+    with pytest.raises(ScoringError, match="True is not a whole number from 0 to 6"):
+        score(madrs, {f"madrs/{n}": True if n == 1 else 0 for n in range(1, 11)})
+
+
+def test_an_import_of_a_shipped_questionnaire_is_recognised_by_its_canonical_url():
+    who_5 = shipped_definition("who-5")  # WHO-5 has no LOINC code to go by
+    copy = parse_questionnaire(dict(who_5.questionnaire.resource, id="imported-copy"))
+    assert definition_for(copy).instrument == "who-5"
 
 
 def test_mean_scores_are_exact(tmp_path):
