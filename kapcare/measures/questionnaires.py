@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import fhirpathpy
@@ -203,7 +203,14 @@ class ParsedQuestionnaire:
         return _walk(self.items)
 
     def item(self, link_id: str) -> QuestionnaireItem | None:
-        return next((i for i in self.walk() if i.link_id == link_id), None)
+        return self._by_link_id.get(link_id)
+
+    @cached_property
+    def _by_link_id(self) -> dict[str, QuestionnaireItem]:
+        by_link_id: dict[str, QuestionnaireItem] = {}
+        for item in self.walk():
+            by_link_id.setdefault(item.link_id, item)  # with duplicates, the first one wins
+        return by_link_id
 
     def item_with_code(self, code: str) -> QuestionnaireItem | None:
         return next((i for i in self.walk() if i.has_code(code)), None)
