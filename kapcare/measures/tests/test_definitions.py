@@ -109,3 +109,11 @@ def test_the_phq_9_questionnaire_uses_the_us_core_link_ids_and_answer_codes():
     item_9 = questionnaire.item("/44260-8")
     assert [o.code for o in item_9.options] == ["LA6568-5", "LA6569-3", "LA6570-1", "LA6571-9"]
     assert [o.weight for o in item_9.options] == [0, 1, 2, 3]
+
+
+@pytest.mark.parametrize("name", WITH_TEXT)
+def test_shipped_questionnaires_are_valid_fhir(name):
+    from fhir.resources.R4B.questionnaire import Questionnaire
+
+    resource = json.loads((INSTRUMENTS / f"{name}.questionnaire.json").read_text())
+    assert Questionnaire.model_validate(resource).id == name
