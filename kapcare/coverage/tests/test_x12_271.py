@@ -335,7 +335,21 @@ def test_it_refuses_a_transaction_without_an_information_source():
     text = text.replace("HL*1**20*0~\nNM1*PR*2*MAGELLAN HEALTHCARE*****PI*01260~\n", "")
     text = text.replace("SE*6*0042", "SE*4*0042")
     error = error_for(text)
-    assert error.segment_id == "SE" and "information source" in error.message
+    assert error.segment_id == "SE" and "has no information source" in error.message
+
+
+def test_it_refuses_a_271_that_stops_after_the_provider_without_a_rejection():
+    text = fixture("271_subscriber_not_found.x12")
+    text = text.split("HL*3*2*22*0~")[0] + "SE*7*0075~GE*1*75~IEA*1*000000075~"
+    error = error_for(text)
+    assert (error.segment_id, error.position) == ("SE", 9)
+    assert "has no subscriber (HL level 22, loop 2000C)" in error.message
+
+
+def test_it_refuses_a_271_that_stops_after_the_payer_without_a_rejection():
+    text = fixture("271_payer_unavailable.x12").replace("AAA*Y**42*R~\n", "")
+    error = error_for(text.replace("SE*6*", "SE*5*"))
+    assert "information receiver" in error.message
 
 
 def test_it_refuses_a_second_information_source():

@@ -41,7 +41,7 @@ def read_interchange(text: str) -> list[TransactionSet]:
     """Tokenize an interchange, validate its envelopes and return its transaction sets."""
     delimiters, segments = tokenize(text)
     isa = segments[0]
-    if not isa[13].isdigit():
+    if not isa[13].isascii() or not isa[13].isdigit():
         raise X12Error(f"interchange control number {isa[13]!r} must be 9 digits",
                        segment_id="ISA", position=1, element=13)
     transactions: list[TransactionSet] = []

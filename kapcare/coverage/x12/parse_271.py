@@ -63,8 +63,9 @@ def parse_271s(text: str) -> list[EligibilityResponse]:
 
 def check_transaction_set(transaction: TransactionSet, expected: str) -> None:
     st, position = transaction.segments[0], transaction.start
-    if st[1] != expected:
-        raise X12Error(f"this is a {st[1] or 'blank'} transaction set; expected {expected}",
+    if element(st, 1) != expected:
+        raise X12Error(f"this is a {element(st, 1) or 'blank'} transaction set; expected "
+                       f"{expected}",
                        segment_id="ST", position=position, element=1)
     if not transaction.envelope.implementation.startswith("005010X279"):
         raise X12Error(f"implementation {transaction.envelope.implementation!r} is not "
@@ -117,9 +118,7 @@ class _Reader:
         return self.response(segments)
 
     def response(self, segments: list[Segment]) -> EligibilityResponse:
-        if self.source is None:
-            raise X12Error("no information source (HL level 20); loop 2000A is required",
-                           segment_id="SE", position=self.transaction.start + len(segments) - 1)
+        self.check_levels(segments[-1], self.transaction.start + len(segments) - 1)
         bht = segments[1]
         for subscriber in self.subscribers:
             for member in (subscriber, *subscriber.dependents):
@@ -133,6 +132,18 @@ class _Reader:
             subscribers=self.subscribers,
             unparsed=self.unparsed,
         )
+
+    def check_levels(self, se: Segment, position: int) -> None:
+        """Each level is required unless the level above it was rejected (AAA)."""
+        if self.source is None:
+            missing = "information source (HL level 20, loop 2000A)"
+        elif self.receiver is None and not self.source.rejections:
+            missing = "information receiver (HL level 21, loop 2000B)"
+        elif not self.subscribers and self.receiver and not self.receiver.rejections:
+            missing = "subscriber (HL level 22, loop 2000C)"
+        else:
+            return
+        raise X12Error(f"the 271 has no {missing}", segment_id=se[0], position=position)
 
     def keep(self, segment: Segment, position: int) -> None:
         self.unparsed.append(UnparsedSegment(self.loop, position, segment[0], segment[1:]))

@@ -58,6 +58,13 @@ class Accumulator:
 
 @dataclass(slots=True)
 class BehavioralHealthSummary:
+    """What staff tell a person about their behavioural-health coverage, from one 271.
+
+    `in_network` is False only when the payer rejected the inquiry as out of network (AAA 35);
+    otherwise None, because a 271 lists in- and out-of-network benefits without saying which
+    applies to this clinic. `lines` are the plain sentences to show or send.
+    """
+
     payer: str
     patient_name: str
     member_id: str
@@ -174,24 +181,26 @@ def _network(benefit: Benefit) -> str:
 
 
 def _cost_shares(benefits: list[Benefit], code: str, kind: str) -> list[CostShare]:
-    shares = []
-    for benefit in sorted((b for b in benefits if b.code == code), key=_specificity):
-        shares.append(CostShare(
-            kind=kind,
-            service_types=[service for service in benefit.service_types
-                           if service.code in MENTAL_HEALTH_SERVICE_TYPES]
-            or [Code("30", SERVICE_TYPES["30"])],
-            network=_network(benefit),
-            amount=benefit.amount if kind == "copay" else None,
-            percent=benefit.percent * 100 if kind == "coinsurance" and benefit.percent is not None
-            else None,
-            time_period=benefit.time_period.meaning if benefit.time_period else "",
-            coverage_level=benefit.coverage_level.meaning if benefit.coverage_level else "",
-            places_of_service=[place.meaning for place in benefit.places_of_service],
-            authorization_required=benefit.authorization_required,
-            messages=list(benefit.messages),
-        ))
-    return shares
+    chosen = sorted((benefit for benefit in benefits if benefit.code == code), key=_specificity)
+    return [_cost_share(benefit, kind) for benefit in chosen]
+
+
+def _cost_share(benefit: Benefit, kind: str) -> CostShare:
+    services = [service for service in benefit.service_types
+                if service.code in MENTAL_HEALTH_SERVICE_TYPES]
+    percent = benefit.percent * 100 if benefit.percent is not None else None
+    return CostShare(
+        kind=kind,
+        service_types=services or [Code("30", SERVICE_TYPES["30"])],
+        network=_network(benefit),
+        amount=benefit.amount if kind == "copay" else None,
+        percent=percent if kind == "coinsurance" else None,
+        time_period=benefit.time_period.meaning if benefit.time_period else "",
+        coverage_level=benefit.coverage_level.meaning if benefit.coverage_level else "",
+        places_of_service=[place.meaning for place in benefit.places_of_service],
+        authorization_required=benefit.authorization_required,
+        messages=list(benefit.messages),
+    )
 
 
 def _accumulators(benefits: list[Benefit], code: str) -> list[Accumulator]:
