@@ -20,6 +20,7 @@ from pathlib import Path
 import fhirpathpy
 from antlr4 import CommonTokenStream, InputStream
 from antlr4.error.ErrorListener import ErrorListener
+from fhirpathpy.engine.nodes import ResourceNode
 from fhirpathpy.models import models
 from fhirpathpy.parser.generated.FHIRPathLexer import FHIRPathLexer
 from fhirpathpy.parser.generated.FHIRPathParser import FHIRPathParser
@@ -317,9 +318,10 @@ class _Reader:
             _check_extensions(coding, link_id, self.report)
             if weight is None:
                 weight = _weight(coding.get("extension", []))
-            return AnswerOption(
-                coding.get("code"), coding.get("system"), coding.get("display"), weight=weight
-            )
+            code, display = coding.get("code"), coding.get("display")
+            # A Coding with no code is known by its display; responses will record that.
+            value = display if code is None else None
+            return AnswerOption(code, coding.get("system"), display, value=value, weight=weight)
         value = next((v for k, v in raw.items() if k.startswith("value")), None)
         if weight is None and isinstance(value, int) and not isinstance(value, bool):
             weight = value  # an integer option is its own score unless it says otherwise
@@ -654,7 +656,7 @@ def _evaluate(expression: str, resource: dict, variables: dict, item: Questionna
 @cache
 def _compiled(expression: str):
     """Parsing is half the cost of an evaluation, and the same expressions run for every response."""
-    return fhirpathpy.compile(expression, models["r4"], {"userInvocationTable": WEIGHT_FUNCTIONS})
+    return fhirpathpy.compile(expression, models["r4"], {"userInvocationTable": SDC_FUNCTIONS})
 
 
 def _is_number(value) -> bool:
@@ -672,9 +674,28 @@ def _coding_weights(codings: list) -> list:
     return weights
 
 
-WEIGHT_FUNCTIONS = {
+def _all_answers(nodes: list) -> list:
+    """SDC answers(): every answer in a response or item, however deeply nested."""
+    found = []
+
+    def collect(items):
+        for item in items:
+            for answer in item.get("answer", []):
+                # Typed nodes, so that .value resolves to valueCoding, valueInteger and so on.
+                found.append(ResourceNode(answer, "QuestionnaireResponse.item.answer"))
+                collect(answer.get("item", []))
+            collect(item.get("item", []))
+
+    for node in nodes:
+        if isinstance(node, dict):
+            collect([node] if "linkId" in node else node.get("item", []))
+    return found
+
+
+SDC_FUNCTIONS = {
     "weight": {"fn": _coding_weights, "arity": {0: []}},
     "ordinal": {"fn": _coding_weights, "arity": {0: []}},
+    "answers": {"fn": _all_answers, "arity": {0: []}},
 }
 
 

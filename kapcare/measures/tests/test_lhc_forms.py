@@ -2,7 +2,8 @@
 
 The PHQ-9 fixture is the older style: weights as iso21090-CO-value on the Coding, items inside a
 panel group with their own linkIds, and a rule-editor total built from per-item variables. The
-GAD-7 fixture is the newer style: ordinalValue on the answerOption and an ordinal() total.
+GAD-7 fixture is the newer style: ordinalValue on the answerOption and an ordinal() total. A
+third, in the style of the SDC specification's example, has no LOINC codes at all.
 """
 
 from functools import cache
@@ -104,3 +105,25 @@ def test_unanswered_lhc_form_gives_no_calculated_total():
     questionnaire = imported("phq-9")
     empty = {"resourceType": "QuestionnaireResponse", "item": []}
     assert calculate(questionnaire, empty) == {"/44249-1/44261-6": None}
+
+
+@settings(max_examples=50, deadline=None)
+@given(item_scores=st.lists(st.integers(0, 3), min_size=9, max_size=9))
+def test_an_sdc_style_phq_9_with_no_loinc_codes_totals_the_same_through_answers(item_scores):
+    """The SDC example style: weights in a contained value set, a total using answers()."""
+    questionnaire = sdc_style_phq_9()
+    assert questionnaire.report.is_clean
+    shipped = shipped_definition("phq-9")
+    items = []
+    for n, wanted in enumerate(item_scores, 1):
+        option = next(o for o in questionnaire.item(f"H1/T1/Q{n}").options if o.weight == wanted)
+        coding = {"system": option.system, "code": option.code, "display": option.display}
+        items.append({"linkId": f"H1/T1/Q{n}", "answer": [{"valueCoding": coding}]})
+    response = {"resourceType": "QuestionnaireResponse", "item": [{"linkId": "H1/T1", "item": items}]}
+    expected = score(shipped, answers_for(shipped, item_scores)).total
+    assert calculate(questionnaire, response) == {"H1/TS": expected}
+
+
+@cache
+def sdc_style_phq_9():
+    return load_questionnaire(FIXTURES / "sdc-phq-9.questionnaire.json")

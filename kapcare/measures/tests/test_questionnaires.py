@@ -163,6 +163,13 @@ def test_it_matches_a_string_answer_to_an_option_by_display():
     assert read_response(typed, parsed) == {"q": "y"}
 
 
+def test_an_option_coded_only_by_display_is_answered_by_that_display():
+    parsed = questionnaire_with(choice_item("q", {"valueCoding": {"display": "Often"}}))
+    typed = response(answered("q", {"valueCoding": {"display": "often"}}))
+    assert read_response(typed, parsed) == {"q": "Often"}
+    assert parsed.item("q").option_for("Often").display == "Often"
+
+
 def test_an_unmatched_display_is_kept_as_text_for_the_engine_to_refuse():
     typed = response(answered("q", {"valueCoding": {"display": "Sometimes"}}))
     assert read_response(typed) == {"q": "Sometimes"}
