@@ -415,7 +415,8 @@ def _combine_ranges(method: str, parts: list[tuple[Number, Number]]) -> tuple[Nu
 def _unverified_paths(node, path: str):
     if isinstance(node, dict):
         if node.get("unverified"):
-            yield f"{path}: {node.get('note') or node.get('source', '')}".strip()
+            why = [node.get(key) for key in ("label", "note", "source") if node.get(key)]
+            yield f"{path}: {' | '.join(why)}"
         for key, value in node.items():
             yield from _unverified_paths(value, f"{path}.{key}")
     elif isinstance(node, list):
