@@ -3,6 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 KAPCARE := $(VENV)/bin/kapcare
 PYTHON ?= $(shell bin/find-python)
+ADDRESS ?= 127.0.0.1:8000
 
 .PHONY: run test test-fast bench lint venv clean
 
@@ -19,7 +20,7 @@ venv: $(VENV)/.installed
 run: venv
 	@KAPCARE_DEMO_MODE=true $(KAPCARE) migrate --no-input -v 0
 	@KAPCARE_DEMO_MODE=true $(KAPCARE) demo
-	@KAPCARE_DEMO_MODE=true $(KAPCARE) serve
+	@KAPCARE_DEMO_MODE=true $(KAPCARE) serve $(ADDRESS)
 
 test: venv
 	$(PY) -m pytest -q $(PYTEST_ARGS)
