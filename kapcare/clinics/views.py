@@ -5,7 +5,8 @@ from base64 import b32encode
 from axes.helpers import get_lockout_message
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
+from django.contrib.auth.forms import PasswordChangeForm
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -132,6 +133,19 @@ def switch_clinic(request):
     if membership is not None:
         request.session["clinic_id"] = membership.clinic_id
     return redirect("patients:dashboard")
+
+
+@require_http_methods(["GET", "POST"])
+def change_password(request):
+    """Any signed-in member changes their own password; other sessions of theirs end."""
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        update_session_auth_hash(request, user)
+        record(request, "security", detail={"event": "password changed"})
+        messages.success(request, "Your password is changed.")
+        return redirect("patients:dashboard")
+    return render(request, "clinics/change_password.html", {"form": form})
 
 
 @require_GET

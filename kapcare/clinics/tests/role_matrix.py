@@ -7,6 +7,7 @@ NOT_ROLE_GATED = {
     "clinics:2fa_setup",
     "clinics:2fa_verify",
     "clinics:switch_clinic",
+    "clinics:change_password",
 }
 
 URLS = {

@@ -160,3 +160,21 @@ def test_an_admin_resets_a_lost_authenticator_and_the_member_enrols_again(client
     client.logout()
     post_signin(client, nurse.email, PASSWORD)
     assert client.get(reverse("patients:list"))["Location"] == reverse("clinics:2fa_setup")
+
+
+def test_a_member_changes_their_password_and_the_policy_applies(client, nurse, signed_in):
+    signed_in(nurse)
+    url = reverse("clinics:change_password")
+    weak = client.post(url, {"old_password": PASSWORD, "new_password1": "short", "new_password2": "short"})
+    assert "too short" in weak.content.decode()
+    client.post(
+        url,
+        {
+            "old_password": PASSWORD,
+            "new_password1": "a much longer passphrase",
+            "new_password2": "a much longer passphrase",
+        },
+    )
+    nurse.refresh_from_db()
+    assert nurse.check_password("a much longer passphrase")
+    assert AuditEvent.objects.filter(action="security", detail__event="password changed").exists()
