@@ -7,5 +7,6 @@ urlpatterns = [
     path("staff/", include("kapcare.clinics.urls")),
     path("staff/", include("kapcare.patients.urls")),
     path("staff/audit/", include("kapcare.audit.urls")),
+    path("staff/leads/", include("kapcare.leads.urls")),
     path("healthz", healthz, name="healthz"),
 ]

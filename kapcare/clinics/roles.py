@@ -27,6 +27,13 @@ MATRIX: dict[str, frozenset[Role]] = {
     # Opening a course and moving it through its states is a clinical decision.
     "courses.open": frozenset({Role.INTAKE, Role.PRESCRIBER, Role.ADMIN}),
     "courses.manage": frozenset({Role.PRESCRIBER}),
+    # The lead inbox (leads app): the front office and prescribers answer and convert enquiries.
+    "leads.view": frozenset({Role.INTAKE, Role.PRESCRIBER, Role.ADMIN}),
+    "leads.manage": frozenset({Role.INTAKE, Role.PRESCRIBER, Role.ADMIN}),
+    "leads.convert": frozenset({Role.INTAKE, Role.PRESCRIBER, Role.ADMIN}),
+    "leads.settings": frozenset({Role.ADMIN}),
+    # The public website's text, FAQs, contact details and guide (website app).
+    "website.edit": frozenset({Role.ADMIN}),
     # Running the clinic.
     "staff.manage": frozenset({Role.ADMIN}),
     "clinic.manage": frozenset({Role.ADMIN}),

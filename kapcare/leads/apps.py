@@ -5,3 +5,4 @@ class LeadsConfig(AppConfig):
     name = "kapcare.leads"
     label = "leads"
     verbose_name = "Lead inbox"
+    staff_nav = [("Leads", "leads:inbox", "leads.view")]
