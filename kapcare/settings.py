@@ -218,3 +218,10 @@ SMS_BACKEND = env("KAPCARE_SMS_BACKEND", "kapcare.lib.messaging.FileSMS")
 TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID")
 TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN")
 TWILIO_FROM_NUMBER = env("TWILIO_FROM_NUMBER")
+
+# FHIR API (kapcare.fhir). The MRN's identifier system, per clinic ({clinic} is its short name).
+FHIR_MRN_SYSTEM = env("KAPCARE_FHIR_MRN_SYSTEM", "urn:kapcare:{clinic}:mrn")
+FHIR_DEFAULT_COUNT = env_int("KAPCARE_FHIR_DEFAULT_COUNT", 20)
+FHIR_MAX_COUNT = env_int("KAPCARE_FHIR_MAX_COUNT", 200)
+# Bulk export NDJSON files, one folder per export; deleted when the client cancels or deletes it.
+FHIR_EXPORT_DIR = Path(env("KAPCARE_FHIR_EXPORT_DIR", str(VAR_DIR / "fhir-export")))

@@ -8,5 +8,6 @@ urlpatterns = [
     path("staff/", include("kapcare.patients.urls")),
     path("staff/audit/", include("kapcare.audit.urls")),
     path("staff/leads/", include("kapcare.leads.urls")),
+    path("fhir/R4/", include("kapcare.fhir.urls")),
     path("healthz", healthz, name="healthz"),
 ]

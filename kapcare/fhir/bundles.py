@@ -1,0 +1,235 @@
+"""Transaction and batch Bundles, and loading a whole record with $import-bundle.
+
+A transaction is all or nothing: its entries run inside one database transaction (POST, then PUT,
+then GET, as the FHIR specification orders them), and the first error undoes everything and is
+answered as an OperationOutcome that names the entry. A batch runs each entry on its own and
+reports each result in the response Bundle. `urn:uuid:` references between entries are rewritten
+to the ids kapcare assigns.
+"""
+
+from collections import Counter
+from urllib.parse import parse_qsl
+
+from django.db import transaction
+
+from kapcare.fhir import api
+from kapcare.fhir.errors import FhirError, issue, outcome
+from kapcare.fhir.registry import registry
+
+ORDER = {"DELETE": 0, "POST": 1, "PUT": 2, "PATCH": 2, "GET": 3, "HEAD": 3}
+REASONS = {
+    200: "OK",
+    201: "Created",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    412: "Precondition Failed",
+    422: "Unprocessable Entity",
+}
+
+
+def check_bundle(body, kinds: tuple[str, ...]) -> list[dict]:
+    if not isinstance(body, dict) or body.get("resourceType") != "Bundle":
+        raise FhirError(400, "POST a Bundle here.", code="structure", expression="Bundle")
+    if body.get("type") not in kinds:
+        raise FhirError(
+            400,
+            f"Bundle.type must be {' or '.join(kinds)}, not {body.get('type')!r}.",
+            code="value",
+            expression="Bundle.type",
+        )
+    entries = body.get("entry") or []
+    if not isinstance(entries, list) or not all(isinstance(item, dict) for item in entries):
+        raise FhirError(
+            400, "Bundle.entry must be a list of entries.", code="structure", expression="Bundle.entry"
+        )
+    return entries
+
+
+def process(caller, body) -> api.Result:
+    entries = check_bundle(body, ("transaction", "batch"))
+    if body["type"] == "transaction":
+        return run_transaction(caller, entries)
+    return run_batch(caller, entries)
+
+
+def request_of(item: dict, index: int) -> tuple[str, str]:
+    request = item.get("request")
+    where = f"Bundle.entry[{index}].request"
+    if not isinstance(request, dict) or not request.get("method") or not request.get("url"):
+        raise FhirError(
+            400,
+            f"{where}: each entry needs request.method and request.url.",
+            code="required",
+            expression=where,
+        )
+    method = str(request["method"]).upper()
+    if method not in ("GET", "POST", "PUT"):
+        raise FhirError(
+            405,
+            f"{where}.method: {method} is not supported in a Bundle (GET, POST, PUT are).",
+            code="not-supported",
+            expression=f"{where}.method",
+        )
+    return method, str(request["url"]).lstrip("/")
+
+
+def run_entry(caller, item: dict, index: int, references: dict) -> api.Result:
+    method, url = request_of(item, index)
+    path, _, query = url.partition("?")
+    parts = path.split("/")
+    request = item["request"]
+    if method == "POST" and len(parts) == 1:
+        resource = rewrite(item.get("resource"), references)
+        result = api.create(caller, parts[0], resource, if_none_exist=request.get("ifNoneExist", ""))
+        if item.get("fullUrl") and result.resource:
+            references[item["fullUrl"]] = f"{parts[0]}/{result.resource['id']}"
+        return result
+    if method == "PUT" and len(parts) == 2:
+        resource = rewrite(item.get("resource"), references)
+        return api.update(caller, parts[0], parts[1], resource, if_match=request.get("ifMatch", ""))
+    if method == "GET" and len(parts) == 1:
+        return api.search_type(caller, parts[0], parse_qsl(query, keep_blank_values=True), url=query)
+    if method == "GET" and len(parts) == 2:
+        return api.read(caller, parts[0], parts[1])
+    if method == "GET" and len(parts) == 4 and parts[2] == "_history":
+        return api.vread(caller, parts[0], parts[1], parts[3])
+    raise FhirError(
+        400,
+        f"Bundle.entry[{index}].request: {method} {url} is not an interaction kapcare offers in a Bundle.",
+        code="not-supported",
+        expression=f"Bundle.entry[{index}].request.url",
+    )
+
+
+def rewrite(resource, references: dict):
+    """The resource with each `reference` to an earlier entry's fullUrl replaced by its new id."""
+    if isinstance(resource, dict):
+        return {
+            key: (
+                references.get(value, value)
+                if key == "reference" and isinstance(value, str)
+                else rewrite(value, references)
+            )
+            for key, value in resource.items()
+        }
+    if isinstance(resource, list):
+        return [rewrite(value, references) for value in resource]
+    return resource
+
+
+def placed(error: FhirError, index: int) -> FhirError:
+    """The error, with each issue's place given inside the Bundle."""
+    for item in error.issues:
+        item["diagnostics"] = f"Bundle.entry[{index}]: {item['diagnostics']}"
+        item["expression"] = [
+            f"Bundle.entry[{index}].resource" + path[path.find(".") :]
+            if "." in path
+            else f"Bundle.entry[{index}]"
+            for path in item.get("expression", [])
+        ] or [f"Bundle.entry[{index}]"]
+    return error
+
+
+def response_entry(result: api.Result) -> dict:
+    response = {"status": f"{result.status} {REASONS.get(result.status, '')}".strip()}
+    if "Location" in result.headers:
+        response["location"] = result.headers["Location"]
+    if "ETag" in result.headers:
+        response["etag"] = result.headers["ETag"]
+        response["lastModified"] = result.resource["meta"]["lastUpdated"]
+    item = {"response": response}
+    if result.resource is not None:
+        item["resource"] = result.resource
+    return item
+
+
+def run_transaction(caller, entries: list[dict]) -> api.Result:
+    for index, item in enumerate(entries):
+        request_of(item, index)
+    order = sorted(range(len(entries)), key=lambda i: ORDER[entries[i]["request"]["method"].upper()])
+    results: dict[int, api.Result] = {}
+    references: dict[str, str] = {}
+    with transaction.atomic():
+        for index in order:
+            try:
+                results[index] = run_entry(caller, entries[index], index, references)
+            except FhirError as error:
+                raise placed(error, index) from None
+    return api.Result(
+        200,
+        {
+            "resourceType": "Bundle",
+            "type": "transaction-response",
+            "entry": [response_entry(results[i]) for i in range(len(entries))],
+        },
+    )
+
+
+def run_batch(caller, entries: list[dict]) -> api.Result:
+    out = []
+    for index, item in enumerate(entries):
+        try:
+            with transaction.atomic():
+                out.append(response_entry(run_entry(caller, item, index, {})))
+        except FhirError as error:
+            out.append(
+                {
+                    "response": {
+                        "status": f"{error.status} {REASONS.get(error.status, '')}".strip(),
+                        "outcome": outcome(placed(error, index).issues),
+                    }
+                }
+            )
+    return api.Result(200, {"resourceType": "Bundle", "type": "batch-response", "entry": out})
+
+
+def import_bundle(caller, body) -> api.Result:
+    """Load the entries kapcare keeps, atomically; say what was loaded and what was skipped, by type."""
+    entries = check_bundle(body, ("transaction", "batch", "collection"))
+    keep, skipped = [], Counter()
+    for index, item in enumerate(entries):
+        kind = (item.get("resource") or {}).get("resourceType", "")
+        mapper = registry().get(kind)
+        if mapper is not None and mapper.writable:
+            keep.append((index, {**item, "request": {"method": "POST", "url": kind}}))
+        else:
+            skipped[kind or "(no resource)"] += 1
+    loaded = Counter()
+    references: dict[str, str] = {}
+    with transaction.atomic():
+        for index, item in keep:
+            try:
+                run_entry(caller, item, index, references)
+            except FhirError as error:
+                raise placed(error, index) from None
+            loaded[item["request"]["url"]] += 1
+    issues = [
+        issue(f"Loaded {count} {kind}.", severity="information", code="informational")
+        for kind, count in sorted(loaded.items())
+    ]
+    issues += [
+        issue(
+            f"Skipped {count} {kind}: kapcare does not keep {kind} through the API yet.",
+            severity="warning",
+            code="not-supported",
+        )
+        for kind, count in sorted(skipped.items())
+    ]
+    if references:
+        issues.append(
+            issue(
+                "New ids: " + ", ".join(f"{old} -> {new}" for old, new in references.items()),
+                severity="information",
+                code="informational",
+            )
+        )
+    return api.Result(
+        200,
+        outcome(
+            issues or [issue("The Bundle had no entries.", severity="information", code="informational")]
+        ),
+    )

@@ -1,0 +1,11 @@
+"""The one place resource types are registered. A new type is one mapper module and one line here."""
+
+from kapcare.fhir.mappers.group import GroupMapper
+from kapcare.fhir.mappers.patient import PatientMapper
+from kapcare.fhir.mappers.practitioner import PractitionerMapper
+from kapcare.fhir.registry import Registry
+
+REGISTRY = Registry()
+REGISTRY.register(PatientMapper())
+REGISTRY.register(PractitionerMapper())
+REGISTRY.register(GroupMapper())

@@ -1,0 +1,97 @@
+"""The resource types the API serves: one mapper per type, listed in mappers/__init__.py.
+
+A mapper says how one kapcare model looks as a FHIR resource (`to_resource`), how an incoming
+resource becomes that model (`from_resource`, only for types clients may write), and which search
+parameters, sort keys and includes it supports. Everything else (interactions, versions, audit,
+search, bundles, bulk export, the CapabilityStatement and the OpenAPI description) is generic
+and reads the mapper.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from django.db.models import Q
+
+
+@dataclass(frozen=True)
+class SearchParam:
+    """One search parameter. `fields` for the generic types; `build` for anything more."""
+
+    name: str
+    type: str  # string | token | date | reference
+    description: str
+    fields: tuple[str, ...] = ()
+    build: Callable[..., Q] | None = None  # build(value, modifier, ctx) -> Q
+
+
+@dataclass(frozen=True)
+class Include:
+    """`_include=Source:name` brings in the resource this field refers to."""
+
+    name: str
+    target: str
+    field: str
+
+
+class Mapper:
+    resource_type: ClassVar[str]
+    fhir_model: ClassVar[type]
+    profile: ClassVar[str] = ""
+    documentation: ClassVar[str] = ""
+    writable: ClassVar[bool] = False
+    # The model field that says when the record last changed, for _lastUpdated and _since.
+    last_updated_field: ClassVar[str | None] = None
+    # How the record points at its patient, for patient/ scopes and Patient-level export.
+    patient_field: ClassVar[str | None] = None
+    search_params: ClassVar[tuple[SearchParam, ...]] = ()
+    sorts: ClassVar[dict[str, str]] = {}
+    includes: ClassVar[tuple[Include, ...]] = ()
+    common_params: ClassVar[tuple[str, ...]] = ("_id",)
+
+    def queryset(self, clinic_id: int):
+        raise NotImplementedError
+
+    def to_resource(self, obj) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def from_resource(self, resource: dict, *, clinic, current_obj=None):
+        """An unsaved model instance from a validated resource; raises FhirError (422) otherwise."""
+        raise NotImplementedError
+
+    def save(self, obj) -> None:
+        obj.save()
+
+    def patient_id(self, obj) -> int | None:
+        return getattr(obj, self.patient_field) if self.patient_field else None
+
+    def last_updated(self, obj):
+        return getattr(obj, self.last_updated_field) if self.last_updated_field else None
+
+    def interactions(self) -> list[str]:
+        kinds = ["read", "vread", "history-instance", "history-type", "search-type"]
+        return kinds + (["create", "update"] if self.writable else [])
+
+    def param(self, name: str) -> SearchParam | None:
+        return next((param for param in self.search_params if param.name == name), None)
+
+
+@dataclass
+class Registry:
+    mappers: dict[str, Mapper] = field(default_factory=dict)
+
+    def register(self, mapper: Mapper) -> Mapper:
+        self.mappers[mapper.resource_type] = mapper
+        return mapper
+
+    def get(self, resource_type: str) -> Mapper | None:
+        return self.mappers.get(resource_type)
+
+    def types(self) -> list[str]:
+        return sorted(self.mappers)
+
+
+def registry() -> Registry:
+    from kapcare.fhir.mappers import REGISTRY
+
+    return REGISTRY

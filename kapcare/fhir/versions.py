@@ -1,0 +1,100 @@
+"""Resource versions: what `meta.versionId`, ETags, vread and history rest on.
+
+kapcare's models are the truth and carry no version of their own, so the version table is written
+in three ways, all through this module:
+- the API writes a version on every create and update it makes (`record_version`, source "api");
+- an app may call `record_version(mapper, obj)` when it changes a record, so the change gets its
+  own version at the moment it happens (source "app");
+- whenever the API reads a record (read, search, export) it compares the record as it maps now
+  with its latest version, and when they differ (a change made in the app that nobody recorded)
+  writes the new state as the next version (source "app"). So every state the API has ever given
+  out is a version, but changes made in the app between two API reads collapse into one.
+Type-level history lists the versions written so far; it does not walk every record to look for
+unseen changes.
+"""
+
+from datetime import UTC
+
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+
+from kapcare.fhir.models import ResourceVersion
+
+
+def content(resource: dict) -> dict:
+    return {key: value for key, value in resource.items() if key != "meta"}
+
+
+def with_meta(resource: dict, version: ResourceVersion) -> dict:
+    meta = dict(resource.get("meta") or {})
+    meta = {"versionId": str(version.version), "lastUpdated": instant(version.at), **meta}
+    return {
+        "resourceType": resource["resourceType"],
+        "id": resource["id"],
+        "meta": meta,
+        **{k: v for k, v in resource.items() if k not in ("resourceType", "id", "meta")},
+    }
+
+
+def instant(moment) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def latest(resource_type: str, ids: list[str]) -> dict[str, ResourceVersion]:
+    """The latest version of each of these resources, in one query."""
+    if not ids:
+        return {}
+    newest = (
+        ResourceVersion.objects.filter(resource_type=resource_type, resource_id=OuterRef("resource_id"))
+        .order_by("-version")
+        .values("version")[:1]
+    )
+    rows = ResourceVersion.objects.filter(
+        resource_type=resource_type, resource_id__in=ids, version=Subquery(newest)
+    )
+    return {row.resource_id: row for row in rows}
+
+
+def current(mapper, objs, clinic_id: int) -> list[dict]:
+    """Each record as a resource with its meta, writing a version where the record has changed."""
+    resources = [mapper.to_resource(obj) for obj in objs]
+    known = latest(mapper.resource_type, [resource["id"] for resource in resources])
+    fresh = []
+    for obj, resource in zip(objs, resources, strict=True):
+        version = known.get(resource["id"])
+        if version is None or content(version.resource) != content(resource):
+            version = ResourceVersion(
+                clinic_id=clinic_id,
+                resource_type=mapper.resource_type,
+                resource_id=resource["id"],
+                version=version.version + 1 if version else 1,
+                resource=resource,
+                at=changed_at(mapper, obj, version),
+                source="app",
+            )
+            fresh.append(version)
+        known[resource["id"]] = version
+    if fresh:
+        # Two readers may see the same change at once; both would write the same version.
+        ResourceVersion.objects.bulk_create(fresh, ignore_conflicts=True)
+    return [with_meta(resource, known[resource["id"]]) for resource in resources]
+
+
+def changed_at(mapper, obj, previous):
+    at = mapper.last_updated(obj) or timezone.now()
+    return max(at, previous.at) if previous else at
+
+
+def record_version(mapper, obj, clinic_id: int, *, source: str = "app") -> ResourceVersion:
+    """Write the record's present state as its next version. Call inside the write's transaction."""
+    resource = mapper.to_resource(obj)
+    previous = latest(mapper.resource_type, [resource["id"]]).get(resource["id"])
+    return ResourceVersion.objects.create(
+        clinic_id=clinic_id,
+        resource_type=mapper.resource_type,
+        resource_id=resource["id"],
+        version=previous.version + 1 if previous else 1,
+        resource=resource,
+        at=changed_at(mapper, obj, previous),
+        source=source,
+    )
