@@ -225,3 +225,18 @@ FHIR_DEFAULT_COUNT = env_int("KAPCARE_FHIR_DEFAULT_COUNT", 20)
 FHIR_MAX_COUNT = env_int("KAPCARE_FHIR_MAX_COUNT", 200)
 # Bulk export NDJSON files, one folder per export; deleted when the client cancels or deletes it.
 FHIR_EXPORT_DIR = Path(env("KAPCARE_FHIR_EXPORT_DIR", str(VAR_DIR / "fhir-export")))
+
+# Outcome measures (kapcare.measures).
+# Questionnaire links stop working this many days after they fall due (not a clinical number).
+MEASURES_LINK_DAYS = env_int("KAPCARE_MEASURES_LINK_DAYS", 7)
+# Reminders for an unanswered questionnaire: at most three (issue #3), one a day by default, as
+# Osmind does for scheduled surveys (reference/clinical.md).
+MEASURES_MAX_REMINDERS = min(env_int("KAPCARE_MEASURES_MAX_REMINDERS", 3), 3)
+MEASURES_REMINDER_HOURS = env_int("KAPCARE_MEASURES_REMINDER_HOURS", 24)
+# The follow-up a safety alert creates: "clinician_review" or "cssrs" (reference/instruments.md §1.1).
+MEASURES_ALERT_FOLLOW_UP = env("KAPCARE_MEASURES_ALERT_FOLLOW_UP", "clinician_review")
+# The address patients reach the clinic at, for links in texts and email.
+MEASURES_BASE_URL = env("KAPCARE_BASE_URL", "http://127.0.0.1:8000")
+# "Before each dosing session" questionnaires go out this many hours before it (a protocol
+# choice, not from the reference; set it to the clinic's own).
+MEASURES_BEFORE_DOSING_HOURS = env_int("KAPCARE_MEASURES_BEFORE_DOSING_HOURS", 24)

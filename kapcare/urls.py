@@ -9,5 +9,6 @@ urlpatterns = [
     path("staff/audit/", include("kapcare.audit.urls")),
     path("staff/leads/", include("kapcare.leads.urls")),
     path("fhir/R4/", include("kapcare.fhir.urls")),
+    path("", include("kapcare.measures.urls")),
     path("healthz", healthz, name="healthz"),
 ]

@@ -34,6 +34,12 @@ MATRIX: dict[str, frozenset[Role]] = {
     "leads.settings": frozenset({Role.ADMIN}),
     # The public website's text, FAQs, contact details and guide (website app).
     "website.edit": frozenset({Role.ADMIN}),
+    # Outcome measures (measures app): the care team and intake see and collect them; billing and
+    # admins do not need questionnaire answers. Closing a safety alert is a clinician's act.
+    "measures.view": frozenset({Role.INTAKE, Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
+    "measures.assign": frozenset({Role.INTAKE, Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
+    "measures.enter": frozenset({Role.INTAKE, Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
+    "alerts.manage": frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
     # Running the clinic.
     "staff.manage": frozenset({Role.ADMIN}),
     "clinic.manage": frozenset({Role.ADMIN}),

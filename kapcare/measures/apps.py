@@ -5,3 +5,5 @@ class MeasuresConfig(AppConfig):
     name = "kapcare.measures"
     label = "measures"
     verbose_name = "Outcome measures"
+    staff_nav = [("Alerts", "measures:alerts", "measures.view")]
+    chart_panels = ["measures:panel"]

@@ -1,0 +1,94 @@
+"""Safety alerts close only with a recorded action, by a role that may, and are audited."""
+
+import pytest
+from django.db import IntegrityError
+from django.urls import reverse
+from django.utils import timezone
+
+from kapcare.audit.models import AuditEvent
+from kapcare.measures.models import AlertError, SafetyAlert, record_response
+from kapcare.measures.tests.conftest import phq9_answers
+
+
+@pytest.fixture
+def alert(phq9, patient, course):
+    record_response(phq9, patient, phq9_answers([1] * 9), via="link")
+    return SafetyAlert.objects.get()
+
+
+def test_an_alert_cannot_be_closed_without_a_note_of_the_action(alert, prescriber):
+    with pytest.raises(AlertError, match="note"):
+        alert.close(by=prescriber, action="clinician_review", note="  ")
+    alert.refresh_from_db()
+    assert alert.is_open
+
+
+def test_an_alert_cannot_be_closed_without_saying_what_was_done(alert, prescriber):
+    with pytest.raises(AlertError, match="Choose what was done"):
+        alert.close(by=prescriber, action="", note="Called her")
+    assert SafetyAlert.objects.open().count() == 1
+
+
+def test_the_database_refuses_a_closed_alert_with_no_action(alert, prescriber):
+    with pytest.raises(IntegrityError):
+        SafetyAlert.objects.filter(pk=alert.pk).update(closed_at=timezone.now(), closed_by=prescriber)
+
+
+def test_closing_with_an_action_records_it_and_completes_the_follow_up(alert, prescriber):
+    alert.close(by=prescriber, action="cssrs", note="C-SSRS screen: no recent ideation or behaviour.")
+    alert.refresh_from_db()
+    assert not alert.is_open
+    assert alert.closed_by == prescriber and alert.follow_up_done_at is not None
+    assert AuditEvent.objects.filter(
+        object_type="SafetyAlert", action="update", actor_id=prescriber.pk
+    ).exists()
+
+
+def test_a_closed_alert_cannot_be_closed_again(alert, prescriber, nurse):
+    alert.close(by=prescriber, action="cssrs", note="Done.")
+    with pytest.raises(AlertError, match="already closed"):
+        alert.close(by=nurse, action="clinician_review", note="Again.")
+
+
+def test_the_alerts_list_shows_open_alerts_with_their_rule(signed_in, prescriber, alert):
+    page = signed_in(prescriber).get(reverse("measures:alerts"))
+    body = page.content.decode()
+    assert "Thoughts of death or self-harm" in body
+    assert "Quillfeather" in body
+    assert 'badge-urgent">You<' in body
+
+
+def test_the_alert_page_shows_the_rule_and_its_source(signed_in, nurse, alert):
+    body = signed_in(nurse).get(reverse("measures:alert", args=[alert.pk])).content.decode()
+    assert "item 9 above 0" in body
+    assert "calcipedia.org" in body
+
+
+def test_posting_a_close_without_a_note_shows_the_error_and_keeps_it_open(signed_in, prescriber, alert):
+    page = signed_in(prescriber).post(
+        reverse("measures:alert_close", args=[alert.pk]), {"action": "clinician_review", "note": ""}
+    )
+    assert "an alert cannot be closed without a note" in page.content.decode()
+    assert SafetyAlert.objects.get().is_open
+
+
+def test_posting_a_close_with_an_action_closes_it(signed_in, therapist, alert):
+    page = signed_in(therapist).post(
+        reverse("measures:alert_close", args=[alert.pk]),
+        {"action": "safety_plan", "note": "Safety plan reviewed by phone."},
+    )
+    assert page.status_code == 302
+    assert SafetyAlert.objects.get().action == "safety_plan"
+
+
+def test_intake_sees_alerts_but_may_not_close_them(signed_in, intake, alert):
+    client = signed_in(intake)
+    assert "Close the alert" not in client.get(reverse("measures:alert", args=[alert.pk])).content.decode()
+    page = client.post(reverse("measures:alert_close", args=[alert.pk]), {"action": "cssrs", "note": "x"})
+    assert page.status_code == 403
+    assert SafetyAlert.objects.get().is_open
+
+
+def test_another_clinic_gets_not_found_for_an_alert(signed_in, outsider, alert):
+    page = signed_in(outsider).get(reverse("measures:alert", args=[alert.pk]))
+    assert page.status_code == 404
