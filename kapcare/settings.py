@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "kapcare.measures",
     "kapcare.coverage",
     "kapcare.website",
+    "kapcare.portal",
     "kapcare.fhir",
 ]
 
@@ -240,3 +241,17 @@ MEASURES_BASE_URL = env("KAPCARE_BASE_URL", "http://127.0.0.1:8000")
 # "Before each dosing session" questionnaires go out this many hours before it (a protocol
 # choice, not from the reference; set it to the clinic's own).
 MEASURES_BEFORE_DOSING_HOURS = env_int("KAPCARE_MEASURES_BEFORE_DOSING_HOURS", 24)
+
+# Patient portal (kapcare.portal): sign-in by a link sent by email or text.
+# A link works once, for this many minutes; the portal signs a patient out after this long idle.
+PORTAL_LINK_MINUTES = env_int("KAPCARE_PORTAL_LINK_MINUTES", 15)
+PORTAL_IDLE_MINUTES = env_int("KAPCARE_PORTAL_IDLE_MINUTES", IDLE_MINUTES)
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("kapcare.portal.context.portal")
+# The preparation checklist's protocol values (kapcare.patients.preparation). The sources disagree
+# (reference/clinical.md: 4 h food / 2 h liquids in one clinic's consent, 2 h / 30 min in a county
+# policy; 24 h without alcohol in the NHS exclusion criteria), so each clinic sets its own.
+PREPARATION = {
+    "alcohol_free_hours": env_int("KAPCARE_PREP_ALCOHOL_FREE_HOURS", 24),
+    "food_fast_hours": env_int("KAPCARE_PREP_FOOD_FAST_HOURS", 4),
+    "fluid_fast_hours": env_int("KAPCARE_PREP_FLUID_FAST_HOURS", 2),
+}

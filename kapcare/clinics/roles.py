@@ -40,6 +40,10 @@ MATRIX: dict[str, frozenset[Role]] = {
     "measures.assign": frozenset({Role.INTAKE, Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
     "measures.enter": frozenset({Role.INTAKE, Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
     "alerts.manage": frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
+    # Consent and the preparation checklist (patients app, signed in the portal or in clinic).
+    "consents.view": frozenset({Role.INTAKE, Role.PRESCRIBER, Role.NURSE, Role.THERAPIST, Role.ADMIN}),
+    "consents.witness": frozenset({Role.INTAKE, Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
+    "preparation.view": frozenset({Role.INTAKE, Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
     # Running the clinic.
     "staff.manage": frozenset({Role.ADMIN}),
     "clinic.manage": frozenset({Role.ADMIN}),

@@ -9,3 +9,4 @@ class PatientsConfig(AppConfig):
         ("Today", "patients:dashboard", "patients.view"),
         ("Patients", "patients:list", "patients.view"),
     ]
+    chart_panels = ["patients:consent_panel", "patients:preparation_panel"]

@@ -45,6 +45,10 @@ class Patient(models.Model):
     emergency_contact_name = models.CharField(max_length=200, blank=True)
     emergency_contact_relationship = models.CharField(max_length=60, blank=True)
     emergency_contact_phone = PhoneNumberField(blank=True)
+    # Set when the patient signs the 42 CFR Part 2 consent; exports and disclosures honour it.
+    part2_consent = models.BooleanField(
+        "consents to disclose substance-use records (42 CFR Part 2)", default=False, editable=False
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -251,3 +255,8 @@ class CourseTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_state} → {self.to_state}"
+
+
+# Consent and the preparation checklist live in their own modules; imported here so Django sees them.
+from kapcare.patients.consent import ConsentDocument, ConsentSignature  # noqa: E402, F401
+from kapcare.patients.preparation import PreparationConfirmation  # noqa: E402, F401

@@ -4,12 +4,26 @@ import os
 from pathlib import Path
 
 import pytest
+from django.core.servers.basehttp import WSGIServer
+from django.test.testcases import LiveServerThread
 from playwright.sync_api import sync_playwright
 
 # Playwright's sync API runs an event loop in this thread; the tests still use the ORM to set up
 # and check records (and pytest-django flushes the database), which Django otherwise refuses
 # beside a running loop.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# With in-memory SQLite the live server hands the test's single database connection to every
+# request thread, so two requests at once (a chart's panels load together) would interleave their
+# transactions and break the audit chain. Serve one request at a time: Django's single-threaded
+# server closes each connection after its response, so the browser never waits on a kept-alive one.
+class OneRequestAtATime(WSGIServer):
+    def __init__(self, *args, connections_override=None, **kwargs):
+        # The server thread itself already uses the overridden connections.
+        super().__init__(*args, **kwargs)
+
+
+LiveServerThread.server_class = OneRequestAtATime
 
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(__file__).resolve().parents[2] / "test-results"

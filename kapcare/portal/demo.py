@@ -1,0 +1,100 @@
+"""Demo consent documents, signatures and preparation checklists, consistent with the demo courses:
+every course past evaluation has a signed consent for KAP; some patients also signed telehealth or
+Part 2 consents; some patients with an active course confirmed tomorrow's preparation checklist."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from kapcare.patients.consent import (
+    Channel,
+    ConsentDocument,
+    ConsentSignature,
+    consent_templates,
+    sha256_bytes,
+)
+from kapcare.patients.models import Condition, Course, CourseState, Patient
+from kapcare.patients.preparation import PreparationConfirmation
+
+PAST_EVALUATION = [
+    CourseState.ELIGIBLE,
+    CourseState.ACTIVE,
+    CourseState.PAUSED,
+    CourseState.COMPLETED,
+    CourseState.WITHDRAWN,
+]
+
+
+def load(demo) -> None:
+    clinic = demo.clinic
+    if ConsentDocument.objects.filter(clinic=clinic).exists():
+        return
+    documents = {
+        kind: ConsentDocument.publish(clinic, kind, title, body, by=demo.staff.get("admin"))
+        for kind, title, body in consent_templates()
+    }
+    rng, signed = demo.rng, 0
+    courses = (
+        Course.objects.filter(clinic=clinic, state__in=PAST_EVALUATION)
+        .select_related("patient")
+        .prefetch_related("transitions")
+        .order_by("pk")
+    )
+    for course in courses:
+        decided = course.transitions.all()[0].at if course.transitions.all() else course.opened_at
+        at = course.opened_at + (decided - course.opened_at) * rng.uniform(0.3, 0.9)
+        witness = rng.choice([demo.staff["nurse"], demo.staff["intake"], None])
+        sign_as_of(documents["kap"], course.patient, at, witness)
+        signed += 1
+        if rng.random() < 0.5:
+            sign_as_of(documents["telehealth"], course.patient, at + timedelta(minutes=4), witness)
+            signed += 1
+        if course.condition == Condition.SUD and rng.random() < 0.7:
+            sign_as_of(documents["part2"], course.patient, at + timedelta(minutes=6), witness)
+            Patient.objects.filter(pk=course.patient_id).update(part2_consent=True)
+            signed += 1
+    tomorrow = timezone.localdate(timezone.now(), clinic.zone) + timedelta(days=1)
+    active = [course for course in courses if course.state == CourseState.ACTIVE][:4]
+    for course in active:
+        PreparationConfirmation.objects.create(
+            clinic=clinic,
+            patient=course.patient,
+            course=course,
+            session_date=tomorrow,
+            items=[{"key": key, "text": text} for key, text in checklist_lines()],
+            confirmed_at=timezone.now() - timedelta(hours=rng.randint(1, 6)),
+        )
+    demo.say(f"{len(documents)} consent templates, {signed} signed consents with PDF copies")
+    example = courses[0].patient if courses else None
+    if example is not None:
+        demo.say(
+            f"portal: /portal/ with {example.email} and date of birth {example.date_of_birth:%Y-%m-%d} "
+            "(the link lands in var/outbox)"
+        )
+
+
+def checklist_lines():
+    from kapcare.patients.preparation import checklist_items
+
+    return checklist_items()
+
+
+def sign_as_of(document, patient, at, witness) -> ConsentSignature:
+    """A signature as it was made on an earlier day of the demo's history, with its PDF copy."""
+    signature = ConsentSignature(
+        clinic_id=document.clinic_id,
+        patient=patient,
+        document=document,
+        kind=document.kind,
+        version=document.version,
+        typed_name=patient.legal_name,
+        signed_at=at,
+        address="192.0.2.10",  # TEST-NET-1: documentation addresses, never a real device
+        text_sha256=document.sha256,
+        channel=Channel.CLINIC if witness else Channel.PORTAL,
+        witnessed_by=witness,
+    )
+    signature.pdf = signature.render_pdf()
+    signature.pdf_sha256 = sha256_bytes(signature.pdf)
+    signature.save()
+    return signature

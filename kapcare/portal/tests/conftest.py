@@ -1,0 +1,33 @@
+"""What the portal tests share: published consent documents and a patient signed into the portal."""
+
+import pytest
+from django.utils import timezone
+
+from kapcare.patients.consent import ConsentDocument
+from kapcare.portal.access import SEEN_KEY, SESSION_KEY
+
+KAP_BODY = "Ketamine can cause dissociation.\n\nYou will not drive until the next day."
+
+
+@pytest.fixture
+def kap_consent(clinic):
+    return ConsentDocument.publish(clinic, "kap", "Informed consent for KAP", KAP_BODY)
+
+
+@pytest.fixture
+def part2_consent(clinic):
+    return ConsentDocument.publish(clinic, "part2", "Consent to disclose", "Records of substance-use care.")
+
+
+def portal_sign_in(client, patient):
+    """Sign a patient into the portal as the link would (the link itself is tested on its own)."""
+    session = client.session
+    session[SESSION_KEY] = patient.pk
+    session[SEEN_KEY] = timezone.now().timestamp()
+    session.save()
+    return client
+
+
+@pytest.fixture
+def portal(client, patient):
+    return portal_sign_in(client, patient)
