@@ -146,7 +146,9 @@ def patients_in_scope(job: ExportJob, caller) -> Q | None:
     if job.level != "group":
         return None
     group = registry().get("Group")
-    site = group.queryset(job.clinic_id).get(pk=job.group_id)
+    site = group.queryset(job.clinic_id).filter(pk=job.group_id).first() if job.group_id.isdigit() else None
+    if site is None:
+        raise FhirError(404, f"Group/{job.group_id} is not known here.", code="not-found")
     return Q(pk__in=group.members(site).values("pk"))
 
 

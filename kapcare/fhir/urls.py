@@ -8,6 +8,7 @@ ID = r"(?P<resource_id>[A-Za-z0-9\-\.]{1,64})"
 
 urlpatterns = [
     path("metadata", views.metadata, name="metadata"),
+    path("openapi.json", views.openapi_description, name="openapi"),
     path("", views.base, name="base"),
     path("$import-bundle", views.import_bundle, name="import_bundle"),
     path("$export", views.export_system, name="export"),

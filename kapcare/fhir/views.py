@@ -9,6 +9,7 @@ import logging
 from functools import wraps
 
 from django.http import FileResponse, HttpResponse
+from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 
 from kapcare.fhir import api, bulk, bundles
@@ -16,6 +17,7 @@ from kapcare.fhir.auth import authenticate, base_url
 from kapcare.fhir.capability import capability_statement
 from kapcare.fhir.errors import FhirError, issue, outcome
 from kapcare.fhir.models import ExportStatus
+from kapcare.fhir.openapi import openapi
 
 log = logging.getLogger(__name__)
 FHIR_JSON = "application/fhir+json"
@@ -109,7 +111,7 @@ def fhir_endpoint(methods: tuple[str, ...], *, public: bool = False):
                         ]
                     ),
                 )
-            if isinstance(result, HttpResponse):
+            if isinstance(result, HttpResponseBase):
                 return result
             if prefer(request, "return") == "minimal" and request.method in ("POST", "PUT"):
                 return respond(request, result.status, None, result.headers)
@@ -135,6 +137,13 @@ def query_pairs(request) -> list[tuple[str, str]]:
 @fhir_endpoint(("GET",), public=True)
 def metadata(request, caller):
     return api.Result(200, capability_statement(base_url(request)))
+
+
+@fhir_endpoint(("GET",), public=True)
+def openapi_description(request, caller):
+    response = respond(request, 200, openapi(base_url(request)))
+    response["Content-Type"] = "application/json"
+    return response
 
 
 @fhir_endpoint(("POST",))

@@ -155,6 +155,14 @@ class PatientMapper(Mapper):
             fields=("date_of_birth",),
         ),
     )
+    # A valid resource to create, for the OpenAPI description.
+    example = {
+        "resourceType": "Patient",
+        "name": [{"use": "official", "family": "Rivera", "given": ["Alex"]}],
+        "birthDate": "1988-04-12",
+        "gender": "other",
+        "telecom": [{"system": "phone", "value": "+16175550142", "use": "mobile"}],
+    }
     sorts = {
         "_id": "pk",
         "_lastUpdated": "updated_at",

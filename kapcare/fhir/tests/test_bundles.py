@@ -1,0 +1,127 @@
+"""Transaction and batch Bundles, and loading a Synthea record with $import-bundle."""
+
+import json
+from pathlib import Path
+
+from kapcare.fhir.tests.conftest import body, expressions, issues
+from kapcare.patients.models import Patient
+
+SYNTHEA = next(Path("/work/shared/conformance/synthea").glob("*.json"))
+
+
+def patient(family, born="1980-01-01"):
+    return {"resourceType": "Patient", "name": [{"family": family, "given": ["Test"]}], "birthDate": born}
+
+
+def post_entry(resource, full_url=None):
+    item = {"resource": resource, "request": {"method": "POST", "url": resource["resourceType"]}}
+    if full_url:
+        item["fullUrl"] = full_url
+    return item
+
+
+def test_a_transaction_creates_every_entry(fhir):
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [post_entry(patient("Arden")), post_entry(patient("Birch"))],
+    }
+    response = fhir().post("", bundle)
+    assert response.status_code == 200, response.content
+    result = body(response)
+    assert result["type"] == "transaction-response"
+    assert [e["response"]["status"] for e in result["entry"]] == ["201 Created", "201 Created"]
+    assert sorted(Patient.objects.values_list("legal_last_name", flat=True)) == ["Arden", "Birch"]
+
+
+def test_a_transaction_with_one_bad_entry_changes_nothing_and_names_the_entry(fhir):
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [post_entry(patient("Arden")), post_entry(patient("Birch", born="1980-02-31"))],
+    }
+    response = fhir().post("", bundle)
+    assert response.status_code == 400
+    assert "Bundle.entry[1].resource.birthDate" in expressions(response)
+    assert issues(response)[0]["diagnostics"].startswith("Bundle.entry[1]:")
+    assert not Patient.objects.exists()
+
+
+def test_a_batch_keeps_the_good_entries_and_reports_the_bad(fhir):
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "batch",
+        "entry": [post_entry(patient("Arden")), post_entry(patient("Birch", born="1980"))],
+    }
+    result = body(fhir().post("", bundle))
+    assert result["type"] == "batch-response"
+    first, second = result["entry"]
+    assert first["response"]["status"] == "201 Created"
+    assert second["response"]["status"] == "422 Unprocessable Entity"
+    assert second["response"]["outcome"]["issue"][0]["expression"] == ["Bundle.entry[1].resource.birthDate"]
+    assert list(Patient.objects.values_list("legal_last_name", flat=True)) == ["Arden"]
+
+
+def test_a_transaction_can_read_and_update(fhir, clinic):
+    existing = Patient.objects.create(
+        clinic=clinic,
+        legal_first_name="Jo",
+        legal_last_name="Old",
+        date_of_birth="1970-01-01",
+        sex_at_birth="unknown",
+    )
+    api = fhir()
+    resource = body(api.get(f"Patient/{existing.pk}"))
+    resource["name"] = [{"family": "New", "given": ["Jo"]}]
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [
+            {"request": {"method": "GET", "url": f"Patient?_id={existing.pk}"}},
+            {
+                "resource": resource,
+                "request": {"method": "PUT", "url": f"Patient/{existing.pk}", "ifMatch": 'W/"1"'},
+            },
+        ],
+    }
+    result = body(api.post("", bundle))
+    assert result["entry"][1]["response"]["etag"] == 'W/"2"'
+    assert Patient.objects.get().legal_last_name == "New"
+
+
+def test_a_bundle_that_is_not_a_transaction_or_batch_is_refused(fhir):
+    response = fhir().post("", {"resourceType": "Bundle", "type": "collection", "entry": []})
+    assert response.status_code == 400 and expressions(response) == ["Bundle.type"]
+
+
+def test_a_delete_in_a_bundle_is_refused_without_changing_anything(fhir):
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [post_entry(patient("Arden")), {"request": {"method": "DELETE", "url": "Patient/1"}}],
+    }
+    response = fhir().post("", bundle)
+    assert response.status_code == 405 and not Patient.objects.exists()
+
+
+def test_importing_a_synthea_record_loads_the_patient_and_reports_what_it_skipped(fhir):
+    record = json.loads(SYNTHEA.read_text())
+    response = fhir().post("$import-bundle", record)
+    assert response.status_code == 200, response.content
+    messages = [item["diagnostics"] for item in issues(response)]
+    assert "Loaded 1 Patient." in messages
+    assert any(m.startswith("Skipped 48 Observation:") for m in messages)
+    assert any(m.startswith("Skipped 3 Encounter:") for m in messages)
+    assert any(m.startswith("Skipped 1 Practitioner:") for m in messages)
+    assert Patient.objects.count() == 1
+
+
+def test_an_import_with_an_invalid_patient_loads_nothing(fhir):
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [post_entry(patient("Arden")), post_entry(patient("Birch", born=""))],
+    }
+    response = fhir().post("$import-bundle", bundle)
+    assert response.status_code in (400, 422)
+    assert not Patient.objects.exists()

@@ -1,0 +1,170 @@
+"""Search: the parameters, date prefixes, sorting, paging links, and a bounded number of queries."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from kapcare.fhir.tests.conftest import body, issues
+from kapcare.patients.models import Patient
+
+PEOPLE = [
+    ("Ada", "Marsh", date(1950, 1, 15)),
+    ("Bo", "Marsh", date(1970, 6, 30)),
+    ("Cy", "Hale", date(1970, 7, 1)),
+    ("Dee", "Hale", date(1989, 12, 31)),
+    ("Eve", "Marshall", date(1990, 1, 1)),
+]
+
+
+@pytest.fixture
+def people(clinic):
+    return [
+        Patient.objects.create(
+            clinic=clinic,
+            legal_first_name=first,
+            legal_last_name=last,
+            date_of_birth=born,
+            sex_at_birth="unknown",
+        )
+        for first, last, born in PEOPLE
+    ]
+
+
+def found(api, **params):
+    bundle = body(api.get("Patient", params))
+    assert bundle["type"] == "searchset"
+    return bundle["total"], [e["resource"]["name"][0]["given"][0] for e in bundle["entry"]]
+
+
+@pytest.mark.parametrize(
+    ("params", "names"),
+    [
+        ({"family": "marsh"}, ["Ada", "Bo", "Eve"]),
+        ({"family:exact": "Marsh"}, ["Ada", "Bo"]),
+        ({"name": "hal"}, ["Cy", "Dee"]),
+        ({"given": "Bo,Cy"}, ["Bo", "Cy"]),
+        ({"birthdate": "1970"}, ["Bo", "Cy"]),
+        ({"birthdate": "1970-06"}, ["Bo"]),
+        ({"birthdate": "eq1970-07-01"}, ["Cy"]),
+        ({"birthdate": "ne1970"}, ["Ada", "Dee", "Eve"]),
+        ({"birthdate": "lt1970-06-30"}, ["Ada"]),
+        ({"birthdate": "le1970-06-30"}, ["Ada", "Bo"]),
+        ({"birthdate": "gt1989-12-31"}, ["Eve"]),
+        ({"birthdate": "ge1989-12-31"}, ["Dee", "Eve"]),
+        ({"birthdate": "sa1970"}, ["Dee", "Eve"]),
+        ({"birthdate": "eb1970"}, ["Ada"]),
+        ({"identifier": "K000002"}, ["Bo"]),
+        ({"identifier": "urn:kapcare:riverside:mrn|K000003"}, ["Cy"]),
+        ({"identifier": "http://other.example/mrn|K000003"}, []),
+    ],
+)
+def test_search_returns_the_right_patients(fhir, people, params, names):
+    total, given = found(fhir(), **params, _sort="given")
+    assert given == names and total == len(names)
+
+
+def test_repeated_parameters_must_all_hold(fhir, people):
+    bundle = body(
+        fhir().client.get(
+            "/fhir/R4/Patient?birthdate=ge1960&birthdate=lt1980&_sort=given",
+            HTTP_AUTHORIZATION=f"Bearer {fhir().secret}",
+        )
+    )
+    assert [e["resource"]["name"][0]["given"][0] for e in bundle["entry"]] == ["Bo", "Cy"]
+
+
+def test_id_and_last_updated(fhir, people):
+    api = fhir()
+    assert found(api, _id=f"{people[0].pk},{people[2].pk}", _sort="given")[1] == ["Ada", "Cy"]
+    Patient.objects.filter(pk=people[1].pk).update(updated_at=timezone.now() - timedelta(days=30))
+    since = (timezone.now() - timedelta(days=1)).date().isoformat()
+    assert found(api, _lastUpdated=f"lt{since}")[1] == ["Bo"]
+
+
+def test_sorting_descending_by_birth_date(fhir, people):
+    assert found(fhir(), _sort="-birthdate")[1] == ["Eve", "Dee", "Cy", "Bo", "Ada"]
+
+
+def test_paging_links_walk_the_whole_result(fhir, people):
+    api = fhir()
+    bundle = body(api.get("Patient", {"_count": 2, "_sort": "given"}))
+    seen = []
+    while True:
+        seen += [e["resource"]["name"][0]["given"][0] for e in bundle["entry"]]
+        links = {link["relation"]: link["url"] for link in bundle["link"]}
+        if "next" not in links:
+            break
+        bundle = body(api.client.get(links["next"], HTTP_AUTHORIZATION=f"Bearer {api.secret}"))
+    assert seen == ["Ada", "Bo", "Cy", "Dee", "Eve"]
+    assert "_offset=4" in links["last"] and bundle["total"] == 5
+
+
+def test_count_zero_gives_the_total_alone(fhir, people):
+    bundle = body(fhir().get("Patient", {"_count": 0}))
+    assert bundle["total"] == 5 and bundle["entry"] == []
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"colour": "teal"}, "no search parameter 'colour'"),
+        ({"birthdate": "1970-02-30"}, "not a real date"),
+        ({"birthdate": "around 1970"}, "is not a date"),
+        ({"birthdate": "ap1970"}, "ap (approximately) is not supported"),
+        ({"_sort": "colour"}, "cannot be sorted by 'colour'"),
+        ({"_count": "many"}, "_count must be a whole number"),
+        ({"_include": "Patient:organization"}, "not supported"),
+        ({"family:missing": "true"}, "modifier :missing"),
+    ],
+)
+def test_a_search_it_cannot_do_is_refused_with_400_saying_why(fhir, people, params, message):
+    response = fhir().get("Patient", params)
+    assert response.status_code == 400
+    assert message in issues(response)[0]["diagnostics"]
+
+
+def test_lenient_handling_ignores_unknown_parameters(fhir, people):
+    response = fhir().get("Patient", {"colour": "teal", "family": "Hale"}, HTTP_PREFER="handling=lenient")
+    assert body(response)["total"] == 2
+
+
+def test_post_search_takes_form_parameters(fhir, people):
+    api = fhir()
+    response = api.client.post(
+        "/fhir/R4/Patient/_search",
+        "family=Hale",
+        content_type="application/x-www-form-urlencoded",
+        HTTP_AUTHORIZATION=f"Bearer {api.secret}",
+    )
+    assert body(response)["total"] == 2
+
+
+def test_search_issues_the_same_number_of_queries_for_one_or_many_results(fhir, clinic, people):
+    api = fhir()
+    api.get("Patient")  # first sight writes each patient's first version
+    with CaptureQueriesContext(connection) as few:
+        api.get("Patient", {"family": "Hale"})
+    for index in range(15):
+        Patient.objects.create(
+            clinic=clinic,
+            legal_first_name=f"N{index}",
+            legal_last_name="Hale",
+            date_of_birth=date(1980, 1, 1),
+            sex_at_birth="unknown",
+        )
+    api.get("Patient", {"family": "Hale"})
+    with CaptureQueriesContext(connection) as many:
+        api.get("Patient", {"family": "Hale"})
+    assert len(many) == len(few) <= 9
+
+
+def test_a_read_issues_a_bounded_number_of_queries(fhir, patient):
+    api = fhir()
+    api.get(f"Patient/{patient.pk}")
+    with CaptureQueriesContext(connection) as queries:
+        api.get(f"Patient/{patient.pk}")
+    # The token, the patient, its latest version; then the audit event (five, with its savepoint).
+    assert len(queries) <= 8
