@@ -255,3 +255,7 @@ PREPARATION = {
     "food_fast_hours": env_int("KAPCARE_PREP_FOOD_FAST_HOURS", 4),
     "fluid_fast_hours": env_int("KAPCARE_PREP_FLUID_FAST_HOURS", 2),
 }
+
+# website: public forms allow this many posts per address per hour; card photos up to this size.
+WEBSITE_FORM_LIMIT_PER_HOUR = env_int("KAPCARE_FORM_LIMIT_PER_HOUR", 5)
+WEBSITE_CARD_MAX_BYTES = env_int("KAPCARE_CARD_MAX_MB", 5) * 1024 * 1024
