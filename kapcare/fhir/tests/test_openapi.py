@@ -2,7 +2,9 @@
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
 
@@ -11,7 +13,7 @@ from kapcare.fhir.openapi import openapi
 from kapcare.fhir.tests.conftest import body
 
 # Bounded so the whole run takes seconds, not minutes; every operation still gets its examples.
-EXAMPLES = 8
+EXAMPLES = 5
 
 
 def test_the_openapi_description_covers_every_registered_type(client):
@@ -26,6 +28,18 @@ def test_the_openapi_description_covers_every_registered_type(client):
 
 schema = schemathesis.openapi.from_dict(openapi("http://testserver/fhir/R4"))
 APP = get_wsgi_application()
+
+
+@pytest.fixture(autouse=True)
+def keep_the_test_connection():
+    """Called as a WSGI app, Django closes connections that look stale as a request starts and ends; inside
+    the test's transaction on PostgreSQL that closes the test's own connection. Django's test client
+    avoids it the same way."""
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
 
 
 @pytest.fixture
