@@ -43,6 +43,7 @@ MATRIX: dict[str, frozenset[Role]] = {
     # Consent and the preparation checklist (patients app, signed in the portal or in clinic).
     "consents.view": frozenset({Role.INTAKE, Role.PRESCRIBER, Role.NURSE, Role.THERAPIST, Role.ADMIN}),
     "consents.witness": frozenset({Role.INTAKE, Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
+    "consents.publish": frozenset({Role.ADMIN}),
     "preparation.view": frozenset({Role.INTAKE, Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
     # Running the clinic.
     "staff.manage": frozenset({Role.ADMIN}),

@@ -8,5 +8,6 @@ class PatientsConfig(AppConfig):
     staff_nav = [
         ("Today", "patients:dashboard", "patients.view"),
         ("Patients", "patients:list", "patients.view"),
+        ("Consents", "patients:consent_documents", "consents.publish"),
     ]
     chart_panels = ["patients:consent_panel", "patients:preparation_panel"]

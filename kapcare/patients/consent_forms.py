@@ -23,3 +23,31 @@ class ConsentSignForm(forms.Form):
             self.fields["version"].initial = document.version
             self.fields["sha256"].initial = document.sha256
         self.fields["typed_name"].widget.attrs["autocomplete"] = "name"
+
+
+class ConsentDocumentForm(forms.Form):
+    """A new version of a consent document. Patients who signed an earlier one are asked again."""
+
+    title = forms.CharField(max_length=200)
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 24}),
+        help_text="Plain text. A blank line starts a new paragraph.",
+    )
+
+    def __init__(self, *args, current=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.current = current
+        if current is not None:
+            self.fields["title"].initial, self.fields["body"].initial = current.title, current.body
+
+    def clean(self):
+        data = super().clean()
+        current = self.current
+        if current is not None and data.get("title", "").strip() == current.title:
+            body = data.get("body", "").replace("\r\n", "\n").strip()
+            if body == current.body:
+                raise forms.ValidationError(
+                    f"This is the text of version {current.version} already: "
+                    "change it to publish a new version."
+                )
+        return data

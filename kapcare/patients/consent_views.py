@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -14,7 +15,7 @@ from kapcare.clinics.access import get_object_for_user, staff_view
 from kapcare.clinics.roles import allows
 from kapcare.patients.access import get_patient_for_user
 from kapcare.patients.consent import Channel, ConsentDocument, ConsentKind, ConsentSignature, consent_status
-from kapcare.patients.consent_forms import ConsentSignForm
+from kapcare.patients.consent_forms import ConsentDocumentForm, ConsentSignForm
 from kapcare.patients.preparation import PreparationConfirmation, checklist_status
 
 
@@ -57,7 +58,7 @@ def consent_sign_in_clinic(request, pk, kind):
             messages.success(request, f"{patient.name} signed “{document.title}”, v{document.version}.")
             return redirect("patients:chart", pk=patient.pk)
     context = {"patient": patient, "document": document, "form": form}
-    return render(request, "patients/consent_sign.html", context, status=400 if form.errors else 200)
+    return render(request, "patients/consent_sign.html", context)
 
 
 @require_GET
@@ -81,3 +82,43 @@ def preparation_panel(request, pk):
         "recent": PreparationConfirmation.objects.filter(patient=patient)[:5],
     }
     return render(request, "patients/preparation_panel.html#panel", context)
+
+
+@require_GET
+@staff_view("consents.publish")
+def consent_documents(request):
+    """The clinic's consent documents, each with its versions and how many patients signed each."""
+    documents = (
+        ConsentDocument.objects.visible_to(request.user)
+        .defer("body")
+        .annotate(signed=Count("signatures"))
+        .order_by("kind", "-version")
+    )
+    by_kind = {kind: [] for kind in ConsentKind.values}
+    for document in documents:
+        by_kind[document.kind].append(document)
+    kinds = [(ConsentKind(kind), versions) for kind, versions in by_kind.items()]
+    record(request, "list", detail={"page": "consent documents"})
+    return render(request, "patients/consent_documents.html", {"kinds": kinds})
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view("consents.publish")
+def consent_publish(request):
+    """A new version of one kind of document (`?kind=`): a kind, not a record, so no access helper."""
+    kind = request.GET.get("kind", "")
+    if kind not in ConsentKind.values:
+        messages.error(request, "Choose which consent document to publish.")
+        return redirect("patients:consent_documents")
+    clinic = request.membership.clinic
+    current = ConsentDocument.objects.current(clinic.pk).get(kind)
+    form = ConsentDocumentForm(request.POST or None, current=current)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        document = ConsentDocument.publish(
+            clinic, kind, data["title"].strip(), data["body"], by=request.user, request=request
+        )
+        messages.success(request, f"Published version {document.version}. Patients will be asked to sign it.")
+        return redirect("patients:consent_documents")
+    context = {"form": form, "kind": ConsentKind(kind), "current": current}
+    return render(request, "patients/consent_publish.html", context)

@@ -15,4 +15,6 @@ urlpatterns = [
     path("patients/<int:pk>/consents/<str:kind>/sign/", consent_views.consent_sign_in_clinic, name="consent_sign"),
     path("consents/<int:pk>.pdf", consent_views.consent_pdf, name="consent_pdf"),
     path("patients/<int:pk>/preparation/", consent_views.preparation_panel, name="preparation_panel"),
+    path("consents/", consent_views.consent_documents, name="consent_documents"),
+    path("consents/publish/", consent_views.consent_publish, name="consent_publish"),
 ]

@@ -65,7 +65,7 @@ def load(demo) -> None:
             confirmed_at=timezone.now() - timedelta(hours=rng.randint(1, 6)),
         )
     demo.say(f"{len(documents)} consent templates, {signed} signed consents with PDF copies")
-    example = courses[0].patient if courses else None
+    example = active[0].patient if active else None
     if example is not None:
         demo.say(
             f"portal: /portal/ with {example.email} and date of birth {example.date_of_birth:%Y-%m-%d} "

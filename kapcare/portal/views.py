@@ -6,9 +6,12 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kapcare.measures.links import token_for as questionnaire_token
+from kapcare.measures.models import Invitation
 from kapcare.patients.consent import Channel, ConsentDocument, ConsentKind, ConsentSignature, consent_status
 from kapcare.patients.consent_forms import ConsentSignForm
 from kapcare.patients.models import OPEN_STATES, CourseState
@@ -107,9 +110,23 @@ def home(request):
         "show_checklist": course is not None and course.state in CHECKLIST_STATES,
         "tomorrow": checklist_status(patient, today + timedelta(days=1)),
         "today": checklist_status(patient, today),
+        "questionnaires": open_questionnaires(patient),
         "panels": portal_panels(),
     }
     return render(request, "portal/home.html", context)
+
+
+def open_questionnaires(patient) -> list[dict]:
+    """Questionnaires the clinic has asked for that are due and not yet answered, with their links."""
+    invitations = (
+        Invitation.objects.open()
+        .filter(patient=patient, used_at__isnull=True, due_at__lte=timezone.now())
+        .select_related("instrument")
+    )
+    return [
+        {"invitation": invitation, "url": reverse("measures:answer", args=[questionnaire_token(invitation)])}
+        for invitation in invitations
+    ]
 
 
 def current_document(patient, kind) -> ConsentDocument:
@@ -150,7 +167,7 @@ def consent(request, kind):
             messages.success(request, f"Thank you. You signed “{document.title}”, v{document.version}.")
             return redirect("portal:home")
     context = {"patient": patient, "document": document, "signed": signed, "form": form}
-    return render(request, "portal/consent.html", context, status=400 if form.errors else 200)
+    return render(request, "portal/consent.html", context)
 
 
 @require_GET
@@ -185,4 +202,4 @@ def preparation(request):
             return redirect("portal:home")
     recent = PreparationConfirmation.objects.filter(patient=patient)[:5]
     context = {"patient": patient, "course": course, "form": form, "recent": recent}
-    return render(request, "portal/preparation.html", context, status=400 if form.errors else 200)
+    return render(request, "portal/preparation.html", context)

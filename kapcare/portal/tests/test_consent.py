@@ -89,7 +89,7 @@ def test_a_patient_cannot_open_another_patients_signed_copy(client, patient, cli
 
 def test_a_name_that_does_not_match_is_refused_and_nothing_is_saved(portal, kap_consent):
     response = post_sign(portal, kap_consent, typed_name="Daisy Quillfeather")
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert "The name does not match the record" in response.content.decode()
     assert not ConsentSignature.objects.exists() and not AuditEvent.objects.filter(action="sign").exists()
 
@@ -106,7 +106,7 @@ def test_a_consent_signed_for_another_version_than_the_one_shown_is_refused(port
     )
     response = post_sign(portal, kap_consent)  # the patient read version 1; version 2 is now current
     page = response.content.decode()
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert "you were shown version 1, and version 2 is now the one to sign" in page
     assert "New paragraph." in page and f'value="{newer.sha256}"' in page
     assert not ConsentSignature.objects.exists()
@@ -224,7 +224,7 @@ def test_in_clinic_signing_refuses_a_wrong_name(client, nurse, patient, kap_cons
     response = client.post(
         reverse("patients:consent_sign", args=[patient.pk, "kap"]), sign_form(kap_consent, name="M Q")
     )
-    assert response.status_code == 400 and "does not match" in response.content.decode()
+    assert response.status_code == 200 and "does not match" in response.content.decode()
     assert not ConsentSignature.objects.exists()
 
 
@@ -257,3 +257,55 @@ def test_billing_may_not_open_a_consent_and_an_outsider_finds_nothing(
     signed_in(outsider)
     assert client.get(reverse("patients:consent_pdf", args=[signature.pk])).status_code == 404
     assert client.get(reverse("patients:consent_panel", args=[patient.pk])).status_code == 404
+
+
+def test_an_admin_publishes_a_new_version_and_patients_are_asked_again(
+    client, admin, patient, kap_consent, signed_in
+):
+    kap_consent.sign(
+        patient,
+        typed_name=patient.legal_name,
+        shown_version=1,
+        shown_sha256=kap_consent.sha256,
+        channel="portal",
+    )
+    signed_in(admin)
+    url = reverse("patients:consent_publish") + "?kind=kap"
+    assert "Ketamine can cause dissociation." in client.get(url).content.decode()
+    response = client.post(
+        url, {"title": "Informed consent for KAP", "body": KAP_BODY + "\n\nA new paragraph."}
+    )
+    assert response["Location"] == reverse("patients:consent_documents")
+    newest = ConsentDocument.objects.get(kind="kap", version=2)
+    assert newest.published_by == admin and newest.body.endswith("A new paragraph.")
+    assert consent_status(patient)[0]["outdated"]
+    page = client.get(reverse("patients:consent_documents")).content.decode()
+    assert "v2" in page and "1 patient" in page
+    assert AuditEvent.objects.filter(
+        action="create", object_type="ConsentDocument", actor=admin.email
+    ).exists()
+
+
+def test_publishing_the_same_text_again_is_refused(client, admin, kap_consent, signed_in):
+    signed_in(admin)
+    response = client.post(
+        reverse("patients:consent_publish") + "?kind=kap",
+        {"title": kap_consent.title, "body": KAP_BODY + "\r\n"},
+    )
+    assert "This is the text of version 1 already" in response.content.decode()
+    assert ConsentDocument.objects.count() == 1
+
+
+def test_an_empty_text_is_refused(client, admin, signed_in):
+    signed_in(admin)
+    response = client.post(
+        reverse("patients:consent_publish") + "?kind=telehealth", {"title": "Telehealth", "body": ""}
+    )
+    assert "This field is required" in response.content.decode()
+    assert not ConsentDocument.objects.exists()
+
+
+def test_only_admins_publish_consent_documents(client, prescriber, signed_in):
+    signed_in(prescriber)
+    assert client.get(reverse("patients:consent_publish") + "?kind=kap").status_code == 403
+    assert client.get(reverse("patients:consent_documents")).status_code == 403
