@@ -220,6 +220,24 @@ TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID")
 TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN")
 TWILIO_FROM_NUMBER = env("TWILIO_FROM_NUMBER")
 
+# coverage: eligibility checks (X12 270/271) go through one clearinghouse adapter.
+# "sandbox" answers locally for the demo payers; "stedi" uses Stedi's JSON eligibility API;
+# "x12-https" posts the 270 to any clearinghouse that takes X12 over HTTPS and answers with a 271.
+COVERAGE_CLEARINGHOUSE = env("KAPCARE_CLEARINGHOUSE", "sandbox")
+COVERAGE_STEDI_URL = env(
+    "KAPCARE_STEDI_URL", "https://healthcare.us.stedi.com/2024-04-01/change/medicalnetwork/eligibility/v3"
+)
+COVERAGE_STEDI_API_KEY = env("KAPCARE_STEDI_API_KEY")
+COVERAGE_X12_URL = env("KAPCARE_X12_URL")
+COVERAGE_X12_TOKEN = env("KAPCARE_X12_TOKEN")
+# ISA06/ISA08 as agreed with the clearinghouse; ISA15 T while testing with it, P in production.
+COVERAGE_X12_SENDER_ID = env("KAPCARE_X12_SENDER_ID", "KAPCARE")
+COVERAGE_X12_RECEIVER_ID = env("KAPCARE_X12_RECEIVER_ID", "CLEARINGHOUSE")
+COVERAGE_X12_USAGE = env("KAPCARE_X12_USAGE", "P")
+COVERAGE_TIMEOUT_SECONDS = env_int("KAPCARE_CLEARINGHOUSE_TIMEOUT", 30)
+# Insurance card images: photos or scans up to this size.
+COVERAGE_CARD_MAX_BYTES = env_int("KAPCARE_CARD_MAX_BYTES", 5 * 1024 * 1024)
+
 # FHIR API (kapcare.fhir). The MRN's identifier system, per clinic ({clinic} is its short name).
 FHIR_MRN_SYSTEM = env("KAPCARE_FHIR_MRN_SYSTEM", "urn:kapcare:{clinic}:mrn")
 FHIR_DEFAULT_COUNT = env_int("KAPCARE_FHIR_DEFAULT_COUNT", 20)

@@ -11,5 +11,6 @@ urlpatterns = [
     path("staff/leads/", include("kapcare.leads.urls")),
     path("fhir/R4/", include("kapcare.fhir.urls")),
     path("", include("kapcare.measures.urls")),
+    path("staff/coverage/", include("kapcare.coverage.urls")),
     path("healthz", healthz, name="healthz"),
 ]

@@ -45,6 +45,13 @@ MATRIX: dict[str, frozenset[Role]] = {
     "consents.witness": frozenset({Role.INTAKE, Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
     "consents.publish": frozenset({Role.ADMIN}),
     "preparation.view": frozenset({Role.INTAKE, Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
+    # Insurance (coverage app): the front office, billing and prescribers see coverage and run
+    # eligibility checks; the front office and billing keep coverage up to date; billing and the
+    # admin keep the payer directory and the clinic's billing NPI.
+    "coverage.view": frozenset({Role.INTAKE, Role.BILLING, Role.PRESCRIBER, Role.ADMIN}),
+    "coverage.check": frozenset({Role.INTAKE, Role.BILLING, Role.PRESCRIBER, Role.ADMIN}),
+    "coverage.edit": frozenset({Role.INTAKE, Role.BILLING, Role.ADMIN}),
+    "coverage.manage": frozenset({Role.BILLING, Role.ADMIN}),
     # Running the clinic.
     "staff.manage": frozenset({Role.ADMIN}),
     "clinic.manage": frozenset({Role.ADMIN}),
