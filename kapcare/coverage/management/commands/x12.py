@@ -1,5 +1,6 @@
 """`kapcare x12 parse FILE` and `kapcare x12 build-270 ...`: eligibility X12 from the command line."""
 
+import argparse
 import json
 from datetime import date, datetime
 
@@ -122,7 +123,7 @@ def _day(value: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"{value!r} is not a date like 1985-04-12") from None
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date like 1985-04-12") from None
 
 
 def _jsonable(value):
