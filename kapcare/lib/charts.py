@@ -8,6 +8,7 @@ for screen readers; pages also give the numbers as a table.
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
@@ -47,12 +48,16 @@ class TrendChart:
     zone: object = None  # tzinfo to show dates in
 
     def x(self, at: datetime) -> float:
-        times = [p.at for p in self.points] + [m[0] for m in self.marks]
-        first, last = min(times), max(times)
+        first, last = self._time_range
         span = (last - first).total_seconds() or 1.0
         inner = self.width - self.pad_left - self.pad_right
         offset = (at - first).total_seconds() / span if last != first else 0.5
         return round(self.pad_left + offset * inner, 1)
+
+    @cached_property
+    def _time_range(self) -> tuple[datetime, datetime]:
+        times = [p.at for p in self.points] + [m[0] for m in self.marks]
+        return min(times), max(times)
 
     def y(self, value: float) -> float:
         inner = self.height - self.pad_top - self.pad_bottom
@@ -129,15 +134,13 @@ class TrendChart:
             )
 
     def _line(self):
-        if len(self.points) > 1:
-            coords = " ".join(f"{self.x(p.at)},{self.y(p.value)}" for p in self.points)
-            yield f'<polyline class="line" points="{coords}"/>'
-        for point in self.points:
+        at = [(self.x(p.at), self.y(p.value)) for p in self.points]
+        if len(at) > 1:
+            yield '<polyline class="line" points="' + " ".join(f"{x},{y}" for x, y in at) + '"/>'
+        for point, (x, y) in zip(self.points, at, strict=True):
             css = f"point {point.css}".strip()
-            yield (
-                f'<circle class="{css}" cx="{self.x(point.at)}" cy="{self.y(point.value)}" r="4">'
-                f"<title>{escape(point.label)}</title></circle>"
-            )
+            title = f"<title>{escape(point.label)}</title>"
+            yield f'<circle class="{css}" cx="{x}" cy="{y}" r="4">{title}</circle>'
 
 
 def _number(value: float) -> str:

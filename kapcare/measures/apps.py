@@ -7,3 +7,4 @@ class MeasuresConfig(AppConfig):
     verbose_name = "Outcome measures"
     staff_nav = [("Alerts", "measures:alerts", "measures.view")]
     chart_panels = ["measures:panel"]
+    portal_panels = ["measures:portal_panel"]

@@ -43,7 +43,9 @@ class Question:
 def questions_for(instrument: Instrument) -> list[Question]:
     if instrument.questionnaire and instrument.shows_item_text:
         parsed = parse_questionnaire(instrument.questionnaire)
-        return [_from_item(item) for item in parsed.walk() if item.type != "group" and item.link_id]
+        # Calculated items (an SDC total) are worked out, not asked.
+        asked = [i for i in parsed.walk() if i.type != "group" and i.link_id and not i.calculated_expression]
+        return [_from_item(item) for item in asked]
     definition = instrument.definition()
     return [
         Question(
@@ -192,12 +194,24 @@ class AssignForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.patient, self.course = patient, course
         self.fields["instrument"].queryset = clinic_instruments
+        self.fields["instrument"].initial = clinic_instruments.filter(name="phq-9").first()
 
     def clean(self):
         data = super().clean()
         schedules, channel = data.get("schedules") or [], data.get("channel")
         if any(s != Schedule.ONCE for s in schedules) and self.course is None:
             self.add_error("schedules", "Only “once, now” is possible: this patient has no open course.")
+        instrument = data.get("instrument")
+        if (
+            instrument is not None
+            and channel in (Channel.SMS, Channel.EMAIL)
+            and not instrument.shows_item_text
+        ):
+            self.add_error(
+                "channel",
+                f"{instrument.title} has no item text installed (its licence is held on paper), "
+                "so a patient cannot answer it by link; choose in clinic.",
+            )
         if channel == Channel.SMS and not self.patient.phone:
             self.add_error("channel", "The patient has no mobile number on file; choose email or in clinic.")
         if channel == Channel.EMAIL and not self.patient.email:

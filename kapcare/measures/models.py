@@ -44,6 +44,12 @@ class Instrument(models.Model):
     copyright = models.TextField(blank=True)
     licence_note = models.TextField(blank=True)
     import_report = models.JSONField(default=list, blank=True)
+    clinic_rules = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The clinic's own flags, in the definition's flag format "
+        "({code, label, level, when, source}); an urgent one raises a safety alert.",
+    )
     version = models.CharField(max_length=16, help_text="Fingerprint of the questionnaire and scoring.")
     installed_at = models.DateTimeField(default=timezone.now)
 
@@ -57,7 +63,7 @@ class Instrument(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
-        self.version = fingerprint(self.questionnaire, self.scoring)
+        self.version = fingerprint(self.questionnaire, self.scoring, self.clinic_rules)
         super().save(*args, **kwargs)
 
     @property
@@ -74,9 +80,39 @@ class Instrument(models.Model):
             _DEFINITIONS[key] = engine._build(self.scoring, parsed)
         return _DEFINITIONS[key]
 
+    def clean(self):
+        problems = clinic_rule_problems(self.clinic_rules, self.scoring)
+        if problems:
+            raise ValidationError({"clinic_rules": problems})
+
+    def clinic_flags(self, result) -> list[dict]:
+        """The clinic's own rules that this scored response meets, as flags."""
+        scores = {"total": result.total, **result.subscales}
+        return [
+            {k: rule[k] for k in ("code", "label", "level", "source")}
+            for rule in self.clinic_rules
+            if engine._holds(rule["when"], result.item_scores, scores)
+        ]
+
     @property
     def loinc_total(self) -> str | None:
         return self.scoring.get("loinc", {}).get("total", {}).get("code")
+
+
+def clinic_rule_problems(rules: list, scoring: dict) -> list[str]:
+    """Why a clinic's rules cannot be used: missing parts, or items and scores that do not exist."""
+    items = {item["link_id"] for item in scoring.get("items", [])}
+    scores = {spec["id"] for spec in scoring.get("scores", [])}
+    problems = []
+    for rule in rules:
+        missing = [k for k in ("code", "label", "level", "when", "source") if not rule.get(k)]
+        if missing:
+            problems.append(f"rule {rule.get('code', '?')} lacks {', '.join(missing)}")
+        elif rule["level"] not in ("urgent", "attention", "info"):
+            problems.append(f"rule {rule['code']}: level must be urgent, attention or info")
+        else:
+            problems += engine._unknown_refs(rule["when"], items, scores, f"rule {rule['code']}")
+    return problems
 
 
 def fingerprint(*parts) -> str:
@@ -296,6 +332,7 @@ def record_response(
     """
     definition = instrument.definition()
     result = engine.score(definition, answers, context={"sex": patient.sex_at_birth})
+    flags = [flag_json(f) for f in result.flags] + instrument.clinic_flags(result)
     course = patient.courses.order_by("-opened_at").first()
     with transaction.atomic():
         if invitation is not None:
@@ -314,7 +351,7 @@ def record_response(
             subscales={k: as_json_number(v) for k, v in result.subscales.items()},
             band_code=result.band.code if result.band else "",
             band_label=result.band.label if result.band else "",
-            flags=[flag_json(f) for f in result.flags],
+            flags=flags,
             rules=[rule_json(r) for r in result.rules],
             definition_version=instrument.version,
             entered_via=via,
@@ -334,9 +371,9 @@ def record_response(
             actor=by or "patient link",
             detail={"instrument": instrument.name, "total": as_json_number(response.total)},
         )
-        for flag in result.flags:
-            if flag.level == "urgent":
-                SafetyAlert.raise_for(response, flag_json(flag), request=request)
+        for flag in flags:
+            if flag["level"] == "urgent":
+                SafetyAlert.raise_for(response, flag, request=request)
     return response
 
 

@@ -15,6 +15,7 @@ from kapcare.measures import scoring
 from kapcare.measures.models import Instrument, Response
 from kapcare.measures.scoring import ChangeAssessment, DefinitionError, ScoreResult
 
+RECENT = 10
 RESULT_FIELDS = ("pk", "instrument_id", "course_id", "total", "band_label", "flags", "completed_at")
 
 
@@ -29,6 +30,12 @@ class Trend:
     @property
     def latest(self) -> dict:
         return self.results[-1]
+
+    @property
+    def recent(self) -> list[dict]:
+        """The latest results, newest first, for the table under the chart; the whole history is
+        on the results page, so the panel's cost does not grow with it."""
+        return self.results[: -RECENT - 1 : -1]
 
 
 def trends_for(patient, course=None, zone=None) -> list[Trend]:

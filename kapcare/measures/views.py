@@ -2,9 +2,10 @@
 and the patient's questionnaire page, which the link itself opens."""
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -29,7 +30,8 @@ from kapcare.measures.scoring import ScoringError
 from kapcare.measures.tasks import send_invitation
 from kapcare.measures.trends import trends_for
 from kapcare.patients.access import get_patient_for_user
-from kapcare.patients.models import Course
+from kapcare.patients.models import Course, Patient
+from kapcare.portal.access import portal_view
 
 
 def _current_course(patient) -> Course | None:
@@ -44,7 +46,8 @@ def _current_course(patient) -> Course | None:
 @require_GET
 @staff_view("measures.view")
 def panel(request, pk):
-    patient = get_patient_for_user(request, pk)
+    # One audit event for the whole section: the patient, and that it was their measures.
+    patient = get_object_for_user(request, Patient.objects.select_related("clinic"), pk=pk)
     course = _current_course(patient)
     zone = patient.clinic.zone
     role = request.membership.role
@@ -62,7 +65,7 @@ def panel(request, pk):
         "can_enter": allows(role, "measures.enter"),
         "zone": zone,
     }
-    record(request, "view", patient=patient, detail={"section": "measures"})
+    record(request, "view", patient, patient=patient, detail={"section": "measures"})
     template = "measures/panel.html#panel" if request.htmx else "measures/panel.html"
     return render(request, template, context)
 
@@ -182,6 +185,25 @@ def _saved_message(response: Response) -> str:
 
 def _plain(value):
     return int(value) if value is not None and value == int(value) else value
+
+
+@require_GET
+@staff_view("measures.view")
+def results(request, pk, instrument):
+    """Every result of one instrument for a patient, newest first, a page at a time."""
+    patient = get_patient_for_user(request, pk)
+    found = get_object_or_404(Instrument.objects.visible_to(request.user), name=instrument)
+    rows = (
+        Response.objects.filter(patient=patient, instrument=found)
+        .order_by("-completed_at", "-pk")
+        .values("pk", "total", "band_label", "flags", "completed_at")
+    )
+    page = Paginator(rows, RESULTS_PAGE).get_page(request.GET.get("page"))
+    record(request, "list", patient=patient, detail={"instrument": found.name, "page": page.number})
+    return render(request, "measures/results.html", {"patient": patient, "instrument": found, "page": page})
+
+
+RESULTS_PAGE = 50
 
 
 @require_GET
@@ -342,3 +364,26 @@ def _answer_page(request, invitation, questions, status=200, saved=False):
         "token": request.resolver_match.kwargs["token"],
     }
     return render(request, "measures/answer.html", context, status=status)
+
+
+# The patient portal's panel ------------------------------------------------------------------
+
+
+@require_GET
+@portal_view
+def portal_panel(request):
+    """Questionnaires the signed-in patient has been asked to answer and has not yet."""
+    patient = request.portal_patient
+    waiting = [
+        (invitation, links.token_for(invitation))
+        for invitation in Invitation.objects.filter(
+            patient=patient,
+            used_at__isnull=True,
+            due_at__lte=timezone.now(),
+            expires_at__gt=timezone.now(),
+        )
+        .exclude(assignment__channel=Channel.CLINIC)
+        .select_related("instrument")
+    ]
+    template = "measures/portal_panel.html#panel" if request.htmx else "measures/portal_panel.html"
+    return render(request, template, {"waiting": waiting, "patient": patient})

@@ -10,10 +10,18 @@ def _alert(cast):
     return response.alerts.get()
 
 
+def _results(cast):
+    from kapcare.measures.models import install_shipped
+
+    install_shipped(cast["clinic"])
+    return {"pk": cast["patient"].pk, "instrument": "phq-9"}
+
+
 URLS = {
     "measures:panel": (lambda cast: {"pk": cast["patient"].pk}, "get"),
     "measures:assign": (lambda cast: {"pk": cast["patient"].pk}, "get"),
     "measures:enter": (lambda cast: {"pk": cast["patient"].pk}, "get"),
+    "measures:results": (lambda cast: _results(cast), "get"),
     "measures:response": (lambda cast: {"pk": _alert(cast).response_id}, "get"),
     "measures:alerts": (lambda cast: {}, "get"),
     "measures:alert": (lambda cast: {"pk": _alert(cast).pk}, "get"),

@@ -46,6 +46,7 @@ def test_the_link_opens_the_questionnaire_without_signing_in(client, invitation)
     assert "Little interest or pleasure in doing things" in body
     assert 'href="tel:988"' in body
     assert "Quillfeather" not in body  # the page needs no name; a forwarded link shows none
+    assert "PHQ-9 total score" not in body  # a calculated item is worked out, not asked
 
 
 def test_a_tampered_link_is_refused(client, invitation):

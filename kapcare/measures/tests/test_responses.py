@@ -116,3 +116,32 @@ def test_installing_the_shipped_instruments_twice_keeps_one_of_each(clinic):
     cssrs = clinic.instruments.get(name="c-ssrs-screener")
     assert cssrs.questionnaire is None and not cssrs.shows_item_text
     assert "Pfizer" in clinic.instruments.get(name="phq-9").copyright
+
+
+SEVERE_RULE = {
+    "code": "severe-total",
+    "label": "PHQ-9 total of 20 or more: call the patient within a day",
+    "level": "urgent",
+    "when": {"score": "total", "op": ">=", "value": 20},
+    "source": "Riverside KAP protocol, March 2026",
+}
+
+
+def test_a_rule_the_clinic_adds_raises_an_alert_with_its_own_label_and_source(phq9, patient, course):
+    phq9.clinic_rules = [SEVERE_RULE]
+    phq9.full_clean()
+    phq9.save()
+    response = record_response(phq9, patient, phq9_answers([3, 3, 3, 3, 3, 3, 2, 0, 0]), via="link")
+    alert = SafetyAlert.objects.get()
+    assert alert.rule_code == "severe-total" and alert.source == "Riverside KAP protocol, March 2026"
+    assert response.flags[-1]["code"] == "severe-total"
+    record_response(phq9, patient, phq9_answers([3, 3, 3, 3, 3, 3, 1, 0, 0]), via="link")
+    assert SafetyAlert.objects.count() == 1  # 19 does not meet it
+
+
+def test_a_clinic_rule_naming_an_item_the_instrument_lacks_is_refused(phq9):
+    from django.core.exceptions import ValidationError
+
+    phq9.clinic_rules = [{**SEVERE_RULE, "when": {"item": "/no-such-item", "op": ">", "value": 0}}]
+    with pytest.raises(ValidationError, match="unknown item /no-such-item"):
+        phq9.full_clean()

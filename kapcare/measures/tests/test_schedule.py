@@ -134,3 +134,14 @@ def test_in_clinic_assignments_send_nothing(phq9, patient, course, prescriber, s
     assign(patient, course, phq9, "baseline", prescriber, channel="clinic")
     assert schedule.sweep()["sent"] == 0
     assert sms_outbox == []
+
+
+def test_the_sweep_command_says_what_it_did(phq9, patient, course, prescriber, sms_outbox):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    assign(patient, course, phq9, "baseline", prescriber)
+    out = StringIO()
+    call_command("measures-sweep", stdout=out)
+    assert out.getvalue().strip() == "1 made, 1 sent, 0 reminded."

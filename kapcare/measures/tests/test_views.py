@@ -37,7 +37,7 @@ def test_the_panel_shows_the_trend_with_bands_and_the_change_over_the_course(
     assert "-12" in body and "(-66.7%)" in body
     assert "Response: a drop of 50% or more" in body
     assert 'badge-improved">Improved' in body  # IAPT reliable improvement: a drop of 6 or more
-    assert "Results as a table (4)" in body
+    assert "All 4 Patient Health Questionnaire-9 (PHQ-9) results" in body
     assert "<html" not in body  # the HTMX partial only
 
 
@@ -61,7 +61,7 @@ def test_the_panel_issues_the_same_number_of_queries_whatever_the_history(
         record_response(gad7, patient, zeros, via="link")
     with CaptureQueriesContext(connection) as many:
         page = client.get(url, headers={"HX-Request": "true"})
-    assert "Results as a table (42)" in page.content.decode()
+    assert "All 42 Patient Health Questionnaire-9 (PHQ-9) results" in page.content.decode()
     assert len(many) == len(few)
 
 
@@ -165,3 +165,43 @@ def test_the_response_page_shows_each_answer_and_its_score(signed_in, therapist,
 @pytest.mark.parametrize("name", ["measures:assign", "measures:enter"])
 def test_billing_may_not_assign_or_enter(signed_in, billing, patient, name):
     assert signed_in(billing).get(reverse(name, args=[patient.pk])).status_code == 403
+
+
+def test_a_scale_without_item_text_cannot_be_sent_by_link(
+    signed_in, prescriber, instruments, patient, course
+):
+    page = signed_in(prescriber).post(
+        reverse("measures:assign", args=[patient.pk]),
+        {"instrument": instruments["madrs"].pk, "schedules": ["once"], "channel": "sms"},
+    )
+    assert "cannot answer it by link; choose in clinic" in page.content.decode()
+    assert not Assignment.objects.exists()
+
+
+def test_the_results_page_lists_every_result_a_page_at_a_time(signed_in, therapist, phq9, patient):
+    history(phq9, patient, [12] * 55)
+    client = signed_in(therapist)
+    url = reverse("measures:results", args=[patient.pk, "phq-9"])
+    first = client.get(url).content.decode()
+    assert first.count('data-label="Total"') == 50 and "Page 1 of 2" in first
+    assert client.get(url + "?page=2").content.decode().count('data-label="Total"') == 5
+
+
+def test_the_panel_table_shows_only_the_latest_ten(signed_in, therapist, phq9, patient):
+    history(phq9, patient, [12] * 15)
+    body = signed_in(therapist).get(reverse("measures:panel", args=[patient.pk])).content.decode()
+    assert body.count('data-label="Total"') == 10
+
+
+def test_dosing_sessions_offered_by_another_app_are_marked_on_the_chart(
+    signed_in, prescriber, phq9, patient, monkeypatch
+):
+    from django.apps import apps
+
+    history(phq9, patient, [18, 14, 9])
+    middle = Response.objects.order_by("completed_at")[1].completed_at - timedelta(days=1)
+    offer = lambda p: [(middle, f"Dosing session 1 for {p.pk}")]  # noqa: E731
+    monkeypatch.setattr(apps.get_app_config("patients"), "measures_marks", offer, raising=False)
+    body = signed_in(prescriber).get(reverse("measures:panel", args=[patient.pk])).content.decode()
+    assert '<line class="mark"' in body and f"Dosing session 1 for {patient.pk}" in body
+    assert "Dashed lines: dosing sessions." in body

@@ -44,6 +44,7 @@ class Command(BaseCommand):
         for issue in report.for_item(None):
             out.write(f"  questionnaire: {issue.severity}: {issue.message}")
         scored = {i.answer_key: i for i in imported.definition.items} if imported.definition else {}
+        reported = set()
         for item in parsed.walk():
             what = f"{item.type}"
             if item.options:
@@ -54,8 +55,10 @@ class Command(BaseCommand):
             if item.link_id in scored:
                 what += f", scored as {scored[item.link_id].label or scored[item.link_id].link_id}"
             out.write(f"  item {item.link_id or '(no linkId)'}: {what}")
-            for issue in report.for_item(item.link_id):
-                out.write(f"    {issue.severity}: {issue.message}")
+            if item.link_id not in reported:  # a duplicated linkId's issues are said once
+                for issue in report.for_item(item.link_id):
+                    out.write(f"    {issue.severity}: {issue.message}")
+            reported.add(item.link_id)
         if imported.definition is not None:
             out.write(self.style.SUCCESS(f"Scored with kapcare's {imported.definition.title} definition."))
         else:
