@@ -9,8 +9,8 @@ urlpatterns = [
     path("staff/audit/", include("kapcare.audit.urls")),
     path("portal/", include("kapcare.portal.urls")),
     path("staff/leads/", include("kapcare.leads.urls")),
-    path("fhir/R4/", include("kapcare.fhir.urls")),
     path("", include("kapcare.measures.urls")),
     path("staff/coverage/", include("kapcare.coverage.urls")),
+    path("", include("kapcare.fhir.urls")),  # /fhir/R4/ and /staff/fhir/
     path("healthz", healthz, name="healthz"),
 ]

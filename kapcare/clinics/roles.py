@@ -52,6 +52,8 @@ MATRIX: dict[str, frozenset[Role]] = {
     "coverage.check": frozenset({Role.INTAKE, Role.BILLING, Role.PRESCRIBER, Role.ADMIN}),
     "coverage.edit": frozenset({Role.INTAKE, Role.BILLING, Role.ADMIN}),
     "coverage.manage": frozenset({Role.BILLING, Role.ADMIN}),
+    # FHIR API tokens (fhir app): which other systems may read and write the clinic's records.
+    "api.manage": frozenset({Role.ADMIN}),
     # Running the clinic.
     "staff.manage": frozenset({Role.ADMIN}),
     "clinic.manage": frozenset({Role.ADMIN}),

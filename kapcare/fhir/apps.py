@@ -5,3 +5,4 @@ class FhirConfig(AppConfig):
     name = "kapcare.fhir"
     label = "fhir"
     verbose_name = "FHIR R4 API"
+    staff_nav = [("API tokens", "fhir:tokens", "api.manage")]

@@ -11,7 +11,7 @@ import uuid
 from django.db import models
 from django.utils import timezone
 
-from kapcare.clinics.models import Clinic
+from kapcare.clinics.models import Clinic, ClinicScopedQuerySet
 
 TOKEN_PREFIX = "kap_"
 
@@ -21,7 +21,7 @@ def hash_token(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-class ApiTokenQuerySet(models.QuerySet):
+class ApiTokenQuerySet(ClinicScopedQuerySet):
     def active(self):
         return self.filter(revoked_at__isnull=True)
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import DateTimeField, Q
 
 from kapcare.fhir.errors import FhirError
 
@@ -121,9 +121,16 @@ def criterion(mapper, name: str, modifier: str, value: str, ctx) -> Q | None:
     if param.build is not None:
         return any_of(param.build(v, modifier, ctx) for v in values)
     if param.type == "date":
-        return any_of(date_filter(f, v, name) for v in values for f in param.fields)
+        model = mapper.queryset(ctx.clinic.pk).model
+        return any_of(
+            date_filter(f, v, name, moment=is_moment(model, f)) for v in values for f in param.fields
+        )
     lookup = {"exact": "exact", "contains": "icontains"}.get(modifier, "istartswith")
     return any_of(Q(**{f"{f}__{lookup}": v}) for v in values for f in param.fields)
+
+
+def is_moment(model, field_name: str) -> bool:
+    return isinstance(model._meta.get_field(field_name), DateTimeField)
 
 
 def split_commas(value: str) -> list[str]:

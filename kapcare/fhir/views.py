@@ -8,6 +8,7 @@ import json
 import logging
 from functools import wraps
 
+from django.db import transaction
 from django.http import FileResponse, HttpResponse
 from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
@@ -92,8 +93,14 @@ def fhir_endpoint(methods: tuple[str, ...], *, public: bool = False):
                     error.headers["Allow"] = ", ".join(methods)
                     raise error
                 negotiate(request)
-                caller = None if public else authenticate(request)
-                result = view(request, caller, *args, **kwargs)
+                if public:
+                    result = view(request, None, *args, **kwargs)
+                else:
+                    caller = authenticate(request)
+                    # One transaction per call: a read's audit event and any version it writes
+                    # commit together, and nothing of a call that fails is kept.
+                    with transaction.atomic():
+                        result = view(request, caller, *args, **kwargs)
             except FhirError as error:
                 return respond(request, error.status, outcome(error.issues), error.headers)
             except Exception:

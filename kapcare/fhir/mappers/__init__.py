@@ -3,9 +3,13 @@
 from kapcare.fhir.mappers.group import GroupMapper
 from kapcare.fhir.mappers.patient import PatientMapper
 from kapcare.fhir.mappers.practitioner import PractitionerMapper
+from kapcare.fhir.mappers.questionnaire import QuestionnaireMapper
+from kapcare.fhir.mappers.questionnaire_response import QuestionnaireResponseMapper
 from kapcare.fhir.registry import Registry
 
 REGISTRY = Registry()
 REGISTRY.register(PatientMapper())
 REGISTRY.register(PractitionerMapper())
 REGISTRY.register(GroupMapper())
+REGISTRY.register(QuestionnaireMapper())
+REGISTRY.register(QuestionnaireResponseMapper())

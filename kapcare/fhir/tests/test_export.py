@@ -41,7 +41,7 @@ def test_a_system_export_writes_ndjson_for_every_type(fhir, patient, prescriber)
     manifest = body(status)
     assert manifest["requiresAccessToken"] is True and manifest["error"] == []
     files = download(api, manifest)
-    assert sorted(files) == ["Group", "Patient", "Practitioner"]
+    assert sorted(files) == ["Group", "Patient", "Practitioner", "Questionnaire", "QuestionnaireResponse"]
     assert [p["name"][0]["family"] for p in files["Patient"]] == ["Quillfeather"]
     assert files["Patient"][0]["meta"]["versionId"] == "1"
 
@@ -76,7 +76,7 @@ def test_since_leaves_out_what_has_not_changed(fhir, clinic, patient):
 def test_a_patient_level_export_leaves_out_staff(fhir, patient, prescriber):
     api = fhir()
     manifest = body(api.get(kick_off(api, "Patient/$export")))
-    assert [item["type"] for item in manifest["output"]] == ["Patient"]
+    assert [item["type"] for item in manifest["output"]] == ["Patient", "QuestionnaireResponse"]
 
 
 def test_a_group_export_holds_the_patients_at_that_site(fhir, clinic, patient, prescriber):

@@ -13,7 +13,13 @@ def test_metadata_is_a_valid_capability_statement_listing_only_what_is_served(cl
     statement = body(response)
     CapabilityStatement.model_validate(statement)
     resources = {r["type"]: r for r in statement["rest"][0]["resource"]}
-    assert sorted(resources) == ["Group", "Patient", "Practitioner"]
+    assert sorted(resources) == ["Group", "Patient", "Practitioner", "Questionnaire", "QuestionnaireResponse"]
+    assert resources["QuestionnaireResponse"]["searchInclude"] == [
+        "QuestionnaireResponse:patient",
+        "QuestionnaireResponse:subject",
+        "QuestionnaireResponse:author",
+        "QuestionnaireResponse:questionnaire",
+    ]
     patient = resources["Patient"]
     assert {i["code"] for i in patient["interaction"]} == {
         "read",

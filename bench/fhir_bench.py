@@ -1,0 +1,221 @@
+"""FHIR API throughput and latency with 4 concurrent clients, audit on, against a live server.
+
+Starts `kapcare runserver` (the server `kapcare serve` runs) on a free localhost port with a
+fresh SQLite database, and again on PostgreSQL when DATABASE_URL is set (use a throw-away
+database: the benchmark adds a clinic and patients to it). Four client threads, each opening a
+connection per request, then:
+- GET /healthz: the baseline, measured in the same run;
+- POST /fhir/R4/Patient: create throughput and p95 (each create is validated, versioned, audited);
+- GET /fhir/R4/Patient?family=...&_count=20 and ?birthdate=ge...: search p95;
+- GET /fhir/R4/Patient/{id}: read p95.
+Ratios are printed against the baseline and against the reference in issue #9: Medplum 4.5.2 on
+this machine kind, about 100 Observation creates per second (p95 about 55 ms) and searches at
+p95 15-30 ms with 4 clients; kapcare's goal is three times the creates and half the search p95.
+kapcare does not keep Observations yet, so its creates are Patients: a comparison of the same
+interaction (validated create, versioned, audited) on a resource of similar size, not the same one.
+"""
+
+import http.client
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CLIENTS = 4
+CREATES_PER_CLIENT = int(os.environ.get("FHIR_BENCH_CREATES", 150))
+SEARCHES_PER_CLIENT = int(os.environ.get("FHIR_BENCH_SEARCHES", 100))
+MEDPLUM_CREATES_PER_SECOND = 100
+MEDPLUM_CREATE_P95_MS = 55
+MEDPLUM_SEARCH_P95_MS = (15, 30)
+FAMILIES = ["Abbott", "Baptiste", "Cardenas", "Delacroix", "Esposito", "Fontaine", "Gutierrez", "Holloway"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def kapcare(env, *args) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "kapcare", *args],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return done.stdout.strip()
+
+
+def wait_until_up(port: int, server) -> None:
+    for _ in range(200):
+        if server.poll() is not None:
+            raise SystemExit("the server stopped while starting")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit("the server did not start")
+
+
+def patient(index: int) -> dict:
+    return {
+        "resourceType": "Patient",
+        "name": [{"use": "official", "family": FAMILIES[index % len(FAMILIES)], "given": [f"Bench{index}"]}],
+        "birthDate": f"{1940 + index % 60}-{1 + index % 12:02d}-{1 + index % 28:02d}",
+        "gender": ["female", "male", "other"][index % 3],
+        "telecom": [{"system": "email", "value": f"bench{index}@example.org"}],
+        "address": [{"line": [f"{index} Elm Street"], "city": "Salem", "state": "MA", "postalCode": "01970"}],
+    }
+
+
+def run_clients(port: int, token: str, requests_for) -> tuple[float, list[float], int]:
+    """Each client sends its requests in turn; returns (seconds, latencies in ms, failures)."""
+    latencies: list[float] = []
+    failures = [0]
+    lock = threading.Lock()
+
+    def client(number: int) -> None:
+        mine, failed = [], 0
+        for method, path, body in requests_for(number):
+            headers = {"Authorization": f"Bearer {token}", "Accept": "application/fhir+json"}
+            if body is not None:
+                headers["Content-Type"] = "application/fhir+json"
+            started = time.perf_counter()
+            # A connection per request: Django's server writes headers and body separately, and on a
+            # kept-alive connection Nagle's algorithm and delayed ACKs then stall each answer ~40 ms.
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            connection.close()
+            mine.append((time.perf_counter() - started) * 1000)
+            failed += response.status >= 400
+        with lock:
+            latencies.extend(mine)
+            failures[0] += failed
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started, latencies, failures[0]
+
+
+def p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20)[-1]
+
+
+def measure(env: dict, label: str) -> None:
+    port = free_port()
+    slug = f"bench-{uuid.uuid4().hex[:8]}"
+    kapcare(env, "migrate", "-v", "0")
+    kapcare(env, "createclinic", slug, "FHIR benchmark clinic")
+    token = kapcare(env, "apitoken", "--clinic", slug, "--scopes", "system/*.*", "--name", "fhir bench")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "kapcare", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_until_up(port, server)
+        rows = run_all(port, token)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    report(label, rows)
+
+
+def run_all(port: int, token: str) -> dict:
+    count = CREATES_PER_CLIENT
+
+    def healthz(n):
+        return [("GET", "/healthz", None)] * count
+
+    def creates(n):
+        return [("POST", "/fhir/R4/Patient", json.dumps(patient(n * count + i))) for i in range(count)]
+
+    def family_searches(n):
+        return [
+            ("GET", f"/fhir/R4/Patient?family={FAMILIES[(n + i) % len(FAMILIES)]}&_count=20", None)
+            for i in range(SEARCHES_PER_CLIENT)
+        ]
+
+    def date_searches(n):
+        return [
+            (
+                "GET",
+                f"/fhir/R4/Patient?birthdate=ge{1950 + (n + i) % 40}-01-01&_count=20&_sort=birthdate",
+                None,
+            )
+            for i in range(SEARCHES_PER_CLIENT)
+        ]
+
+    def reads(n):
+        return [
+            ("GET", f"/fhir/R4/Patient/{1 + (n * 37 + i) % (CLIENTS * count)}", None)
+            for i in range(SEARCHES_PER_CLIENT)
+        ]
+
+    run_clients(port, token, lambda n: healthz(n)[:20])  # warm up
+    rows = {}
+    for name, work in [
+        ("GET /healthz (baseline)", healthz),
+        ("POST Patient (create)", creates),
+        ("search family=, _count=20", family_searches),
+        ("search birthdate=ge, _sort", date_searches),
+        ("GET Patient/{id} (read)", reads),
+    ]:
+        seconds, latencies, failures = run_clients(port, token, work)
+        rows[name] = (len(latencies) / seconds, p95(latencies), failures)
+    return rows
+
+
+def report(label: str, rows: dict) -> None:
+    base_rate, base_p95, _ = rows["GET /healthz (baseline)"]
+    print(f"\n{label}: {CLIENTS} clients, audit on")
+    print(f"{'work':<30}{'per second':>11}{'p95 ms':>9}{'p95 / healthz':>15}{'failed':>8}")
+    for name, (rate, latency, failures) in rows.items():
+        print(f"{name:<30}{rate:>11,.0f}{latency:>9.1f}{latency / base_p95:>15.1f}{failures:>8}")
+    create_rate, create_p95, _ = rows["POST Patient (create)"]
+    search_p95 = max(rows["search family=, _count=20"][1], rows["search birthdate=ge, _sort"][1])
+    low, high = MEDPLUM_SEARCH_P95_MS
+    print(
+        f"creates: {create_rate / MEDPLUM_CREATES_PER_SECOND:.1f}x Medplum's {MEDPLUM_CREATES_PER_SECOND}/s "
+        f"(goal 3x): {'meets' if create_rate >= 3 * MEDPLUM_CREATES_PER_SECOND else 'MISSES'}; "
+        f"create p95 {create_p95 / MEDPLUM_CREATE_P95_MS:.2f}x Medplum's {MEDPLUM_CREATE_P95_MS} ms"
+    )
+    print(
+        f"search p95 (slower of the two): {search_p95 / high:.2f}x-{search_p95 / low:.2f}x Medplum's "
+        f"{low}-{high} ms (goal 0.5x): {'meets' if search_p95 <= low / 2 else 'MISSES'} "
+        f"(half of the low end, {low / 2:.1f} ms)"
+    )
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as var:
+        env = os.environ | {"KAPCARE_VAR_DIR": var, "KAPCARE_DEBUG": "false"}
+        postgres = env.pop("DATABASE_URL", None)
+        measure(env, "SQLite")
+        if postgres:
+            measure(env | {"DATABASE_URL": postgres}, "PostgreSQL")
+
+
+if __name__ == "__main__":
+    main()
