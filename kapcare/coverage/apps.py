@@ -5,5 +5,5 @@ class CoverageConfig(AppConfig):
     name = "kapcare.coverage"
     label = "coverage"
     verbose_name = "Insurance coverage and eligibility"
-    staff_nav = [("Payers", "coverage:payers", "coverage.view")]
+    staff_nav = [("Coverage", "coverage:leads", "coverage.check")]
     chart_panels = ["coverage:panel"]

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kapcare.audit.trail import record
 from kapcare.clinics.access import get_object_for_user, staff_view
@@ -16,6 +16,8 @@ from kapcare.coverage.eligibility import CheckFailed, check_lead, detail_lines, 
 from kapcare.coverage.forms import RunCheckForm, SendSummaryForm
 from kapcare.coverage.models import CoverageSettings, EligibilityCheck
 from kapcare.leads.models import Channel, Kind, Lead, LeadError, reply
+
+LIST_SIZE = 100
 
 
 def get_coverage_lead(request, pk) -> Lead:
@@ -26,6 +28,28 @@ def get_coverage_lead(request, pk) -> Lead:
     if not hasattr(lead, "coverage"):
         raise Http404("This lead has no coverage details to verify.")
     return lead
+
+
+@require_GET
+@staff_view("coverage.check")
+def lead_list(request):
+    """Open coverage-verification leads, each with its latest check: the front office's work list."""
+    leads = list(
+        Lead.objects.visible_to(request.user)
+        .open()
+        .filter(kind=Kind.COVERAGE, coverage__isnull=False)
+        .select_related("coverage")
+        .order_by("created_at")[:LIST_SIZE]
+    )
+    latest = {}
+    checks = EligibilityCheck.objects.filter(
+        clinic_id=request.membership.clinic_id, lead_id__in=[lead.pk for lead in leads]
+    )
+    for check in checks.defer("request_270", "response_271", "result").order_by("ran_at", "pk"):
+        latest[check.lead_id] = check
+    record(request, "list", detail={"page": "coverage leads", "count": len(leads)})
+    rows = [(lead, latest.get(lead.pk)) for lead in leads]
+    return render(request, "coverage/lead_list.html", {"rows": rows, "limit": LIST_SIZE})
 
 
 @require_http_methods(["GET", "POST"])

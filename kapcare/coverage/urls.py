@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/check/", views.coverage_check, name="check"),
     path("<int:pk>/card/<str:side>/", views.card, name="card"),
     path("checks/<int:pk>/", views.check_detail, name="check_detail"),
+    path("leads/", lead_views.lead_list, name="leads"),
     path("leads/<int:pk>/check/", lead_views.lead_check, name="lead_check"),
     path("leads/<int:pk>/send/", lead_views.lead_send, name="lead_send"),
 ]

@@ -81,6 +81,7 @@ URLS = {
     "coverage:check": (lambda cast: {"pk": coverage(cast).pk}, "post"),
     "coverage:card": (lambda cast: {"pk": coverage(cast).pk, "side": "front"}, "get"),
     "coverage:check_detail": (lambda cast: {"pk": check(cast).pk}, "get"),
+    "coverage:leads": (lambda cast: {}, "get"),
     "coverage:lead_check": (lambda cast: {"pk": lead(cast).pk}, "get"),
     "coverage:lead_send": (lambda cast: {"pk": lead(cast).pk}, "post"),
 }

@@ -79,6 +79,7 @@ def test_the_lead_page_query_count_does_not_grow_with_checks(signed_in, intake, 
     client = signed_in(intake)
     url = reverse("coverage:lead_check", args=[lead.pk])
     check_lead(lead, by=intake)
+    client.get(url)  # the first request of a session does more
     with CaptureQueriesContext(connection) as few:
         client.get(url)
     for _ in range(3):
@@ -136,3 +137,60 @@ def test_a_nurse_may_not_run_a_lead_check(signed_in, nurse, lead):
         == 403
     )
     assert not EligibilityCheck.objects.exists()
+
+
+def test_the_coverage_list_shows_open_requests_with_their_latest_check(
+    signed_in, billing, intake, lead, clinic
+):
+    check_lead(lead, by=intake)
+    waiting = Lead.objects.create(
+        clinic=clinic, kind=Kind.COVERAGE, name="Blake Sample", email="b@example.com"
+    )
+    CoverageRequest.objects.create(
+        lead=waiting,
+        payer_name="Cigna",
+        member_id="W123",
+        subscriber_name="Blake Sample",
+        subscriber_date_of_birth=date(1979, 9, 30),
+        relationship="self",
+    )
+    closed = Lead.objects.create(
+        clinic=clinic, kind=Kind.COVERAGE, name="Closed Person", status="closed", close_reason="spam"
+    )
+    CoverageRequest.objects.create(
+        lead=closed,
+        payer_name="Aetna",
+        member_id="X1",
+        subscriber_name="Closed Person",
+        subscriber_date_of_birth=date(1979, 9, 30),
+        relationship="self",
+    )
+    body = signed_in(billing).get(reverse("coverage:leads")).content.decode()
+    assert "Avery Sample" in body and "Blake Sample" in body and "Closed Person" not in body
+    assert "See result" in body and "Run check" in body
+
+
+def test_the_coverage_list_query_count_does_not_grow(signed_in, intake, lead, clinic):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = signed_in(intake)
+    client.get(reverse("coverage:leads"))  # the first request of a session does more
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("coverage:leads"))
+    for n in range(3):
+        extra = Lead.objects.create(
+            clinic=clinic, kind=Kind.COVERAGE, name=f"Person {n}", email="p@example.com"
+        )
+        CoverageRequest.objects.create(
+            lead=extra,
+            payer_name="Aetna",
+            member_id="KCA100001",
+            subscriber_name="Avery Sample",
+            subscriber_date_of_birth=date(1985, 4, 12),
+            relationship="self",
+        )
+        check_lead(extra, by=intake)
+    with CaptureQueriesContext(connection) as many:
+        client.get(reverse("coverage:leads"))
+    assert len(many) == len(few)
