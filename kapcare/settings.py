@@ -44,7 +44,6 @@ INSTALLED_APPS = [
     "kapcare.patients",
     "kapcare.leads",
     "kapcare.measures",
-    "kapcare.sessions",
     "kapcare.coverage",
     "kapcare.website",
     "kapcare.portal",

@@ -7,8 +7,6 @@ urlpatterns = [
     path("staff/", include("kapcare.clinics.urls")),
     path("staff/", include("kapcare.patients.urls")),
     path("staff/audit/", include("kapcare.audit.urls")),
-    path("staff/sessions/", include("kapcare.sessions.urls")),
-    path("api/devices/", include("kapcare.sessions.device_urls")),
     path("portal/", include("kapcare.portal.urls")),
     path("staff/leads/", include("kapcare.leads.urls")),
     path("", include("kapcare.measures.urls")),
