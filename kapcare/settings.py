@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "kapcare.patients",
     "kapcare.leads",
     "kapcare.measures",
+    "kapcare.evaluation",
     "kapcare.coverage",
     "kapcare.website",
     "kapcare.portal",

@@ -4,7 +4,7 @@ import zoneinfo
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
 from kapcare.clinics.access import clinic_ids_for
@@ -173,3 +173,77 @@ class Membership(models.Model):
     @property
     def role_label(self) -> str:
         return Role(self.role).label
+
+
+class ProtocolQuerySet(ClinicScopedQuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class Protocol(models.Model):
+    """One version of a clinic's clinical rules (kapcare/clinics/protocol.py describes them).
+
+    A version in use is never edited: changing the rules makes a new version, and every decision
+    records the version it used.
+    """
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="protocols")
+    version = models.PositiveIntegerField()
+    rules = models.JSONField()
+    note = models.CharField("what changed", max_length=300, blank=True)
+    is_active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ProtocolQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["clinic", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "version"], name="protocol_version_unique"),
+            models.UniqueConstraint(
+                fields=["clinic"], condition=models.Q(is_active=True), name="one_active_protocol_per_clinic"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Protocol v{self.version}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError("A protocol version is never edited; make a new version.")
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def active_for(cls, clinic) -> "Protocol":
+        """The clinic's protocol in force; the shipped defaults become version 1 on first use."""
+        from kapcare.clinics.protocol import default_rules
+
+        current = cls.objects.filter(clinic=clinic, is_active=True).first()
+        if current is None:
+            current, _ = cls.objects.get_or_create(
+                clinic=clinic,
+                version=1,
+                defaults={"rules": default_rules(), "note": "kapcare defaults"},
+            )
+        return current
+
+    @classmethod
+    def revise(cls, clinic, rules, *, by, note: str = "", request=None) -> "Protocol":
+        """Put a new version in force. Refuses rules that do not validate, naming each fault."""
+        from kapcare.audit.trail import record
+        from kapcare.clinics.protocol import validate_rules
+
+        errors = validate_rules(rules)
+        if errors:
+            raise ValidationError(errors)
+        with transaction.atomic():
+            current = cls.active_for(clinic)
+            current = cls.objects.select_for_update().get(pk=current.pk)
+            last = cls.objects.filter(clinic=clinic).aggregate(n=models.Max("version"))["n"]
+            cls.objects.filter(pk=current.pk).update(is_active=False)
+            protocol = cls.objects.create(
+                clinic=clinic, version=last + 1, rules=rules, note=note.strip(), created_by=by
+            )
+            record(request, "create", protocol, clinic=clinic, actor=by, detail={"version": protocol.version})
+        return protocol

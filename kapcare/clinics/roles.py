@@ -54,6 +54,13 @@ MATRIX: dict[str, frozenset[Role]] = {
     "coverage.manage": frozenset({Role.BILLING, Role.ADMIN}),
     # FHIR API tokens (fhir app): which other systems may read and write the clinic's records.
     "api.manage": frozenset({Role.ADMIN}),
+    # Evaluation, safety screening, eligibility decision and treatment plan (evaluation app).
+    "evaluation.view": CLINICAL,
+    "evaluation.edit": frozenset({Role.PRESCRIBER, Role.NURSE}),
+    "evaluation.decide": frozenset({Role.PRESCRIBER}),
+    # The clinic's protocol: the clinical team reads it; admins put a new version in force.
+    "protocol.view": CLINICAL | {Role.ADMIN},
+    "protocol.manage": frozenset({Role.ADMIN}),
     # Running the clinic.
     "staff.manage": frozenset({Role.ADMIN}),
     "clinic.manage": frozenset({Role.ADMIN}),

@@ -1,0 +1,183 @@
+"""Demo evaluations, screening, decisions and plans that agree with each demo course's state:
+courses past evaluation have a signed decision (on findings that explain it), and courses that
+started have a signed plan."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from kapcare.audit.trail import record
+from kapcare.clinics.models import Protocol
+from kapcare.evaluation.models import Diagnosis, EligibilityDecision, Evaluation, Medication, TreatmentPlan
+from kapcare.evaluation.signing import dose_for, findings_for
+from kapcare.patients.models import CourseState
+
+# Every question answered "no", with ordinary vital signs: the starting point of each demo picture.
+CLEAN_HISTORY = {
+    "psychosis": "none",
+    "schizophrenia": False,
+    "bipolar_disorder": False,
+    "mania": "none",
+    "substance_use": "none",
+    "ketamine_misuse": "none",
+    "suicide_attempt": False,
+    "self_harm": "none",
+    "suicidal_thoughts_last_2_weeks": False,
+    "hypertension": "none",
+    "cardiovascular_disease": "none",
+    "cerebrovascular_disease": "none",
+    "aneurysm_or_avm": False,
+    "intracerebral_haemorrhage": False,
+    "raised_intracranial_pressure": False,
+    "raised_intraocular_pressure": False,
+    "hepatic_impairment": "none",
+    "pregnant": False,
+    "lactating": False,
+    "interstitial_cystitis": False,
+    "seizures": "none",
+    "hyperthyroidism": "none",
+    "systolic_bp": 122,
+    "diastolic_bp": 78,
+    "heart_rate": 70,
+    "weight_kg": Decimal("70.0"),
+    "height_cm": Decimal("170.0"),
+}
+
+DIAGNOSES = {
+    "trd": "F33.2",
+    "depression": "F32.1",
+    "ptsd": "F43.12",
+    "anxiety": "F41.1",
+    "ocd": "F42.2",
+    "sud": "F10.20",
+}
+# What the evaluation found, by the decision that followed (patients/demo.py gives the reasons).
+PICTURES = {
+    "ineligible": {"psychosis": "current"},
+    "needs_clearance": {"hypertension": "uncontrolled", "systolic_bp": 152, "diastolic_bp": 96},
+}
+CAUTIONS = [
+    {},
+    {"hypertension": "controlled"},
+    {"medication": ("clonazepam", "benzodiazepine", Decimal("0.5"))},
+    {"medication": ("lamotrigine", "lamotrigine", Decimal("100"))},
+    {"psychosis": "past"},
+]
+GOALS = [
+    "To get up in the morning without dread.",
+    "Enjoy time with my kids again.",
+    "Sleep through the night and stop the flashbacks.",
+    "Feel less stuck; be able to work again.",
+]
+PLANS = [("lozenge", Decimal("200"), "mg"), ("im", Decimal("0.5"), "mg/kg"), ("iv", Decimal("0.5"), "mg/kg")]
+
+
+def load(demo) -> None:
+    clinic = demo.clinic
+    if Evaluation.objects.filter(clinic=clinic).exists():
+        return
+    protocol = Protocol.active_for(clinic)
+    rng = demo.rng
+    counts = {"evaluations": 0, "decisions": 0, "plans": 0}
+    for n, course in enumerate(clinic.courses.select_related("patient").prefetch_related("transitions__by")):
+        transitions = list(course.transitions.all())
+        if course.state == CourseState.EVALUATING and n % 2:
+            continue  # half the new courses have not been evaluated yet
+        decided = [t for t in transitions if t.from_state in {"evaluating", "needs_clearance"}]
+        picture = PICTURES.get(decided[0].to_state, {}) if decided else {}
+        evaluation = make_evaluation(course, picture or CAUTIONS[n % len(CAUTIONS)], rng)
+        counts["evaluations"] += 1
+        for transition in decided:
+            sign(course, evaluation, protocol, transition, picture_now=PICTURES.get(transition.to_state))
+            counts["decisions"] += 1
+        started = next((t for t in transitions if t.to_state == CourseState.ACTIVE), None)
+        if started:
+            make_plan(course, evaluation, protocol, started, PLANS[n % len(PLANS)])
+            counts["plans"] += 1
+    record(None, "create", clinic=clinic, actor="kapcare demo", detail={"demo preparation": counts})
+    demo.say(
+        f"{counts['evaluations']} evaluations, {counts['decisions']} signed decisions, "
+        f"{counts['plans']} treatment plans"
+    )
+
+
+def make_evaluation(course, picture: dict, rng) -> Evaluation:
+    picture = dict(picture)
+    medication = picture.pop("medication", None)
+    weight = Decimal(rng.randint(52, 104))
+    evaluation = Evaluation.objects.create(
+        clinic_id=course.clinic_id,
+        course=course,
+        patient=course.patient,
+        evaluated_on=(course.opened_at + timedelta(days=3)).date(),
+        presenting_problems=f"{course.get_condition_display()}; treatments tried without lasting relief.",
+        goals=rng.choice(GOALS),
+        prior_treatments="Two SSRIs, an SNRI, weekly CBT for a year.",
+        **(CLEAN_HISTORY | {"weight_kg": weight, "height_cm": Decimal(rng.randint(155, 192))} | picture),
+    )
+    Diagnosis.objects.create(evaluation=evaluation, code=DIAGNOSES[course.condition])
+    Medication.objects.create(
+        evaluation=evaluation, name="sertraline", drug_class="ssri", dose=100, unit="mg"
+    )
+    if medication:
+        name, drug_class, dose = medication
+        Medication.objects.create(
+            evaluation=evaluation, name=name, drug_class=drug_class, dose=dose, unit="mg"
+        )
+    for diagnosis in evaluation.diagnoses.all():
+        diagnosis.full_clean()
+        Diagnosis.objects.filter(pk=diagnosis.pk).update(description=diagnosis.description)
+    return evaluation
+
+
+def sign(course, evaluation, protocol, transition, picture_now=None) -> None:
+    if transition.from_state == "needs_clearance" and transition.to_state == "eligible":
+        # Cleared: the PCP treated the blood pressure, and the evaluation was brought up to date.
+        Evaluation.objects.filter(pk=evaluation.pk).update(
+            hypertension="controlled", systolic_bp=128, diastolic_bp=82
+        )
+        evaluation.refresh_from_db()
+    findings = findings_for(evaluation, protocol)
+    EligibilityDecision.objects.create(
+        clinic_id=course.clinic_id,
+        course=course,
+        patient_id=course.patient_id,
+        protocol=protocol,
+        protocol_version=protocol.version,
+        outcome=transition.to_state,
+        rationale=transition.reason
+        or "No exclusions; cautions discussed with the patient. Suitable for KAP.",
+        findings=[f.as_dict() for f in findings],
+        signed_by=transition.by,
+        signed_at=transition.at,
+    )
+
+
+def make_plan(course, evaluation, protocol, started, plan) -> None:
+    route, amount, unit = plan
+    dose = dose_for(route, amount, unit, evaluation.weight_kg, protocol.rules)
+    TreatmentPlan.objects.create(
+        clinic_id=course.clinic_id,
+        course=course,
+        patient_id=course.patient_id,
+        protocol=protocol,
+        protocol_version=protocol.version,
+        signed_by=started.by,
+        signed_at=started.at - timedelta(hours=2),
+        target_conditions=[DIAGNOSES[course.condition]],
+        target_measures=["phq-9", "gad-7"],
+        measures_schedule="each_session",
+        route=route,
+        dose_amount=amount,
+        dose_unit=unit,
+        weight_kg=evaluation.weight_kg,
+        dose_mg=dose.mg,
+        bioavailability=dose.bioavailability,
+        iv_equivalent_mg=dose.iv_equivalent_mg,
+        iv_equivalent_mg_per_kg=dose.iv_equivalent_mg_per_kg,
+        dosing_sessions=6,
+        cadence_days=7 if route == "lozenge" else 3,
+        integration_sessions_after_each=1,
+        integration_within_hours=48,
+        at_home_allowed=route == "lozenge",
+        at_home_after_sessions=3 if route == "lozenge" else None,
+    )

@@ -1,0 +1,27 @@
+from kapcare.evaluation.models.evaluation import Allergy, Diagnosis, DoseUnit, Evaluation, Medication
+from kapcare.evaluation.models.signed import (
+    Addendum,
+    EligibilityDecision,
+    Frozen,
+    MeasuresSchedule,
+    Outcome,
+    PlanDoseUnit,
+    Route,
+    TreatmentPlan,
+)
+
+__all__ = [
+    "Addendum",
+    "Allergy",
+    "Diagnosis",
+    "DoseUnit",
+    "EligibilityDecision",
+    "Evaluation",
+    "Frozen",
+    "MeasuresSchedule",
+    "Medication",
+    "Outcome",
+    "PlanDoseUnit",
+    "Route",
+    "TreatmentPlan",
+]

@@ -1,0 +1,200 @@
+"""Signed records of the preparation phase: the eligibility decision, the treatment plan, and the
+addenda that correct them. Once signed they are frozen; an addendum keeps the original."""
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+
+from kapcare.audit.trail import record
+from kapcare.clinics.models import Clinic, ClinicScopedQuerySet, Protocol
+from kapcare.clinics.protocol import Level
+
+
+class Frozen(Exception):
+    """A signed record was about to change."""
+
+
+class SignedQuerySet(ClinicScopedQuerySet):
+    def update(self, **kwargs):
+        raise Frozen("Signed records cannot be changed; add an addendum.")
+
+    def delete(self):
+        raise Frozen("Signed records cannot be deleted.")
+
+
+class SignedRecord(models.Model):
+    """Shared shape: who signed, when, under which protocol version; never saved twice."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
+    course = models.ForeignKey("patients.Course", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    protocol = models.ForeignKey(Protocol, on_delete=models.PROTECT, related_name="+")
+    protocol_version = models.PositiveIntegerField()
+    signed_by = models.ForeignKey("clinics.User", on_delete=models.PROTECT, related_name="+")
+    signed_at = models.DateTimeField(default=timezone.now)
+
+    objects = SignedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["-signed_at", "-pk"]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise Frozen(f"This {self._meta.verbose_name} is signed and cannot be changed; add an addendum.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise Frozen(f"This {self._meta.verbose_name} is signed and cannot be deleted.")
+
+
+class Outcome(models.TextChoices):
+    ELIGIBLE = "eligible", "Eligible"
+    NEEDS_CLEARANCE = "needs_clearance", "Needs medical clearance"
+    INELIGIBLE = "ineligible", "Ineligible"
+
+
+class EligibilityDecision(SignedRecord):
+    """The prescriber's signed decision whether ketamine is safe and suitable, on the findings of
+    the protocol's screening at the time. Overriding an exclusion needs a written reason."""
+
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    rationale = models.TextField()
+    findings = models.JSONField(default=list, help_text="The screening findings when signed.")
+    overrides_exclusion = models.BooleanField(default=False)
+    override_reason = models.TextField(blank=True)
+
+    class Meta(SignedRecord.Meta):
+        verbose_name = "eligibility decision"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(outcome__in=Outcome.values), name="decision_outcome_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(overrides_exclusion=False) | ~models.Q(override_reason=""),
+                name="decision_override_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()} (signed {self.signed_at:%Y-%m-%d})"
+
+    @property
+    def exclusions(self) -> list[dict]:
+        return [f for f in self.findings if f["level"] == Level.EXCLUSION]
+
+
+class Route(models.TextChoices):
+    LOZENGE = "lozenge", "Lozenge or sublingual"
+    INTRANASAL = "intranasal", "Intranasal"
+    IV = "iv", "Intravenous (IV)"
+    IM = "im", "Intramuscular (IM)"
+
+
+class PlanDoseUnit(models.TextChoices):
+    MG = "mg", "mg"
+    MG_PER_KG = "mg/kg", "mg/kg"
+
+
+class MeasuresSchedule(models.TextChoices):
+    EACH_SESSION = "each_session", "Before each dosing session"
+    WEEKLY = "weekly", "Weekly"
+    FORTNIGHTLY = "fortnightly", "Every two weeks"
+    MONTHLY = "monthly", "Monthly"
+
+
+class TreatmentPlan(SignedRecord):
+    """The signed plan for the administration and integration phases: what is treated and
+    measured, how ketamine is given and how much, how often, and the integration that follows."""
+
+    target_conditions = models.JSONField(help_text="ICD-10-CM codes from the evaluation.")
+    target_measures = models.JSONField(help_text="Instrument names, for example phq-9.")
+    measures_schedule = models.CharField(max_length=16, choices=MeasuresSchedule.choices)
+    route = models.CharField(max_length=12, choices=Route.choices)
+    dose_amount = models.DecimalField(max_digits=7, decimal_places=2)
+    dose_unit = models.CharField(max_length=6, choices=PlanDoseUnit.choices)
+    weight_kg = models.DecimalField("today's weight (kg)", max_digits=5, decimal_places=1)
+    dose_mg = models.DecimalField(max_digits=7, decimal_places=1)
+    bioavailability = models.DecimalField(max_digits=4, decimal_places=3)
+    iv_equivalent_mg = models.DecimalField(max_digits=7, decimal_places=1)
+    iv_equivalent_mg_per_kg = models.DecimalField(max_digits=6, decimal_places=3)
+    dosing_sessions = models.PositiveSmallIntegerField()
+    cadence_days = models.PositiveSmallIntegerField("days between dosing sessions")
+    integration_sessions_after_each = models.PositiveSmallIntegerField()
+    integration_within_hours = models.PositiveSmallIntegerField()
+    at_home_allowed = models.BooleanField(default=False)
+    at_home_after_sessions = models.PositiveSmallIntegerField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+
+    class Meta(SignedRecord.Meta):
+        verbose_name = "treatment plan"
+        constraints = [
+            models.UniqueConstraint(fields=["course"], name="one_plan_per_course"),
+            models.CheckConstraint(condition=models.Q(route__in=Route.values), name="plan_route_valid"),
+            models.CheckConstraint(condition=models.Q(dosing_sessions__gte=1), name="plan_has_sessions"),
+            models.CheckConstraint(
+                condition=models.Q(at_home_allowed=False) | models.Q(at_home_after_sessions__isnull=False),
+                name="plan_at_home_says_when",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_route_display()} {self.dose_mg} mg × {self.dosing_sessions}"
+
+
+class Addendum(models.Model):
+    """A signed correction or addition to a signed decision or plan; the original stays as it was."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    decision = models.ForeignKey(
+        EligibilityDecision, on_delete=models.PROTECT, null=True, blank=True, related_name="addenda"
+    )
+    plan = models.ForeignKey(
+        TreatmentPlan, on_delete=models.PROTECT, null=True, blank=True, related_name="addenda"
+    )
+    text = models.TextField()
+    by = models.ForeignKey("clinics.User", on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    objects = SignedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name_plural = "addenda"
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(decision__isnull=False) & models.Q(plan__isnull=True))
+                | (models.Q(decision__isnull=True) & models.Q(plan__isnull=False)),
+                name="addendum_amends_one_record",
+            ),
+            models.CheckConstraint(condition=~models.Q(text=""), name="addendum_has_text"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Addendum of {self.at:%Y-%m-%d}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise Frozen("An addendum is signed and cannot be changed; add another.")
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def add(cls, original, text: str, *, by, request=None) -> "Addendum":
+        text = text.strip()
+        if not text:
+            raise ValidationError({"text": "Write the correction or addition."})
+        target = {"decision": original} if isinstance(original, EligibilityDecision) else {"plan": original}
+        with transaction.atomic():
+            addendum = cls.objects.create(
+                clinic_id=original.clinic_id, patient_id=original.patient_id, text=text, by=by, **target
+            )
+            record(
+                request,
+                "sign",
+                addendum,
+                patient=original.patient_id,
+                actor=by,
+                detail={"amends": type(original).__name__, "id": original.pk},
+            )
+        return addendum

@@ -1,0 +1,42 @@
+"""This app's staff URLs for the role-matrix walk: name -> (kwargs from the cast, method)."""
+
+from kapcare.clinics.models import Protocol
+from kapcare.evaluation.models import EligibilityDecision
+
+
+def decision(cast):
+    course = cast["course"]
+    protocol = Protocol.active_for(cast["clinic"])
+    signed = EligibilityDecision.objects.filter(course=course).first() or EligibilityDecision.objects.create(
+        clinic=cast["clinic"],
+        course=course,
+        patient=cast["patient"],
+        protocol=protocol,
+        protocol_version=protocol.version,
+        outcome="needs_clearance",
+        rationale="Blood pressure 152/96 at evaluation.",
+        signed_by=course.prescriber,
+    )
+    return {"pk": signed.pk}
+
+
+def plan(cast):
+    from kapcare.evaluation.tests.factories import signed_plan
+
+    return {"pk": signed_plan(cast["course"]).pk}
+
+
+URLS = {
+    "evaluation:evaluation": (lambda cast: {"pk": cast["course"].pk}, "get"),
+    "evaluation:screen": (lambda cast: {"pk": cast["course"].pk}, "post"),
+    "evaluation:confirm_history": (lambda cast: {"pk": cast["course"].pk}, "post"),
+    "evaluation:decide": (lambda cast: {"pk": cast["course"].pk}, "get"),
+    "evaluation:plan": (lambda cast: {"pk": cast["course"].pk}, "get"),
+    "evaluation:start": (lambda cast: {"pk": cast["course"].pk}, "post"),
+    "evaluation:decision_addendum": (decision, "post"),
+    "evaluation:plan_addendum": (plan, "post"),
+    "evaluation:panel": (lambda cast: {"pk": cast["patient"].pk}, "get"),
+    "evaluation:icd_search": (lambda cast: {}, "get"),
+    "evaluation:protocol": (lambda cast: {}, "get"),
+    "evaluation:protocol_edit": (lambda cast: {}, "get"),
+}

@@ -1,0 +1,47 @@
+"""The demo's preparation records agree with each course's state."""
+
+import pytest
+from django.core.management import call_command
+
+from kapcare.clinics.models import Clinic
+from kapcare.evaluation.models import EligibilityDecision, Evaluation, TreatmentPlan
+
+STARTED = {"active", "paused", "completed", "withdrawn"}
+
+
+@pytest.mark.django_db
+def test_demo_courses_past_evaluation_have_a_signed_decision_and_started_ones_a_plan():
+    call_command("demo")
+    clinic = Clinic.objects.get(slug="demo")
+    for course in clinic.courses.all():
+        decisions = list(EligibilityDecision.objects.filter(course=course).order_by("signed_at"))
+        plan = TreatmentPlan.objects.filter(course=course).first()
+        if course.state == "evaluating":
+            assert not decisions and plan is None
+            continue
+        assert decisions, f"{course} has no decision"
+        first = decisions[0]
+        levels = {f["level"] for f in first.findings}
+        if course.state == "ineligible":
+            assert first.outcome == "ineligible" and "exclusion" in levels
+        elif course.state == "needs_clearance":
+            assert first.outcome == "needs_clearance" and "needs_clearance" in levels
+        else:
+            assert first.outcome == "eligible" and "exclusion" not in levels
+        assert (plan is not None) == (course.state in STARTED), course
+        if plan:
+            assert plan.signed_at >= first.signed_at
+            assert plan.iv_equivalent_mg_per_kg <= 2
+
+
+@pytest.mark.django_db
+def test_loading_the_demo_twice_adds_no_preparation_records():
+    call_command("demo")
+    counts = (Evaluation.objects.count(), EligibilityDecision.objects.count(), TreatmentPlan.objects.count())
+    call_command("demo")
+    assert (
+        Evaluation.objects.count(),
+        EligibilityDecision.objects.count(),
+        TreatmentPlan.objects.count(),
+    ) == counts
+    assert counts[0] > 30

@@ -1,0 +1,357 @@
+"""Staff pages of the preparation phase: the evaluation with live screening, the eligibility
+decision, the treatment plan, starting the course, the chart panel and the clinic's protocol."""
+
+import json
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from kapcare.audit.trail import record
+from kapcare.clinics.access import get_object_for_user, staff_view
+from kapcare.clinics.models import Protocol
+from kapcare.clinics.protocol import Level, settings_table
+from kapcare.clinics.roles import allows
+from kapcare.evaluation import baseline, icd10
+from kapcare.evaluation.forms import AddendumForm, DecisionForm, EvaluationForms, PlanForm, ProtocolForm
+from kapcare.evaluation.models import (
+    Addendum,
+    Allergy,
+    EligibilityDecision,
+    Evaluation,
+    Medication,
+    TreatmentPlan,
+)
+from kapcare.evaluation.screening import document_of, screen_document
+from kapcare.evaluation.signing import (
+    PreparationError,
+    dose_for,
+    evaluation_of,
+    findings_for,
+    latest_decision,
+    sign_decision,
+    sign_plan,
+    start_course,
+)
+from kapcare.patients.access import get_course_for_user, get_patient_for_user
+from kapcare.patients.models import Course, CourseState
+
+
+def evaluation_for(course) -> Evaluation:
+    return evaluation_of(course) or Evaluation(
+        clinic_id=course.clinic_id, course=course, patient=course.patient, evaluated_on=timezone.localdate()
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view("evaluation.edit")
+def evaluation(request, pk):
+    course = get_course_for_user(request, pk)
+    current = evaluation_for(course)
+    protocol = Protocol.active_for(course.clinic)
+    # Screened before the form touches the instance: the saved evaluation, not a refused edit.
+    findings = findings_for(current, protocol) if current.pk else []
+    forms = EvaluationForms(current, request.POST or None)
+    if request.method == "POST":
+        if forms.is_valid():
+            with transaction.atomic():
+                created = current.pk is None
+                saved = forms.save(by=request.user)
+                record(
+                    request,
+                    "create" if created else "update",
+                    saved,
+                    detail={"fields": forms.form.changed_data},
+                )
+            messages.success(request, "Evaluation saved.")
+            return redirect("evaluation:evaluation", pk=course.pk)
+        messages.error(request, "Nothing was saved: correct the fields marked below.")
+    elif current.pk:
+        record(request, "view", current)
+    context = {
+        "course": course,
+        "patient": course.patient,
+        "forms": forms,
+        "evaluation": current,
+        "findings": findings,
+        "protocol": protocol,
+        "screened": bool(current.pk),
+    }
+    return render(request, "evaluation/evaluation.html", context)
+
+
+@require_POST
+@staff_view("evaluation.edit")
+def screen(request, pk):
+    """Findings on the evaluation as it stands in the form, unsaved: the live screening panel."""
+    course = get_course_for_user(request, pk)
+    current = evaluation_for(course)
+    forms = EvaluationForms(current, request.POST)
+    forms.is_valid()
+    draft = Evaluation(
+        patient=course.patient,
+        **{
+            name: value
+            for name, value in getattr(forms.form, "cleaned_data", {}).items()
+            if name in {f.name for f in Evaluation._meta.fields}
+        },
+    )
+    document = document_of(
+        draft,
+        forms.rows(forms.medications, Medication),
+        forms.rows(forms.allergies, Allergy),
+        phq9_item9=baseline.latest_phq9_item9(course.patient),
+    )
+    protocol = Protocol.active_for(course.clinic)
+    findings = screen_document(document, protocol.rules)
+    record(
+        request, "view", current if current.pk else course, detail={"screening": [f.rule for f in findings]}
+    )
+    context = {"findings": findings, "protocol": protocol, "screened": True, "unsaved": not forms.is_valid()}
+    return render(request, "evaluation/evaluation.html#findings", context)
+
+
+@require_GET
+@staff_view("evaluation.edit")
+def icd_search(request):
+    """ICD-10-CM codes matching what is typed, as <option>s for the code field's suggestions."""
+    query = next((value for value in request.GET.values() if value.strip()), "")[:80]
+    return render(
+        request, "evaluation/icd_options.html", {"codes": icd10.search(query) if len(query) >= 2 else []}
+    )
+
+
+@require_POST
+@staff_view("evaluation.edit")
+def confirm_history(request, pk):
+    """A clinician confirms they reviewed the history the patient reported in the portal."""
+    course = get_course_for_user(request, pk)
+    current = evaluation_of(course)
+    if current is None or not current.awaiting_review:
+        messages.error(request, "There is no patient-reported history waiting for review.")
+    else:
+        with transaction.atomic():
+            Evaluation.objects.filter(pk=current.pk).update(
+                reviewed_by=request.user, reviewed_at=timezone.now()
+            )
+            record(request, "update", current, detail={"reviewed": "patient-reported history"})
+        messages.success(request, "Patient-reported history confirmed.")
+    return redirect("evaluation:evaluation", pk=course.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view("evaluation.decide")
+def decide(request, pk):
+    course = get_course_for_user(request, pk)
+    current = evaluation_of(course)
+    protocol = Protocol.active_for(course.clinic)
+    findings = findings_for(current, protocol) if current else []
+    form = DecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            sign_decision(course, **form.cleaned_data, by=request.user, request=request)
+        except PreparationError as error:
+            form.add_error(error.field, str(error))
+        else:
+            messages.success(
+                request, f"Decision signed; the course is now {course.get_state_display().lower()}."
+            )
+            return redirect("patients:chart", pk=course.patient_id)
+    context = {
+        "course": course,
+        "patient": course.patient,
+        "evaluation": current,
+        "findings": findings,
+        "protocol": protocol,
+        "form": form,
+        "decidable": course.state in DECIDABLE,
+        "has_exclusion": any(f.level == Level.EXCLUSION for f in findings),
+    }
+    return render(request, "evaluation/decide.html", context)
+
+
+DECIDABLE = {CourseState.EVALUATING, CourseState.NEEDS_CLEARANCE}
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view("evaluation.decide")
+def plan(request, pk):
+    course = get_course_for_user(request, pk)
+    current = evaluation_of(course)
+    protocol = Protocol.active_for(course.clinic)
+    diagnoses = list(current.diagnoses.all()) if current else []
+    initial = {
+        "weight_kg": current.weight_kg if current else None,
+        "integration_within_hours": protocol.rules["integration"]["within_hours"]["value"],
+        "target_conditions": [d.code for d in diagnoses],
+    }
+    form = PlanForm(request.POST or None, diagnoses=diagnoses, rules=protocol.rules, initial=initial)
+    if request.method == "POST" and request.htmx:
+        return render(
+            request, "evaluation/plan.html#dose", {"dose": preview_dose(form, protocol), "protocol": protocol}
+        )
+    if request.method == "POST" and form.is_valid():
+        try:
+            sign_plan(course, form.cleaned_data, by=request.user, request=request)
+        except PreparationError as error:
+            form.add_error(error.field, str(error))
+        else:
+            messages.success(request, "Treatment plan signed.")
+            return redirect("patients:chart", pk=course.patient_id)
+    context = {
+        "course": course,
+        "patient": course.patient,
+        "form": form,
+        "protocol": protocol,
+        "decision": latest_decision(course),
+        "existing": TreatmentPlan.objects.filter(course=course).first(),
+        "dose": preview_dose(form, protocol) if request.method == "POST" else None,
+    }
+    return render(request, "evaluation/plan.html", context)
+
+
+def preview_dose(form, protocol):
+    form.is_valid()
+    data = getattr(form, "cleaned_data", {})
+    if not all(data.get(k) for k in ("route", "dose_amount", "dose_unit", "weight_kg")):
+        return None
+    return dose_for(data["route"], data["dose_amount"], data["dose_unit"], data["weight_kg"], protocol.rules)
+
+
+@require_POST
+@staff_view("evaluation.decide")
+def start(request, pk):
+    course = get_course_for_user(request, pk)
+    try:
+        start_course(course, by=request.user, request=request)
+    except PreparationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "The course is active.")
+    return redirect("patients:chart", pk=course.patient_id)
+
+
+@require_POST
+@staff_view("evaluation.decide")
+def decision_addendum(request, pk):
+    decision = get_object_for_user(request, EligibilityDecision.objects.all(), pk=pk)
+    return add_addendum(request, decision)
+
+
+@require_POST
+@staff_view("evaluation.decide")
+def plan_addendum(request, pk):
+    signed = get_object_for_user(request, TreatmentPlan.objects.all(), pk=pk)
+    return add_addendum(request, signed)
+
+
+def add_addendum(request, original):
+    form = AddendumForm(request.POST)
+    if form.is_valid():
+        Addendum.add(original, form.cleaned_data["text"], by=request.user, request=request)
+        messages.success(request, "Addendum signed; the original stays as it was.")
+    else:
+        messages.error(request, "Write the addendum before signing it.")
+    return redirect("patients:chart", pk=original.patient_id)
+
+
+@require_GET
+@staff_view("evaluation.view")
+def panel(request, pk):
+    """The chart panel: evaluation status, findings, decision and plan of the patient's courses."""
+    patient = get_patient_for_user(request, pk)
+    courses = list(Course.objects.filter(patient=patient).order_by("-opened_at"))
+    course = next((c for c in courses if c.is_open), courses[0] if courses else None)
+    context = {"patient": patient, "course": course}
+    if course is not None:
+        course.patient = patient
+        current = evaluation_of(course)
+        protocol = Protocol.active_for(patient.clinic)
+        decisions = list(
+            EligibilityDecision.objects.filter(course=course)
+            .select_related("signed_by")
+            .prefetch_related("addenda__by")
+        )
+        role = request.membership.role
+        context |= {
+            "evaluation": current,
+            "findings": findings_for(current, protocol) if current else [],
+            "protocol": protocol,
+            "decisions": decisions,
+            "decision": decisions[0] if decisions else None,
+            "plan": TreatmentPlan.objects.filter(course=course)
+            .select_related("signed_by")
+            .prefetch_related("addenda__by")
+            .first(),
+            "can_edit": allows(role, "evaluation.edit") and course.is_open,
+            "can_decide": allows(role, "evaluation.decide"),
+            "decidable": course.state in DECIDABLE,
+            "addendum_form": AddendumForm(),
+        }
+    return render(request, "evaluation/panel.html#panel", context)
+
+
+@require_GET
+@staff_view("protocol.view")
+def protocol(request):
+    active = Protocol.active_for(request.membership.clinic)
+    history = (
+        Protocol.objects.visible_to(request.user)
+        .select_related("created_by")
+        .only(
+            "version",
+            "note",
+            "is_active",
+            "created_at",
+            "created_by__full_name",
+            "created_by__credentials",
+            "clinic_id",
+        )
+    )
+    rules = [
+        rule | {"when_text": json.dumps(rule["when"]), "level_label": Level(rule["level"]).label}
+        for rule in active.rules["screening"]
+    ]
+    rows = [row | {"display": shown(row["value"])} for row in settings_table(active.rules)]
+    context = {
+        "protocol": active,
+        "rules": rules,
+        "settings": rows,
+        "history": history,
+        "can_manage": allows(request.membership.role, "protocol.manage"),
+    }
+    return render(request, "evaluation/protocol.html", context)
+
+
+def shown(value) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return {True: "yes", False: "no"}.get(value, str(value)) if isinstance(value, bool) else str(value)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view("protocol.manage")
+def protocol_edit(request):
+    clinic = request.membership.clinic
+    active = Protocol.active_for(clinic)
+    form = ProtocolForm(
+        request.POST or None, initial={"rules": json.dumps(active.rules, indent=2, ensure_ascii=False)}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            revised = Protocol.revise(
+                clinic,
+                form.cleaned_data["rules"],
+                by=request.user,
+                note=form.cleaned_data["note"],
+                request=request,
+            )
+        except ValidationError as error:
+            form.add_error("rules", error)
+        else:
+            messages.success(request, f"Protocol version {revised.version} is now in force.")
+            return redirect("evaluation:protocol")
+    return render(request, "evaluation/protocol_edit.html", {"form": form, "protocol": active})
