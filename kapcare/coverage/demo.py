@@ -100,8 +100,11 @@ def load(demo) -> None:
     # One result has aged past the clinic's limit, so the chart asks for a new check.
     oldest = EligibilityCheck.objects.filter(clinic=clinic, status="active").order_by("pk").first()
     if oldest:
-        EligibilityCheck.objects.filter(pk=oldest.pk).update(
-            ran_at=timezone.now() - timedelta(days=options.recheck_after_days + 15)
+        aged = timezone.now() - timedelta(days=options.recheck_after_days + 15)
+        EligibilityCheck.objects.filter(pk=oldest.pk).update(ran_at=aged)
+        # The coverage was entered before that check, not since.
+        Coverage.objects.filter(pk=oldest.coverage_id).update(
+            created_at=aged - timedelta(hours=1), changed_at=aged - timedelta(hours=1)
         )
     demo.say(
         f"{len(payers)} payers in the directory, {Coverage.objects.filter(clinic=clinic).count()} "

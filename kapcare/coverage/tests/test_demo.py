@@ -25,6 +25,9 @@ def test_the_demo_clinic_is_in_network_with_six_ppo_payers_and_has_checks_run():
     statuses = set(EligibilityCheck.objects.filter(clinic=clinic).values_list("status", flat=True))
     assert {"active", "inactive"} <= statuses
     assert Coverage.objects.filter(clinic=clinic, checks__isnull=True).exists()
+    # One result is older than the clinic's limit, and nothing changed since it ran.
+    aged = EligibilityCheck.objects.filter(clinic=clinic).order_by("ran_at").first()
+    assert aged.is_older_than(30) and aged.coverage.changed_at < aged.ran_at
 
 
 @pytest.mark.django_db
