@@ -79,8 +79,14 @@ def evaluation(request, pk):
         "findings": findings,
         "protocol": protocol,
         "screened": bool(current.pk),
+        **baseline_context(course.patient),
     }
     return render(request, "evaluation/evaluation.html", context)
+
+
+def baseline_context(patient) -> dict:
+    phq9 = baseline.latest_phq9(patient)
+    return {"phq9": phq9, "phq9_item9": baseline.item9_of(phq9)}
 
 
 @require_POST
@@ -279,6 +285,7 @@ def panel(request, pk):
         context |= {
             "evaluation": current,
             "findings": findings_for(current, protocol) if current else [],
+            **baseline_context(patient),
             "protocol": protocol,
             "decisions": decisions,
             "decision": decisions[0] if decisions else None,
