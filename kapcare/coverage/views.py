@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,6 +15,7 @@ from kapcare.coverage.eligibility import CheckFailed, check_coverage, detail_lin
 from kapcare.coverage.forms import CoverageForm, CoverageSettingsForm, PayerForm, RunCheckForm, card_type
 from kapcare.coverage.models import Coverage, CoverageSettings, EligibilityCheck, Payer
 from kapcare.coverage.tasks import recheck_after_commit
+from kapcare.leads.models import Lead
 from kapcare.patients.access import get_patient_for_user
 
 HISTORY = 10
@@ -90,8 +91,12 @@ def render_panel(request, patient, status=200):
     coverages = list(
         patient.coverages.select_related("payer__carve_out").annotate(latest_check_id=Subquery(latest))
     )
+    # Checks run while the patient was still an enquiry in the lead inbox belong to the history too.
+    from_leads = Lead.objects.filter(patient=patient).values("pk")
     history = list(
-        EligibilityCheck.objects.filter(patient=patient)
+        EligibilityCheck.objects.filter(
+            Q(patient=patient) | Q(lead_id__in=from_leads, clinic_id=patient.clinic_id)
+        )
         .select_related("ran_by", "coverage__payer")
         .defer("request_270", "response_271")
         .order_by("-ran_at", "-pk")[:HISTORY]

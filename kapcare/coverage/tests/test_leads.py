@@ -194,3 +194,11 @@ def test_the_coverage_list_query_count_does_not_grow(signed_in, intake, lead, cl
     with CaptureQueriesContext(connection) as many:
         client.get(reverse("coverage:leads"))
     assert len(many) == len(few)
+
+
+def test_checks_from_the_enquiry_show_on_the_chart_once_the_lead_is_a_patient(signed_in, intake, lead, avery):
+    check_lead(lead, by=intake)
+    lead.patient = avery
+    lead.save()
+    body = signed_in(intake).get(reverse("coverage:panel", args=[avery.pk])).content.decode()
+    assert "(from the enquiry)" in body and "Aetna" in body
