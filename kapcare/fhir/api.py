@@ -97,7 +97,8 @@ def fetch(caller: Caller, mapper, resource_id: str, reach: Q, *, for_update: boo
     queryset = mapper.queryset(caller.clinic.pk).filter(reach)
     if for_update:
         queryset = queryset.select_for_update(of=("self",))
-    obj = queryset.filter(pk=resource_id).first() if resource_id.isdigit() else None
+    pk = mapper.pk_of(resource_id)
+    obj = queryset.filter(pk=pk).first() if pk is not None else None
     if obj is None:
         raise not_found(mapper.resource_type, resource_id)
     if not part2.releasable(mapper, obj, caller):
@@ -177,11 +178,12 @@ def parse_resource(mapper, body, resource_id: str | None = None) -> dict:
     return body
 
 
-def require_writable(mapper) -> None:
-    if not mapper.writable:
+def require_writable(mapper, interaction: str) -> None:
+    if not {"create": mapper.creatable, "update": mapper.updatable}[interaction]:
         raise FhirError(
             405,
-            f"{mapper.resource_type} is read-only through the API: kapcare makes these records itself.",
+            f"{mapper.resource_type} cannot be {interaction}d through the API: kapcare makes these records "
+            "itself.",
             code="not-supported",
         )
 
@@ -189,20 +191,18 @@ def require_writable(mapper) -> None:
 def create(caller: Caller, resource_type: str, body, *, if_none_exist: str = "") -> Result:
     mapper = mapper_for(resource_type)
     authorize(caller, mapper, "create")
-    require_writable(mapper)
+    require_writable(mapper, "create")
     resource = parse_resource(mapper, body)
     if if_none_exist:
         found = conditional_match(caller, mapper, if_none_exist)
         if found is not None:
             return read(caller, resource_type, str(found.pk))
     with transaction.atomic():
-        obj = mapper.from_resource(resource, clinic=caller.clinic)
-        if (
-            caller.patient_id is not None
-            and scopes.reach(caller.scopes, resource_type, "create") == "patient"
-        ):
-            raise FhirError(403, "patient/ scopes cannot create a new patient's records.", code="forbidden")
-        mapper.save(obj)
+        if scopes.reach(caller.scopes, resource_type, "create") == "patient":
+            raise FhirError(
+                403, "patient/ scopes cannot create records; use a system/ scope.", code="forbidden"
+            )
+        obj = mapper.create(resource, caller=caller)
         version = versions.record_version(mapper, obj, caller.clinic.pk, source="api")
         audit(
             caller,
@@ -244,7 +244,7 @@ def parse_if_match(value: str) -> int | None:
 def update(caller: Caller, resource_type: str, resource_id: str, body, *, if_match: str = "") -> Result:
     mapper = mapper_for(resource_type)
     reach = authorize(caller, mapper, "update")
-    require_writable(mapper)
+    require_writable(mapper, "update")
     resource = parse_resource(mapper, body, resource_id)
     expected = parse_if_match(if_match)
     with transaction.atomic():
@@ -363,7 +363,7 @@ def history(caller: Caller, resource_type: str, resource_id: str | None, pairs) 
         rows = rows.filter(resource_id=resource_id)
     elif reach:
         allowed = mapper.queryset(caller.clinic.pk).filter(reach).values_list("pk", flat=True)
-        rows = rows.filter(resource_id__in=[str(pk) for pk in allowed])
+        rows = rows.filter(resource_id__in=[mapper.id_for(pk) for pk in allowed])
     count, offset, since = history_params(pairs)
     if since is not None:
         rows = rows.filter(at__gte=since)

@@ -194,7 +194,7 @@ def import_bundle(caller, body) -> api.Result:
     for index, item in enumerate(entries):
         kind = (item.get("resource") or {}).get("resourceType", "")
         mapper = registry().get(kind)
-        if mapper is not None and mapper.writable:
+        if mapper is not None and mapper.creatable:
             keep.append((index, {**item, "request": {"method": "POST", "url": kind}}))
         else:
             skipped[kind or "(no resource)"] += 1

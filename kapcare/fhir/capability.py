@@ -60,7 +60,7 @@ def resource(mapper) -> dict:
         "versioning": "versioned",
         "readHistory": True,
         "updateCreate": False,
-        "conditionalCreate": mapper.writable,
+        "conditionalCreate": mapper.creatable,
         "conditionalRead": "not-supported",
         "conditionalUpdate": False,
         "conditionalDelete": "not-supported",

@@ -72,8 +72,9 @@ def type_paths(mapper) -> dict:
             "get": operation(f"Read one version of a {kind}", kind, id_param=True, params=[path_param("vid")])
         },
     }
-    if mapper.writable:
+    if mapper.creatable:
         paths[f"/{kind}"]["post"] = operation(f"Create a {kind}", kind, body=kind, status="201")
+    if mapper.updatable:
         instance["put"] = operation(
             f"Update a {kind}",
             kind,

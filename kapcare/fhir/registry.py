@@ -39,7 +39,9 @@ class Mapper:
     fhir_model: ClassVar[type]
     profile: ClassVar[str] = ""
     documentation: ClassVar[str] = ""
-    writable: ClassVar[bool] = False
+    # Which writes clients may make; kapcare makes the rest of its records itself.
+    creatable: ClassVar[bool] = False
+    updatable: ClassVar[bool] = False
     # The model field that says when the record last changed, for _lastUpdated and _since.
     last_updated_field: ClassVar[str | None] = None
     # How the record points at its patient, for patient/ scopes and Patient-level export.
@@ -62,6 +64,21 @@ class Mapper:
     def save(self, obj) -> None:
         obj.save()
 
+    def create(self, resource: dict, *, caller):
+        """Store a new record from a validated resource; a mapper whose app has its own way in
+        (importing a questionnaire, scoring a response) overrides this to call it."""
+        obj = self.from_resource(resource, clinic=caller.clinic)
+        self.save(obj)
+        return obj
+
+    def id_for(self, pk) -> str:
+        """The resource id of the record with this primary key."""
+        return str(pk)
+
+    def pk_of(self, resource_id: str) -> str | None:
+        """The primary key a resource id stands for, or None if it cannot be one of ours."""
+        return resource_id if resource_id.isdigit() else None
+
     def patient_id(self, obj) -> int | None:
         return getattr(obj, self.patient_field) if self.patient_field else None
 
@@ -70,7 +87,7 @@ class Mapper:
 
     def interactions(self) -> list[str]:
         kinds = ["read", "vread", "history-instance", "history-type", "search-type"]
-        return kinds + (["create", "update"] if self.writable else [])
+        return kinds + ["create"] * self.creatable + ["update"] * self.updatable
 
     def param(self, name: str) -> SearchParam | None:
         return next((param for param in self.search_params if param.name == name), None)

@@ -108,7 +108,7 @@ def result_param(search: Search, mapper, name: str, value: str) -> None:
 def criterion(mapper, name: str, modifier: str, value: str, ctx) -> Q | None:
     values = [part for part in split_commas(value)]
     if name == "_id":
-        return Q(pk__in=[v for v in values if v.isdigit()])
+        return Q(pk__in=[pk for pk in map(mapper.pk_of, values) if pk is not None])
     if name == "_lastUpdated" and mapper.last_updated_field:
         return any_of(date_filter(mapper.last_updated_field, v, name, moment=True) for v in values)
     param = mapper.param(name)
@@ -141,6 +141,8 @@ def split_commas(value: str) -> list[str]:
 def any_of(queries) -> Q:
     combined = Q(pk__in=[])
     for query in queries:
+        if not query:
+            return Q()  # an alternative that matches everything (Q() | x would drop it)
         combined |= query
     return combined
 

@@ -1,6 +1,8 @@
 """The one place resource types are registered. A new type is one mapper module and one line here."""
 
+from kapcare.fhir.mappers.consent import ConsentMapper
 from kapcare.fhir.mappers.group import GroupMapper
+from kapcare.fhir.mappers.observation import ObservationMapper
 from kapcare.fhir.mappers.patient import PatientMapper
 from kapcare.fhir.mappers.practitioner import PractitionerMapper
 from kapcare.fhir.mappers.questionnaire import QuestionnaireMapper
@@ -13,3 +15,5 @@ REGISTRY.register(PractitionerMapper())
 REGISTRY.register(GroupMapper())
 REGISTRY.register(QuestionnaireMapper())
 REGISTRY.register(QuestionnaireResponseMapper())
+REGISTRY.register(ConsentMapper())
+REGISTRY.register(ObservationMapper())

@@ -136,7 +136,7 @@ class PatientMapper(Mapper):
     fhir_model = FhirPatient
     profile = US_CORE_PATIENT
     documentation = __doc__.split("\n\n")[0]
-    writable = True
+    creatable = updatable = True
     last_updated_field = "updated_at"
     patient_field = "pk"
     search_params = (

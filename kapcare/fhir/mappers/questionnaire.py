@@ -1,15 +1,19 @@
-"""Questionnaire: an instrument the clinic has installed (kapcare.measures.Instrument), read-only.
+"""Questionnaire: an instrument the clinic has installed (kapcare.measures.Instrument).
 
 The Questionnaire is served as the clinic stored it, with kapcare's id; instruments whose licence
-allows no item text have no Questionnaire and are not listed. Instruments are installed and
-imported in kapcare (`kapcare import-questionnaire`), not through the API.
+allows no item text have no Questionnaire and are not listed. POST imports one exactly as
+`kapcare import-questionnaire` does (kapcare.measures.importing): bound to kapcare's scoring of
+the same instrument where it recognises it, and replacing an earlier import of the same name.
 """
 
 from django.db.models import Q
 from fhir.resources.R4B.questionnaire import Questionnaire as FhirQuestionnaire
 
+from kapcare.fhir.errors import FhirError
 from kapcare.fhir.registry import Mapper, SearchParam
+from kapcare.measures.importing import import_questionnaire
 from kapcare.measures.models import Instrument
+from kapcare.measures.questionnaires import QuestionnaireError
 
 
 def url_filter(value: str, modifier: str, ctx) -> Q:
@@ -30,6 +34,7 @@ class QuestionnaireMapper(Mapper):
     fhir_model = FhirQuestionnaire
     documentation = __doc__.split("\n\n")[0]
     last_updated_field = "installed_at"
+    creatable = True
     search_params = (
         SearchParam(
             "url", "uri", "The questionnaire's canonical URL, optionally |version.", build=url_filter
@@ -50,3 +55,12 @@ class QuestionnaireMapper(Mapper):
         if profiles:
             resource["meta"] = {"profile": profiles}
         return resource
+
+    def create(self, resource: dict, *, caller):
+        try:
+            imported = import_questionnaire(caller.clinic, resource, actor=caller.actor)
+        except QuestionnaireError as error:
+            raise FhirError(
+                422, f"Questionnaire: {error}", code="invalid", expression="Questionnaire"
+            ) from None
+        return imported.instrument

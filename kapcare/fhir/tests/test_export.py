@@ -41,7 +41,15 @@ def test_a_system_export_writes_ndjson_for_every_type(fhir, patient, prescriber)
     manifest = body(status)
     assert manifest["requiresAccessToken"] is True and manifest["error"] == []
     files = download(api, manifest)
-    assert sorted(files) == ["Group", "Patient", "Practitioner", "Questionnaire", "QuestionnaireResponse"]
+    assert sorted(files) == [
+        "Consent",
+        "Group",
+        "Observation",
+        "Patient",
+        "Practitioner",
+        "Questionnaire",
+        "QuestionnaireResponse",
+    ]
     assert [p["name"][0]["family"] for p in files["Patient"]] == ["Quillfeather"]
     assert files["Patient"][0]["meta"]["versionId"] == "1"
 
@@ -76,7 +84,12 @@ def test_since_leaves_out_what_has_not_changed(fhir, clinic, patient):
 def test_a_patient_level_export_leaves_out_staff(fhir, patient, prescriber):
     api = fhir()
     manifest = body(api.get(kick_off(api, "Patient/$export")))
-    assert [item["type"] for item in manifest["output"]] == ["Patient", "QuestionnaireResponse"]
+    assert [item["type"] for item in manifest["output"]] == [
+        "Consent",
+        "Observation",
+        "Patient",
+        "QuestionnaireResponse",
+    ]
 
 
 def test_a_group_export_holds_the_patients_at_that_site(fhir, clinic, patient, prescriber):
@@ -109,7 +122,7 @@ def test_kick_off_without_prefer_respond_async_is_refused(fhir):
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"_type": "Observation"}, "does not serve Observation"),
+        ({"_type": "Encounter"}, "does not serve Encounter"),
         ({"_outputFormat": "text/csv"}, "not offered"),
         ({"_since": "2026-13-01T00:00:00Z"}, "not a real date"),
         ({"_typeFilter": "Patient?family=x"}, "does not support _typeFilter"),
@@ -160,5 +173,5 @@ def test_the_export_command_writes_the_same_files(clinic, patient, tmp_path):
 
 
 def test_the_export_command_refuses_an_unknown_type(clinic, tmp_path):
-    with pytest.raises(CommandError, match="does not serve Observation"):
-        call_command("export", "--clinic", clinic.slug, "--out", str(tmp_path), "--type", "Observation")
+    with pytest.raises(CommandError, match="does not serve Encounter"):
+        call_command("export", "--clinic", clinic.slug, "--out", str(tmp_path), "--type", "Encounter")

@@ -13,7 +13,15 @@ def test_metadata_is_a_valid_capability_statement_listing_only_what_is_served(cl
     statement = body(response)
     CapabilityStatement.model_validate(statement)
     resources = {r["type"]: r for r in statement["rest"][0]["resource"]}
-    assert sorted(resources) == ["Group", "Patient", "Practitioner", "Questionnaire", "QuestionnaireResponse"]
+    assert sorted(resources) == [
+        "Consent",
+        "Group",
+        "Observation",
+        "Patient",
+        "Practitioner",
+        "Questionnaire",
+        "QuestionnaireResponse",
+    ]
     assert resources["QuestionnaireResponse"]["searchInclude"] == [
         "QuestionnaireResponse:patient",
         "QuestionnaireResponse:subject",
@@ -95,9 +103,9 @@ def test_a_method_not_offered_is_a_405_with_allow(fhir, patient):
 
 
 def test_a_type_not_served_is_a_404_naming_what_is(fhir):
-    response = fhir().get("Observation")
+    response = fhir().get("Encounter")
     assert response.status_code == 404
-    assert "does not serve Observation" in issues(response)[0]["diagnostics"]
+    assert "does not serve Encounter" in issues(response)[0]["diagnostics"]
 
 
 def test_an_unknown_address_is_an_operation_outcome(client):

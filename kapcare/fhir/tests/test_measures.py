@@ -1,11 +1,15 @@
 """Questionnaires and completed responses from kapcare.measures, read-only, with _include."""
 
+import json
+from pathlib import Path
+
 import pytest
+from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
-from kapcare.fhir.tests.conftest import body
-from kapcare.measures.models import install_shipped, record_response
+from kapcare.fhir.tests.conftest import body, expressions
+from kapcare.measures.models import Response, install_shipped, record_response
 from kapcare.measures.tests.conftest import phq9_answers
 
 
@@ -38,6 +42,8 @@ def test_responses_are_searched_by_patient_and_date(fhir, response, patient, cli
     api = fhir()
     assert body(api.get("QuestionnaireResponse", {"patient": f"Patient/{patient.pk}"}))["total"] == 1
     assert body(api.get("QuestionnaireResponse", {"subject": "999999"}))["total"] == 0
+    assert body(api.get("QuestionnaireResponse", {"status": "completed"}))["total"] == 1
+    assert body(api.get("QuestionnaireResponse", {"status": "in-progress"}))["total"] == 0
     day = response.completed_at.date().isoformat()
     assert body(api.get("QuestionnaireResponse", {"authored": day}))["total"] == 1
     assert body(api.get("QuestionnaireResponse", {"authored": f"gt{day}"}))["total"] == 0
@@ -60,7 +66,7 @@ def test_a_patient_level_export_holds_their_responses(fhir, response):
     status = api.get("Patient/$export", HTTP_PREFER="respond-async")["Content-Location"]
     manifest = body(api.client.get(status, HTTP_AUTHORIZATION=f"Bearer {api.secret}"))
     counts = {item["type"]: item["count"] for item in manifest["output"]}
-    assert counts == {"Patient": 1, "QuestionnaireResponse": 1}
+    assert counts == {"Consent": 0, "Observation": 1, "Patient": 1, "QuestionnaireResponse": 1}
 
 
 def test_patient_scopes_reach_only_their_own_responses(fhir, response, patient, clinic, phq9):
@@ -79,8 +85,122 @@ def test_patient_scopes_reach_only_their_own_responses(fhir, response, patient, 
     assert api.get(f"QuestionnaireResponse/{theirs.pk}").status_code == 200
 
 
-def test_responses_cannot_be_posted(fhir, patient):
-    response = fhir().post(
-        "QuestionnaireResponse", {"resourceType": "QuestionnaireResponse", "status": "completed"}
-    )
-    assert response.status_code == 405
+US_CORE = Path("/work/shared/conformance/us-core")
+
+
+def us_core(name):
+    return json.loads((US_CORE / name).read_text())
+
+
+def test_the_us_core_phq9_questionnaire_and_response_post_and_read_back_equivalent(fhir, patient, prescriber):
+    api = fhir()
+    questionnaire = us_core("Questionnaire-phq-9-example.json")
+    created = api.post("Questionnaire", questionnaire)
+    assert created.status_code == 201, created.content
+    stored = body(api.get(f"Questionnaire/{body(created)['id']}"))
+    assert stored["url"] == questionnaire["url"]
+    assert [i["linkId"] for i in stored["item"]] == [i["linkId"] for i in questionnaire["item"]]
+
+    example = us_core("QuestionnaireResponse-phq-9-example.json")
+    example["subject"] = {"reference": f"Patient/{patient.pk}"}
+    example["author"] = {"reference": f"Practitioner/{prescriber.pk}"}
+    posted = api.post("QuestionnaireResponse", example)
+    assert posted.status_code == 201, posted.content
+    back = body(api.get(f"QuestionnaireResponse/{body(posted)['id']}"))
+    QuestionnaireResponse.model_validate(back)
+
+    def answers(resource):
+        return {
+            item["linkId"]: item["answer"][0]
+            .get("valueCoding", {})
+            .get("code", item["answer"][0].get("valueDecimal", item["answer"][0].get("valueInteger")))
+            for item in resource["item"]
+        }
+
+    assert answers(back) == answers(example)
+    assert back["questionnaire"].split("|")[0] == example["questionnaire"]
+    assert back["authored"].startswith(example["authored"][:19])
+    assert Response.objects.get().total == 12
+
+
+def a_response(subject, writer, change=None):
+    resource = us_core("QuestionnaireResponse-phq-9-example.json")
+    resource["subject"] = {"reference": f"Patient/{subject.pk}"}
+    resource["author"] = {"reference": f"Practitioner/{writer.pk}"}
+    return {**resource, **(change or {})}
+
+
+@pytest.mark.parametrize(
+    ("change", "where"),
+    [
+        ({"status": "in-progress"}, "QuestionnaireResponse.status"),
+        (
+            {"questionnaire": "http://example.org/Questionnaire/unknown"},
+            "QuestionnaireResponse.questionnaire",
+        ),
+        ({"subject": {"reference": "Patient/999999"}}, "QuestionnaireResponse.subject"),
+        ({"author": None}, "QuestionnaireResponse.author"),
+        ({"authored": "2022-11"}, "QuestionnaireResponse.authored"),
+    ],
+)
+def test_a_response_kapcare_cannot_keep_is_refused_with_the_element_named(
+    fhir, patient, prescriber, change, where
+):
+    api = fhir()
+    api.post("Questionnaire", us_core("Questionnaire-phq-9-example.json"))
+    resource = {k: v for k, v in a_response(patient, prescriber, change).items() if v is not None}
+    response = api.post("QuestionnaireResponse", resource)
+    assert response.status_code == 422, response.content
+    assert where in expressions(response)
+    assert not Response.objects.exists()
+
+
+def test_an_unanswered_item_is_refused_item_by_item(fhir, patient, prescriber):
+    api = fhir()
+    api.post("Questionnaire", us_core("Questionnaire-phq-9-example.json"))
+    resource = a_response(patient, prescriber)
+    resource["item"] = [item for item in resource["item"] if item["linkId"] != "/44255-8"]
+    response = api.post("QuestionnaireResponse", resource)
+    assert response.status_code == 422
+    assert "QuestionnaireResponse.item.where(linkId='/44255-8')" in expressions(response)
+    assert not Response.objects.exists()
+
+
+def test_another_clinics_patient_cannot_be_the_subject(fhir, other_clinic, patient, prescriber):
+    api = fhir(clinic_=other_clinic)
+    api.post("Questionnaire", us_core("Questionnaire-phq-9-example.json"))
+    response = api.post("QuestionnaireResponse", a_response(patient, prescriber))
+    assert response.status_code == 422 and not Response.objects.exists()
+
+
+def test_a_scored_total_reads_as_a_survey_observation(fhir, response, patient):
+    api = fhir()
+    resource = body(api.get(f"Observation/survey-{response.pk}"))
+    Observation.model_validate(resource)
+    assert resource["code"]["coding"] == [{"system": "http://loinc.org", "code": "44261-6"}]
+    assert resource["valueQuantity"]["value"] == 12
+    assert resource["derivedFrom"] == [{"reference": f"QuestionnaireResponse/{response.pk}"}]
+    assert api.get(f"Observation/{response.pk}").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("params", "count"),
+    [
+        ({"code": "http://loinc.org|44261-6"}, 1),
+        ({"code": "44261-6", "category": "survey"}, 1),
+        ({"code": "http://snomed.info/sct|44261-6"}, 0),
+        ({"code": "70274-6"}, 0),
+        ({"category": "vital-signs"}, 0),
+        ({"status": "final"}, 1),
+    ],
+)
+def test_survey_observations_are_searched_by_code_and_category(fhir, response, patient, params, count):
+    assert body(fhir().get("Observation", {"patient": patient.pk, **params}))["total"] == count
+
+
+def test_an_observation_includes_the_response_it_derives_from(fhir, response):
+    bundle = body(fhir().get("Observation", {"_include": "Observation:derived-from"}))
+    assert [e["resource"]["resourceType"] for e in bundle["entry"]] == [
+        "Observation",
+        "QuestionnaireResponse",
+    ]

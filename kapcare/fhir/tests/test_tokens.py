@@ -55,3 +55,22 @@ def test_another_clinics_admin_cannot_revoke_a_token(client, signed_in, clinic, 
 def test_only_admins_see_the_page(client, prescriber, signed_in):
     signed_in(prescriber)
     assert client.get(reverse("fhir:tokens")).status_code == 403
+
+
+def test_the_page_issues_the_same_number_of_queries_however_many_tokens(
+    client, admin, signed_in, clinic, patient
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    signed_in(admin)
+    ApiToken.issue(clinic=clinic, scopes="system/*.read", name="one", created_by=admin)
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("fhir:tokens"))
+    for index in range(5):
+        ApiToken.issue(
+            clinic=clinic, scopes="patient/*.rs", name=f"app {index}", created_by=admin, patient=patient
+        )
+    with CaptureQueriesContext(connection) as many:
+        client.get(reverse("fhir:tokens"))
+    assert len(many) == len(few)

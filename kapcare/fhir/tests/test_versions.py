@@ -113,3 +113,18 @@ def test_type_history_lists_versions_of_the_clinics_resources_only(fhir, other_c
 
 def test_vread_of_a_version_that_does_not_exist_is_404(fhir, patient):
     assert fhir().get(f"Patient/{patient.pk}/_history/9").status_code == 404
+
+
+def test_history_since_leaves_out_older_versions(fhir):
+    from datetime import timedelta
+
+    api = fhir()
+    resource = new_patient(api)
+    ResourceVersion.objects.update(at=ResourceVersion.objects.get().at - timedelta(days=3))
+    resource["birthDate"] = "1991-07-15"
+    api.put(f"Patient/{resource['id']}", resource)
+    recent = (ResourceVersion.objects.order_by("-version").first().at - timedelta(hours=1)).strftime(
+        "%Y-%m-%dT%H:%M:%SZ"
+    )
+    history = body(api.get(f"Patient/{resource['id']}/_history", {"_since": recent}))
+    assert [e["resource"]["meta"]["versionId"] for e in history["entry"]] == ["2"]
