@@ -155,3 +155,12 @@ def test_apitoken_revoke_revokes_by_id(fhir):
     assert ApiToken.objects.get(pk=api.token.pk).is_revoked
     with pytest.raises(CommandError, match="already revoked"):
         call_command("apitoken", "--revoke", str(api.token.pk))
+
+
+def test_apitoken_lists_a_clinics_tokens_without_their_secrets(fhir, clinic):
+    api = fhir()
+    out = io.StringIO()
+    call_command("apitoken", "--clinic", clinic.slug, "--list", stdout=out)
+    line = out.getvalue().strip()
+    assert line.startswith(f"{api.token.pk}\t{api.token.prefix}") and "active" in line
+    assert api.secret not in line

@@ -133,3 +133,21 @@ def test_conditional_create_returns_the_existing_patient(fhir, patient):
         HTTP_IF_NONE_EXIST="identifier=K000001",
     )
     assert response.status_code == 200 and body(response)["id"] == str(patient.pk)
+
+
+def test_conditional_create_matching_several_patients_is_refused(fhir, patient, clinic):
+    from kapcare.patients.models import Patient
+
+    Patient.objects.create(
+        clinic=clinic,
+        legal_first_name="Ann",
+        legal_last_name="Quillfeather",
+        date_of_birth="1990-01-01",
+        sex_at_birth="unknown",
+    )
+    response = fhir().post(
+        "Patient",
+        {"resourceType": "Patient", "name": [{"family": "A", "given": ["B"]}], "birthDate": "1990-01-01"},
+        HTTP_IF_NONE_EXIST="family=Quillfeather",
+    )
+    assert response.status_code == 412 and Patient.objects.count() == 2

@@ -128,3 +128,16 @@ def test_history_since_leaves_out_older_versions(fhir):
     )
     history = body(api.get(f"Patient/{resource['id']}/_history", {"_since": recent}))
     assert [e["resource"]["meta"]["versionId"] for e in history["entry"]] == ["2"]
+
+
+def test_an_app_records_a_change_as_a_version_at_once(fhir, patient):
+    from kapcare.fhir.mappers import REGISTRY
+    from kapcare.fhir.versions import record_version
+
+    api = fhir()
+    api.get(f"Patient/{patient.pk}")
+    patient.city = "Lowell"
+    patient.save()
+    version = record_version(REGISTRY.get("Patient"), patient, patient.clinic_id)
+    assert (version.version, version.source) == (2, "app")
+    assert body(api.get(f"Patient/{patient.pk}/_history/2"))["address"][0]["city"] == "Lowell"
