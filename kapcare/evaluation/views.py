@@ -265,9 +265,10 @@ def add_addendum(request, original):
 
 
 @require_GET
-@staff_view("evaluation.view")
+@staff_view("patients.view")
 def panel(request, pk):
-    """The chart panel: evaluation status, findings, decision and plan of the patient's courses."""
+    """The chart panel: evaluation status, findings, decision and plan of the patient's course.
+    Roles outside the clinical team see only where preparation stands, none of its content."""
     patient = get_patient_for_user(request, pk)
     courses = list(Course.objects.filter(patient=patient).order_by("-opened_at"))
     course = next((c for c in courses if c.is_open), courses[0] if courses else None)
@@ -282,10 +283,12 @@ def panel(request, pk):
             .prefetch_related("addenda__by")
         )
         role = request.membership.role
+        clinical = allows(role, "evaluation.view")
         context |= {
+            "clinical": clinical,
             "evaluation": current,
-            "findings": findings_for(current, protocol) if current else [],
-            **baseline_context(patient),
+            "findings": findings_for(current, protocol) if current and clinical else [],
+            **(baseline_context(patient) if clinical else {}),
             "protocol": protocol,
             "decisions": decisions,
             "decision": decisions[0] if decisions else None,

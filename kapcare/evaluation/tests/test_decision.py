@@ -144,3 +144,30 @@ def test_an_empty_addendum_is_refused(signed_in, prescriber, course):
         reverse("evaluation:decision_addendum", kwargs={"pk": decision.pk}), {"text": " "}
     )
     assert not Addendum.objects.exists()
+
+
+def test_billing_sees_where_preparation_stands_but_none_of_its_content(
+    signed_in, billing, prescriber, course
+):
+    make_evaluation(course, hypertension="uncontrolled")
+    sign_decision(
+        course, outcome="needs_clearance", rationale="Ask the PCP about her blood pressure.", by=prescriber
+    )
+    page = (
+        signed_in(billing).get(reverse("evaluation:panel", kwargs={"pk": course.patient_id})).content.decode()
+    )
+    assert "Needs medical clearance, signed" in page
+    assert "Uncontrolled hypertension" not in page
+    assert "blood pressure" not in page
+    assert "Findings, history and doses are shown to the clinical team only." in page
+
+
+def test_the_panel_shows_the_findings_the_decision_was_signed_on(signed_in, prescriber, course):
+    make_evaluation(course, hypertension="uncontrolled")
+    sign_decision(course, outcome="needs_clearance", rationale="Ask the PCP.", by=prescriber)
+    page = (
+        signed_in(prescriber)
+        .get(reverse("evaluation:panel", kwargs={"pk": course.patient_id}))
+        .content.decode()
+    )
+    assert "Findings when signed: Uncontrolled hypertension." in page
