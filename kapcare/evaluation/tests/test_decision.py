@@ -171,3 +171,17 @@ def test_the_panel_shows_the_findings_the_decision_was_signed_on(signed_in, pres
         .content.decode()
     )
     assert "Findings when signed: Uncontrolled hypertension." in page
+
+
+def test_the_database_itself_refuses_to_change_a_signed_decision(prescriber, course):
+    from django.db import DatabaseError, connection, transaction
+
+    make_evaluation(course)
+    decision = sign_decision(course, outcome="eligible", rationale="Suitable.", by=prescriber)
+    with pytest.raises(DatabaseError, match="signed records cannot be changed"), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE evaluation_eligibilitydecision SET rationale = %s WHERE id = %s",
+                ["Rewritten", decision.pk],
+            )
+    assert EligibilityDecision.objects.get().rationale == "Suitable."
