@@ -265,6 +265,8 @@ MEASURES_BEFORE_DOSING_HOURS = env_int("KAPCARE_MEASURES_BEFORE_DOSING_HOURS", 2
 # A link works once, for this many minutes; the portal signs a patient out after this long idle.
 PORTAL_LINK_MINUTES = env_int("KAPCARE_PORTAL_LINK_MINUTES", 15)
 PORTAL_IDLE_MINUTES = env_int("KAPCARE_PORTAL_IDLE_MINUTES", IDLE_MINUTES)
+# At most this many unused links at once per patient, so a stranger cannot flood their phone.
+PORTAL_MAX_OPEN_LINKS = env_int("KAPCARE_PORTAL_MAX_OPEN_LINKS", 3)
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("kapcare.portal.context.portal")
 # The preparation checklist's protocol values (kapcare.patients.preparation). The sources disagree
 # (reference/clinical.md: 4 h food / 2 h liquids in one clinic's consent, 2 h / 30 min in a county

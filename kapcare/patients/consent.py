@@ -209,7 +209,7 @@ def check_signable(document, current, patient, typed_name, shown_version, shown_
         raise ValidationError(
             {"typed_name": "The name does not match the record. Type the full legal name, first and last."}
         )
-    if ConsentSignature.objects.filter(patient=patient, document=document).exists():
+    if ConsentSignature.objects.filter(patient=patient, document=document, withdrawal__isnull=True).exists():
         raise ValidationError(f"Version {document.version} of this document is already signed.")
 
 
@@ -243,7 +243,6 @@ class ConsentSignature(models.Model):
     class Meta:
         ordering = ["-signed_at"]
         constraints = [
-            models.UniqueConstraint(fields=["patient", "document"], name="consent_signed_once_per_version"),
             models.CheckConstraint(
                 condition=models.Q(channel__in=Channel.values), name="consent_channel_valid"
             ),
@@ -270,6 +269,76 @@ class ConsentSignature(models.Model):
         }
         return html_to_pdf(render_to_string("patients/consent_pdf.html", context))
 
+    @property
+    def in_force(self) -> bool:
+        return getattr(self, "withdrawal", None) is None
+
+    def withdraw(self, *, channel: str, request=None, actor=None, recorded_by=None, note: str = ""):
+        """The patient takes this consent back (in writing: the portal, or a letter staff record).
+        Disclosures and care already given stand; nothing further relies on it."""
+        with transaction.atomic():
+            if ConsentWithdrawal.objects.filter(signature=self).exists():
+                raise ValidationError("This consent has already been withdrawn.")
+            withdrawal = ConsentWithdrawal.objects.create(
+                clinic_id=self.clinic_id, signature=self, channel=channel, recorded_by=recorded_by, note=note
+            )
+            self.withdrawal = withdrawal
+            if self.kind == ConsentKind.PART2:
+                still = (
+                    ConsentSignature.objects.filter(patient_id=self.patient_id, kind=ConsentKind.PART2)
+                    .exclude(pk=self.pk)
+                    .filter(withdrawal__isnull=True)
+                    .exists()
+                )
+                if not still:
+                    type(self.patient).objects.filter(pk=self.patient_id).update(part2_consent=False)
+                    self.patient.part2_consent = False
+            record(
+                request,
+                "update",
+                withdrawal,
+                patient=self.patient_id,
+                clinic=self.clinic_id,
+                actor=actor,
+                detail={"withdrawn": self.kind, "version": self.version, "channel": channel},
+            )
+        return withdrawal
+
+
+class ConsentWithdrawal(models.Model):
+    """A patient's withdrawal of a consent they signed: when, how it reached the clinic, who recorded it."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
+    signature = models.OneToOneField(ConsentSignature, on_delete=models.PROTECT, related_name="withdrawal")
+    withdrawn_at = models.DateTimeField(default=timezone.now)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    recorded_by = models.ForeignKey(
+        "clinics.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    note = models.TextField(
+        blank=True, help_text="How the withdrawal reached the clinic, for example a letter."
+    )
+
+    objects = ClinicScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(channel__in=Channel.values), name="withdrawal_channel_valid"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"withdrawn {self.withdrawn_at:%Y-%m-%d}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise Frozen("A recorded withdrawal cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise Frozen("A recorded withdrawal cannot be deleted.")
+
 
 def consent_status(patient) -> list[dict]:
     """For each document the clinic has published: its current version and what the patient signed.
@@ -278,7 +347,8 @@ def consent_status(patient) -> list[dict]:
     """
     current = ConsentDocument.objects.defer("body").current(patient.clinic_id)
     signed = {}
-    for signature in ConsentSignature.objects.filter(patient=patient).defer("pdf").order_by("signed_at"):
+    signatures = ConsentSignature.objects.filter(patient=patient).select_related("withdrawal").defer("pdf")
+    for signature in signatures.order_by("signed_at"):
         signed[signature.kind] = signature
     rows = []
     for kind, document in current.items():
@@ -289,7 +359,8 @@ def consent_status(patient) -> list[dict]:
                 "label": ConsentKind(kind).label,
                 "document": document,
                 "signature": last,
-                "due": last is None or last.version != document.version,
+                "due": last is None or last.version != document.version or not last.in_force,
+                "withdrawn": last is not None and not last.in_force,
                 "outdated": last is not None and last.version != document.version,
                 "when_needed": WHEN_NEEDED[kind],
             }

@@ -51,3 +51,12 @@ class ConsentDocumentForm(forms.Form):
                     "change it to publish a new version."
                 )
         return data
+
+
+class ConsentWithdrawalForm(forms.Form):
+    note = forms.CharField(
+        label="How the patient withdrew it",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example: letter dated and received on a day, kept in the record.",
+        error_messages={"required": "Say how the withdrawal reached the clinic: it must be in writing."},
+    )

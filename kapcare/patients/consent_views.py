@@ -15,7 +15,7 @@ from kapcare.clinics.access import get_object_for_user, staff_view
 from kapcare.clinics.roles import allows
 from kapcare.patients.access import get_patient_for_user
 from kapcare.patients.consent import Channel, ConsentDocument, ConsentKind, ConsentSignature, consent_status
-from kapcare.patients.consent_forms import ConsentDocumentForm, ConsentSignForm
+from kapcare.patients.consent_forms import ConsentDocumentForm, ConsentSignForm, ConsentWithdrawalForm
 from kapcare.patients.preparation import PreparationConfirmation, checklist_status
 
 
@@ -69,6 +69,31 @@ def consent_pdf(request, pk):
     response = HttpResponse(bytes(signature.pdf), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="consent-{signature.kind}-v{signature.version}.pdf"'
     return response
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view("consents.witness")
+def consent_withdraw(request, pk):
+    """Record a patient's written withdrawal of a consent they signed (a letter, a signed form)."""
+    signature = get_object_for_user(
+        request, ConsentSignature.objects.select_related("patient", "withdrawal").defer("pdf"), pk=pk
+    )
+    form = ConsentWithdrawalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            signature.withdraw(
+                channel=Channel.CLINIC,
+                request=request,
+                recorded_by=request.user,
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Recorded: {signature.patient.name} withdrew this consent.")
+            return redirect("patients:chart", pk=signature.patient_id)
+    context = {"signature": signature, "patient": signature.patient, "form": form}
+    return render(request, "patients/consent_withdraw.html", context)
 
 
 @require_GET

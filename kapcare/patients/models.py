@@ -258,5 +258,5 @@ class CourseTransition(models.Model):
 
 
 # Consent and the preparation checklist live in their own modules; imported here so Django sees them.
-from kapcare.patients.consent import ConsentDocument, ConsentSignature  # noqa: E402, F401
+from kapcare.patients.consent import ConsentDocument, ConsentSignature, ConsentWithdrawal  # noqa: E402, F401
 from kapcare.patients.preparation import PreparationConfirmation  # noqa: E402, F401

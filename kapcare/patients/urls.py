@@ -17,4 +17,5 @@ urlpatterns = [
     path("patients/<int:pk>/preparation/", consent_views.preparation_panel, name="preparation_panel"),
     path("consents/", consent_views.consent_documents, name="consent_documents"),
     path("consents/publish/", consent_views.consent_publish, name="consent_publish"),
+    path("consents/<int:pk>/withdraw/", consent_views.consent_withdraw, name="consent_withdraw"),
 ]

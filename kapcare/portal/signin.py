@@ -59,6 +59,12 @@ def is_locked(patient) -> bool:
     return SignInFailure.objects.filter(patient=patient, at__gte=since).count() >= settings.AXES_FAILURE_LIMIT
 
 
+def too_many_open_links(patient) -> bool:
+    """A cap on links waiting to be used, so nobody can flood a patient's phone with texts."""
+    waiting = SignInLink.objects.filter(patient=patient, used_at__isnull=True, expires_at__gt=timezone.now())
+    return waiting.count() >= settings.PORTAL_MAX_OPEN_LINKS
+
+
 def request_links(request, contact: Contact, date_of_birth) -> None:
     """Send a sign-in link to each patient with this contact and date of birth; count the misses."""
     field = "email__iexact" if contact.channel == LinkChannel.EMAIL else "phone"
@@ -70,6 +76,8 @@ def request_links(request, contact: Contact, date_of_birth) -> None:
             fail(request, patient, contact)
         elif is_locked(patient):
             audit(request, "sign_in_failed", patient, reason="locked: link not sent")
+        elif too_many_open_links(patient):
+            audit(request, "sign_in_failed", patient, reason="too many open links: link not sent")
         else:
             send_link(request, patient, contact)
 

@@ -6,12 +6,9 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kapcare.measures.links import token_for as questionnaire_token
-from kapcare.measures.models import Invitation
 from kapcare.patients.consent import Channel, ConsentDocument, ConsentKind, ConsentSignature, consent_status
 from kapcare.patients.consent_forms import ConsentSignForm
 from kapcare.patients.models import OPEN_STATES, CourseState
@@ -110,23 +107,9 @@ def home(request):
         "show_checklist": course is not None and course.state in CHECKLIST_STATES,
         "tomorrow": checklist_status(patient, today + timedelta(days=1)),
         "today": checklist_status(patient, today),
-        "questionnaires": open_questionnaires(patient),
         "panels": portal_panels(),
     }
     return render(request, "portal/home.html", context)
-
-
-def open_questionnaires(patient) -> list[dict]:
-    """Questionnaires the clinic has asked for that are due and not yet answered, with their links."""
-    invitations = (
-        Invitation.objects.open()
-        .filter(patient=patient, used_at__isnull=True, due_at__lte=timezone.now())
-        .select_related("instrument")
-    )
-    return [
-        {"invitation": invitation, "url": reverse("measures:answer", args=[questionnaire_token(invitation)])}
-        for invitation in invitations
-    ]
 
 
 def current_document(patient, kind) -> ConsentDocument:
@@ -143,7 +126,11 @@ def current_document(patient, kind) -> ConsentDocument:
 def consent(request, kind):
     patient = request.portal_patient
     document = current_document(patient, kind)
-    signed = ConsentSignature.objects.filter(patient=patient, document=document).defer("pdf").first()
+    signed = (
+        ConsentSignature.objects.filter(patient=patient, document=document, withdrawal__isnull=True)
+        .defer("pdf")
+        .first()
+    )
     form = ConsentSignForm(request.POST or None, document=document)
     if request.method == "POST" and signed is None and form.is_valid():
         data = form.cleaned_data
@@ -168,6 +155,28 @@ def consent(request, kind):
             return redirect("portal:home")
     context = {"patient": patient, "document": document, "signed": signed, "form": form}
     return render(request, "portal/consent.html", context)
+
+
+@require_POST
+@portal_view
+def consent_withdraw(request, kind):
+    """The patient withdraws a consent they signed; the portal is their written notice."""
+    patient = request.portal_patient
+    signature = (
+        ConsentSignature.objects.filter(patient=patient, kind=kind, withdrawal__isnull=True)
+        .defer("pdf")
+        .first()
+    )
+    if signature is None:
+        raise Http404("There is no signed consent of this kind to withdraw.")
+    if request.POST.get("confirm") != "yes":
+        messages.error(request, "Tick the box to confirm that you withdraw this consent.")
+        return redirect("portal:consent", kind=kind)
+    signature.withdraw(channel=Channel.PORTAL, request=request, actor=actor_for(patient))
+    messages.success(
+        request, f"You withdrew your {signature.get_kind_display().lower()}. The clinic is told."
+    )
+    return redirect("portal:home")
 
 
 @require_GET

@@ -48,6 +48,7 @@ def test_a_patient_signs_in_by_text_signs_consent_and_confirms_preparation(
     phone.get_by_label("Type your full legal name to sign").fill("Daisy Quillfeather")
     phone.get_by_role("button", name="Sign version 1").click()
     phone.get_by_text("The name does not match the record").wait_for()
+    screenshot(phone, "portal-consent-error-phone")
     assert not ConsentSignature.objects.exists()
     phone.get_by_label("Type your full legal name to sign").fill("Marguerite Quillfeather")
     phone.get_by_role("button", name="Sign version 1").click()
@@ -67,11 +68,11 @@ def test_a_patient_signs_in_by_text_signs_consent_and_confirms_preparation(
     tomorrow = timezone.localdate(timezone.now(), patient.clinic.zone) + timedelta(days=1)
     assert checklist_status(patient, tomorrow).confirmed
     screenshot(phone, "portal-home-after-phone")
-    assert phone.console_errors == []
+    assert phone.console_errors == [], phone.console_errors
 
 
-def test_a_nurse_sees_the_signed_consent_and_the_checklist_on_the_chart(
-    page, live_server, nurse, patient, course
+def test_the_prescriber_sees_the_signed_consent_and_the_checklist_on_the_chart(
+    page, live_server, prescriber, patient, course
 ):
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -90,8 +91,8 @@ def test_a_nurse_sees_the_signed_consent_and_the_checklist_on_the_chart(
     today = timezone.localdate(timezone.now(), patient.clinic.zone)
     PreparationConfirmation.confirm(patient, today + timedelta(days=1), course=course)
 
-    sign_in_with_password(page, live_server, nurse.email)
-    page.get_by_label("Six-digit code").fill(current_code(TOTPDevice.objects.get(user=nurse).bin_key))
+    sign_in_with_password(page, live_server, prescriber.email)
+    page.get_by_label("Six-digit code").fill(current_code(TOTPDevice.objects.get(user=prescriber).bin_key))
     page.get_by_role("button", name="Continue").click()
     page.goto(f"{live_server.url}/staff/patients/{patient.pk}/")
     consent = page.get_by_role("region", name="Consent")
@@ -100,4 +101,4 @@ def test_a_nurse_sees_the_signed_consent_and_the_checklist_on_the_chart(
     checklist = page.get_by_role("region", name="Preparation checklist")
     checklist.get_by_text("Confirmed", exact=True).wait_for()
     screenshot(page, "chart-consent-and-preparation")
-    assert page.console_errors == []
+    assert page.console_errors == [], page.console_errors

@@ -33,5 +33,6 @@ URLS = {
     "patients:consent_pdf": (lambda cast: {"pk": signed_kap_consent(cast).pk}, "get"),
     "patients:preparation_panel": (lambda cast: {"pk": cast["patient"].pk}, "get"),
     "patients:consent_documents": (lambda cast: {}, "get"),
+    "patients:consent_withdraw": (lambda cast: {"pk": signed_kap_consent(cast).pk}, "get"),
     "patients:consent_publish": (lambda cast: {}, "get"),
 }

@@ -309,3 +309,55 @@ def test_only_admins_publish_consent_documents(client, prescriber, signed_in):
     signed_in(prescriber)
     assert client.get(reverse("patients:consent_publish") + "?kind=kap").status_code == 403
     assert client.get(reverse("patients:consent_documents")).status_code == 403
+
+
+# Withdrawing a consent.
+
+
+def test_a_patient_withdraws_their_part_2_consent_in_the_portal(portal, patient, part2_consent):
+    post_sign(portal, part2_consent)
+    response = portal.post(reverse("portal:consent_withdraw", args=["part2"]), {"confirm": "yes"})
+    assert response["Location"] == reverse("portal:home")
+    patient.refresh_from_db()
+    assert not patient.part2_consent
+    signature = ConsentSignature.objects.get()
+    assert signature.withdrawal.channel == "portal" and not signature.in_force
+    (row,) = consent_status(patient)
+    assert row["due"] and row["withdrawn"]
+    event = AuditEvent.objects.get(action="update", object_type="ConsentWithdrawal")
+    assert event.role == "patient" and event.detail["withdrawn"] == "part2"
+
+
+def test_withdrawing_without_confirming_changes_nothing(portal, patient, part2_consent):
+    post_sign(portal, part2_consent)
+    portal.post(reverse("portal:consent_withdraw", args=["part2"]))
+    patient.refresh_from_db()
+    assert patient.part2_consent and ConsentSignature.objects.get().in_force
+
+
+def test_a_withdrawn_consent_can_be_signed_again(portal, patient, part2_consent):
+    post_sign(portal, part2_consent)
+    portal.post(reverse("portal:consent_withdraw", args=["part2"]), {"confirm": "yes"})
+    assert post_sign(portal, part2_consent).status_code == 302
+    patient.refresh_from_db()
+    assert patient.part2_consent and ConsentSignature.objects.count() == 2
+
+
+def test_staff_record_a_written_withdrawal(client, intake, patient, kap_consent, signed_in):
+    signature = kap_consent.sign(
+        patient,
+        typed_name=patient.legal_name,
+        shown_version=1,
+        shown_sha256=kap_consent.sha256,
+        channel="portal",
+    )
+    signed_in(intake)
+    url = reverse("patients:consent_withdraw", args=[signature.pk])
+    assert "Say how the withdrawal reached the clinic" in client.post(url, {"note": ""}).content.decode()
+    assert ConsentSignature.objects.get().in_force
+    client.post(url, {"note": "Letter dated Nov 20, received Nov 24."})
+    withdrawal = ConsentSignature.objects.get().withdrawal
+    assert withdrawal.recorded_by == intake and withdrawal.channel == "clinic"
+    page = client.get(reverse("patients:consent_panel", args=[patient.pk])).content.decode()
+    assert "Withdrawn" in page
+    assert "already been withdrawn" in client.post(url, {"note": "again"}).content.decode()

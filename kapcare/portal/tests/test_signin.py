@@ -233,3 +233,15 @@ def test_signing_out_ends_the_portal_session(portal, patient):
     portal.post(reverse("portal:signout"))
     assert portal.get(reverse("portal:home")).status_code == 302
     assert AuditEvent.objects.filter(action="sign_out", patient_id=patient.pk).exists()
+
+
+def test_a_patient_gets_at_most_a_few_unused_links_at_once(client, patient, sms_outbox, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    for _ in range(settings.PORTAL_MAX_OPEN_LINKS + 2):
+        response = ask(client, "(617) 555-0123")
+    assert "Check your texts" in response.content.decode()
+    assert len(sms_outbox) == settings.PORTAL_MAX_OPEN_LINKS
+    assert AuditEvent.objects.filter(detail__reason="too many open links: link not sent").count() == 2
+    time_machine.shift(settings.PORTAL_LINK_MINUTES * 60 + 1)
+    ask(client, "(617) 555-0123")
+    assert len(sms_outbox) == settings.PORTAL_MAX_OPEN_LINKS + 1
