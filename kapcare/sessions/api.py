@@ -1,0 +1,73 @@
+"""POST /api/devices/observations: vital signs from a monitor or bridge, as FHIR Observations.
+
+The caller presents a bearer token issued by `kapcare apitoken` (the FHIR app's tokens) with a scope
+that lets it create Observations, for example system/Observation.write. The token names the clinic.
+"""
+
+import json
+
+from django.http import JsonResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from kapcare.sessions.devices import Refused, ingest_observations
+
+FHIR_JSON = "application/fhir+json"
+
+
+def answer(status: int, body: dict) -> JsonResponse:
+    return JsonResponse(body, status=status, content_type=FHIR_JSON)
+
+
+def token_for(request):
+    """The active API token in the Authorization header that may create Observations, else Refused."""
+    from kapcare.fhir.models import ApiToken, hash_token
+    from kapcare.fhir.scopes import ScopeError, parse_scopes
+
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        raise Refused(
+            401,
+            "Send a bearer token: Authorization: Bearer <token from kapcare apitoken>.",
+            "Request",
+            "login",
+        )
+    token = (
+        ApiToken.objects.active()
+        .select_related("clinic")
+        .filter(token_hash=hash_token(header[7:].strip()))
+        .first()
+    )
+    if token is None:
+        raise Refused(401, "The token is not known or has been revoked.", "Request", "login")
+    try:
+        scopes = parse_scopes(token.scopes)
+    except ScopeError:
+        scopes = []
+    if not any(s.context == "system" and s.allows("Observation", "create") for s in scopes):
+        raise Refused(
+            403,
+            "The token's scopes do not allow creating Observations (system/Observation.write).",
+            "Request",
+            "forbidden",
+        )
+    return token
+
+
+@csrf_exempt
+@require_POST
+def observations(request):
+    try:
+        token = token_for(request)
+        try:
+            resources = json.loads(request.body)
+        except (ValueError, UnicodeDecodeError):
+            raise Refused(400, "The body is not JSON.", "Request", "structure") from None
+        request.audit_role = "device"
+        result = ingest_observations(token.clinic, resources, actor=token.audit_actor, request=request)
+    except Refused as refused:
+        return answer(refused.status, refused.outcome())
+    type(token).objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    status, body = result.response()
+    return answer(status, body)

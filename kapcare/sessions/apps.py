@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class SessionsConfig(AppConfig):
+    name = "kapcare.sessions"
+    # Not "sessions": django.contrib.sessions already holds that label.
+    label = "dosing"
+    verbose_name = "Dosing sessions"
+    staff_nav = [("Live board", "sessions:board_home", "sessions.view")]
+    chart_panels = ["sessions:panel"]

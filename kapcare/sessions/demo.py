@@ -1,0 +1,430 @@
+"""Demo dosing sessions: complete, signed records for courses under way or finished, and three
+sessions in progress today at the demo sites so the live board has something to show.
+
+All readings are synthetic: a blood pressure that rises to a peak about 40 minutes after the dose
+and settles (reference/clinical.md §3), with noise. Past records are written as the pages would
+leave them; the in-progress ones are then fed by `kapcare simulate-monitor`.
+"""
+
+import math
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from kapcare.audit.trail import record
+from kapcare.clinics.models import Protocol
+from kapcare.patients.models import CourseState
+from kapcare.sessions.models import (
+    CheckKind,
+    DosingSession,
+    PreCheck,
+    Rating,
+    RemsForm,
+    SessionNote,
+    SessionTransition,
+    State,
+    VitalSign,
+    dose,
+)
+from kapcare.sessions.models.dose import DoseOrder, iv_equivalent
+from kapcare.sessions.rules import value, vitals_due_minutes
+
+PRODUCTS = {
+    "iv": "Ketamine HCl 50 mg/mL, 10 mL vial",
+    "im": "Ketamine HCl 50 mg/mL, 10 mL vial",
+    "lozenge": "Ketamine 100 mg rapid-dissolve tablet",
+    "intranasal": "Spravato 28 mg nasal device",
+}
+PASSED = {
+    CheckKind.IDENTITY: "Checked against photo ID and date of birth.",
+    CheckKind.CONSENT: "KAP consent signed.",
+    CheckKind.CHECKLIST: "Confirmed the evening before in the portal.",
+    CheckKind.EXCLUSION: "No new condition reported since the evaluation.",
+    CheckKind.MEDICATIONS: "No change since the last session.",
+    CheckKind.SUICIDE_RISK: "No open suicide-risk or safety flags.",
+    CheckKind.PREGNANCY: "Test negative today.",
+    CheckKind.VITALS: "Within the protocol's limits.",
+    CheckKind.WEIGHT: "Weighed today.",
+}
+NOTES = [
+    "Eyes closed, listening to the music; calm.",
+    "Describes floating; reassured; settled.",
+    "Brief nausea, resolved without treatment.",
+    "Talking with the therapist about the experience; oriented.",
+]
+
+
+def load(demo) -> None:
+    clinic = demo.clinic
+    if DosingSession.objects.filter(clinic=clinic).exists():
+        return
+    from kapcare.evaluation.models import TreatmentPlan
+
+    staff, rng = demo.staff, demo.rng
+    protocol = Protocol.active_for(clinic)
+    sites = list(clinic.sites.order_by("name"))
+    for site in sites:
+        for product in set(PRODUCTS.values()):
+            dose.receive(
+                site,
+                product,
+                5000,
+                by=staff["nurse"],
+                lot=f"DEMO-{site.pk}-{len(product)}",
+                note="Opening stock",
+            )
+    plans = list(
+        TreatmentPlan.objects.filter(clinic=clinic).select_related("course__patient", "course__site")
+    )
+    now = timezone.now()
+    past = 0
+    for plan in plans:
+        course = plan.course
+        started = course.transitions.filter(to_state=CourseState.ACTIVE).order_by("at").first()
+        if started is None:
+            continue
+        count = (
+            plan.dosing_sessions
+            if course.state == CourseState.COMPLETED
+            else min(plan.dosing_sessions, max(0, (now - started.at).days // max(plan.cadence_days, 1)))
+        )
+        for n in range(count):
+            at = started.at + timedelta(days=1 + n * plan.cadence_days, hours=rng.randint(0, 3))
+            if at > now - timedelta(hours=6):
+                break
+            past_session(course, plan, protocol, at, staff, rng)
+            past += 1
+    rems = spravato_example(clinic, protocol, staff, rng, now)
+    live = in_progress(clinic, protocol, staff, rng, now)
+    record(
+        None,
+        "create",
+        clinic=clinic,
+        actor="kapcare demo",
+        detail={"demo dosing sessions": past + live + rems},
+    )
+    demo.say(
+        f"{past} signed dosing sessions, {rems} Spravato session with a REMS form due, "
+        f"{live} sessions in progress today (run `kapcare simulate-monitor`)"
+    )
+
+
+def site_of(course):
+    return course.site or course.clinic.sites.order_by("name").first()
+
+
+def new_session(
+    course,
+    protocol,
+    at,
+    route,
+    staff,
+    *,
+    medication="ketamine",
+    mg=None,
+    per_kg=None,
+    plan=None,
+    room_index=None,
+):
+    site = site_of(course)
+    number = DosingSession.objects.filter(course=course).count() + 1
+    rooms = list(site.rooms.filter(kind="dosing").order_by("name"))
+    room = rooms[(number if room_index is None else room_index) % len(rooms)] if rooms else None
+    return DosingSession.objects.create(
+        clinic_id=course.clinic_id,
+        patient_id=course.patient_id,
+        course=course,
+        site=site,
+        room=room,
+        medication=medication,
+        route=route,
+        planned_start=at,
+        protocol=protocol,
+        planned_dose_mg=mg,
+        planned_mg_per_kg=per_kg,
+        plan_ref=plan.pk if plan else None,
+        number=number,
+        created_by=staff["nurse"],
+        created_at=at - timedelta(days=3),
+    )
+
+
+def step(session, to, at, by, reason="", **fields):
+    SessionTransition.objects.create(
+        session=session, from_state=session.state, to_state=to, by=by, at=at, reason=reason
+    )
+    session.state, session.state_changed_at = to, at
+    for name, field_value in fields.items():
+        setattr(session, name, field_value)
+    DosingSession.objects.filter(pk=session.pk).update(state=to, state_changed_at=at, **fields)
+
+
+def bp_curve(baseline: tuple[int, int], minute: float, rise: int) -> tuple[int, int]:
+    """A rise that peaks about 40 minutes after the dose and settles over the next hours."""
+    if minute < 0:
+        return baseline
+    shape = math.exp(-(((minute - 40) / 35) ** 2))
+    return baseline[0] + round(rise * shape), baseline[1] + round(rise * 0.6 * shape)
+
+
+def reading(session, at, minute, baseline, rise, rng, *, source="manual", by=None, pre=False):
+    systolic, diastolic = bp_curve(baseline, minute, rise)
+    return VitalSign(
+        clinic_id=session.clinic_id,
+        patient_id=session.patient_id,
+        session=session,
+        taken_at=at,
+        systolic=systolic + rng.randint(-3, 3),
+        diastolic=diastolic + rng.randint(-2, 2),
+        heart_rate=72 + round(10 * math.exp(-(((minute - 30) / 40) ** 2))) + rng.randint(-3, 3),
+        spo2=rng.choice([97, 98, 98, 99]),
+        resp_rate=rng.choice([12, 14, 14, 16]),
+        source=source,
+        pre_dose=pre,
+        recorded_by=by,
+        identifier="" if source == "manual" else f"demo-{session.pk}-{minute}",
+    )
+
+
+def check_in(session, at, staff, weight, baseline, rng):
+    step(session, State.CHECKED_IN, at, staff["nurse"], weight_kg=weight)
+    PreCheck.objects.bulk_create(
+        [
+            PreCheck(
+                session=session,
+                kind=kind,
+                passed=True,
+                detail=detail,
+                checked_by=staff["nurse"],
+                checked_at=at,
+            )
+            for kind, detail in PASSED.items()
+        ]
+    )
+    VitalSign.objects.bulk_create([reading(session, at, -10, baseline, 0, rng, by=staff["nurse"], pre=True)])
+    step(session, State.CLEARED, at, staff["nurse"], "All pre-checks passed.")
+
+
+def give(session, protocol, at, staff, amount: Decimal, route: str, lot: str):
+    rules = protocol.rules
+    order = DoseOrder.objects.create(
+        session=session,
+        route=route,
+        amount_mg=amount,
+        weight_kg=session.weight_kg,
+        iv_equivalent_mg=iv_equivalent(rules, route, amount),
+        max_mg=dose.dose_limits(rules, route, Decimal(session.weight_kg))["limit"],
+        protocol_version=protocol.version,
+        ordered_by=staff["prescriber"],
+        ordered_at=at - timedelta(minutes=8),
+    )
+    given = dose.Administration.objects.create(
+        session=session,
+        order=order,
+        given_at=at,
+        route=route,
+        amount_mg=amount,
+        product=PRODUCTS[route],
+        lot=lot,
+        given_by=staff["nurse"],
+        verified_by=staff["nurse2"],
+        recorded_at=at,
+    )
+    dose.post(
+        session.site,
+        PRODUCTS[route],
+        "administered",
+        -amount,
+        by=staff["nurse"],
+        witness=staff["nurse2"],
+        lot=lot,
+        session=session,
+        administration=given,
+        at=at,
+    )
+    step(session, State.DOSED, at, staff["nurse"], f"{amount} mg {route}, lot {lot}", dosed_at=at)
+
+
+def monitor(session, protocol, dosed_at, until_minute, staff, baseline, rise, rng, source="manual"):
+    rules = protocol.rules
+    minutes = [m for m in vitals_due_minutes(rules, int(until_minute)) if 0 < m <= until_minute]
+    VitalSign.objects.bulk_create(
+        [
+            reading(
+                session,
+                dosed_at + timedelta(minutes=m),
+                m,
+                baseline,
+                rise,
+                rng,
+                source=source,
+                by=staff["nurse"],
+            )
+            for m in minutes
+        ]
+    )
+    for m in value(rules, "ratings.at_minutes"):
+        if m <= until_minute:
+            at = dosed_at + timedelta(minutes=m)
+            Rating.objects.create(
+                session=session,
+                kind="sedation",
+                scale="MOAA/S",
+                score=5 if m in (0, 90) else rng.choice([3, 4]),
+                taken_at=at,
+                by=staff["nurse"],
+            )
+            Rating.objects.create(
+                session=session,
+                kind="dissociation",
+                scale="CADSS",
+                score=0 if m == 0 else rng.randint(4, 18) if m == 40 else rng.randint(0, 3),
+                taken_at=at,
+                by=staff["nurse"],
+            )
+    if until_minute >= 20:
+        SessionNote.objects.create(
+            session=session, at=dosed_at + timedelta(minutes=20), text=rng.choice(NOTES), by=staff["nurse"]
+        )
+    step(
+        session,
+        State.MONITORING,
+        dosed_at + timedelta(minutes=minutes[0] if minutes else 1),
+        staff["nurse"],
+        "Monitoring after the dose.",
+    )
+
+
+def finish(session, protocol, dosed_at, staff, rng):
+    minimum = value(protocol.rules, "discharge.minimum_minutes")
+    ready = dosed_at + timedelta(minutes=minimum + rng.randint(0, 15))
+    score = {
+        "scale": "modified_aldrete",
+        "label": "Modified Aldrete",
+        "items": {"activity": 2, "respiration": 2, "circulation": 2, "consciousness": 2, "spo2": 2},
+        "total": 10,
+    }
+    step(
+        session,
+        State.READY,
+        ready,
+        staff["nurse"],
+        "Modified Aldrete 10",
+        ready_at=ready.replace(second=0, microsecond=0),
+        discharge_score=score,
+    )
+    out = ready + timedelta(minutes=rng.randint(3, 10))
+    step(
+        session,
+        State.DISCHARGED,
+        out,
+        staff["nurse"],
+        "Discharged.",
+        discharged_at=out,
+        escort_present=True,
+        escort_name=session.patient.emergency_contact_name or "Partner",
+        instructions_given=True,
+    )
+    DosingSession.objects.filter(pk=session.pk).update(
+        signed_at=out + timedelta(minutes=5), signed_by=staff["nurse"]
+    )
+
+
+@transaction.atomic
+def past_session(course, plan, protocol, at, staff, rng):
+    weight = plan.weight_kg + Decimal(rng.randint(-2, 2))
+    per_kg = plan.dose_amount if plan.dose_unit == "mg/kg" else None
+    session = new_session(
+        course, protocol, at, plan.route, staff, mg=None if per_kg else plan.dose_mg, per_kg=per_kg, plan=plan
+    )
+    baseline = (rng.randint(112, 134), rng.randint(70, 84))
+    check_in(session, at, staff, weight, baseline, rng)
+    amount = dose.mg(per_kg * weight) if per_kg else dose.mg(plan.dose_mg)
+    dosed_at = at + timedelta(minutes=15)
+    give(session, protocol, dosed_at, staff, amount, plan.route, f"K{at:%y%m}")
+    minimum = value(protocol.rules, "discharge.minimum_minutes")
+    monitor(session, protocol, dosed_at, minimum, staff, baseline, rng.randint(8, 26), rng)
+    finish(session, protocol, dosed_at, staff, rng)
+    return session
+
+
+def active_courses(clinic, exclude=()):
+    return list(
+        clinic.courses.filter(state=CourseState.ACTIVE)
+        .exclude(pk__in=exclude)
+        .exclude(
+            dosing_sessions__state__in=[s.value for s in State if s not in (State.DISCHARGED, State.ABORTED)]
+        )
+        .select_related("patient", "site")
+        .order_by("pk")
+    )
+
+
+@transaction.atomic
+def spravato_example(clinic, protocol, staff, rng, now) -> int:
+    """One esketamine session three days ago, discharged, whose REMS form is started but not signed."""
+    courses = active_courses(clinic)
+    if not courses:
+        return 0
+    course = courses[-1]
+    at = now - timedelta(days=3, hours=2)
+    session = new_session(
+        course, protocol, at, "intranasal", staff, medication="esketamine", mg=Decimal("56")
+    )
+    baseline = (124, 78)
+    check_in(session, at, staff, Decimal("74.0"), baseline, rng)
+    dosed_at = at + timedelta(minutes=10)
+    give(session, protocol, dosed_at, staff, Decimal("56"), "intranasal", "ES24117")
+    monitor(
+        session,
+        protocol,
+        dosed_at,
+        value(protocol.rules, "discharge.minimum_minutes"),
+        staff,
+        baseline,
+        22,
+        rng,
+    )
+    finish(session, protocol, dosed_at, staff, rng)
+    DosingSession.objects.filter(pk=session.pk).update(signed_at=None, signed_by=None)
+    RemsForm.objects.create(
+        session=session,
+        first_treatment=False,
+        patient_enrolled=True,
+        treatment_date=at.date(),
+        dose="56",
+        lot="ES24117",
+        setting_name=session.site.name,
+        setting_address=session.site.address,
+    )
+    return 1
+
+
+@transaction.atomic
+def in_progress(clinic, protocol, staff, rng, now, exclude=()) -> int:
+    """Two sessions being monitored and one waiting for its order, across the demo's sites."""
+    sites = list(clinic.sites.order_by("name"))
+    courses = active_courses(clinic, exclude)[:3]
+    made = 0
+    for n, (course, minutes_in) in enumerate(zip(courses, (38, 95, None), strict=False)):
+        course.site = sites[0] if n < 2 else sites[-1]
+        at = now - timedelta(minutes=(minutes_in or 0) + 20)
+        session = new_session(course, protocol, at, "iv", staff, per_kg=Decimal("0.5"), room_index=n)
+        baseline = (rng.randint(116, 132), rng.randint(72, 82))
+        check_in(session, at, staff, Decimal(rng.randint(58, 92)), baseline, rng)
+        if minutes_in is not None:
+            dosed_at = now - timedelta(minutes=minutes_in)
+            give(
+                session,
+                protocol,
+                dosed_at,
+                staff,
+                dose.mg(Decimal("0.5") * session.weight_kg),
+                "iv",
+                f"K{now:%y%m}",
+            )
+            monitor(session, protocol, dosed_at, minutes_in - 1, staff, baseline, 18, rng, source="device")
+        made += 1
+    return made

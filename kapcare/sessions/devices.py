@@ -1,0 +1,395 @@
+"""Vital signs from monitors and bridges, posted as FHIR R4 Observations.
+
+`ingest_observations(clinic, resources)` takes one Observation or a batch (or transaction) Bundle.
+Each reading is checked, attached to the active dosing session of its patient, and stored once per
+identifier: the same reading posted twice is stored once. A reading that is refused (an unknown
+patient, no active session, an impossible value) is stored nowhere and answered with an
+OperationOutcome. The FHIR API routes POST /fhir/R4/Observation here; this app serves the same
+function at /api/devices/observations for devices that speak only this.
+
+Codes are LOINC, units UCUM (reference/instruments.md §4): blood pressure is one Observation 85354-9
+with components 8480-6 (systolic) and 8462-4 (diastolic); heart rate 8867-4; SpO2 59408-5 or 2708-6;
+respiratory rate 9279-1.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from kapcare.audit.trail import record
+from kapcare.sessions import vitals as plausibility
+from kapcare.sessions.models import DosingSession, Source, VitalSign
+from kapcare.sessions.models.session import RECORDING_STATES
+from kapcare.sessions.monitor import evaluate_vitals, make_alerts, save_alerts
+
+LOINC = "http://loinc.org"
+BP_PANEL = "85354-9"
+COMPONENTS = {"8480-6": "systolic", "8462-4": "diastolic"}
+SINGLE = {"8867-4": "heart_rate", "59408-5": "spo2", "2708-6": "spo2", "9279-1": "resp_rate"}
+UNITS = {
+    "systolic": {"mm[Hg]"},
+    "diastolic": {"mm[Hg]"},
+    "heart_rate": {"/min", "{beats}/min"},
+    "spo2": {"%"},
+    "resp_rate": {"/min", "{breaths}/min"},
+}
+
+
+class Refused(Exception):
+    def __init__(self, status: int, message: str, expression: str = "Observation", code: str = "invalid"):
+        super().__init__(message)
+        self.status, self.expression, self.code = status, expression, code
+
+    def outcome(self) -> dict:
+        return {
+            "resourceType": "OperationOutcome",
+            "issue": [
+                {
+                    "severity": "error",
+                    "code": self.code,
+                    "diagnostics": str(self),
+                    "expression": [self.expression],
+                }
+            ],
+        }
+
+
+@dataclass
+class Reading:
+    """One Observation, read and checked, not yet stored."""
+
+    index: int
+    identifier: str
+    taken_at: datetime
+    patient_ref: str
+    values: dict
+    device: str
+    resource: dict
+    session: DosingSession | None = None
+    stored: VitalSign | None = None
+    duplicate: bool = False
+
+
+@dataclass
+class IngestResult:
+    """What happened to each resource posted: `entries` in order, each (status, body)."""
+
+    entries: list = field(default_factory=list)
+    is_bundle: bool = False
+    created: int = 0
+    duplicates: int = 0
+    refused: int = 0
+    alerts: int = 0
+
+    def response(self) -> tuple[int, dict]:
+        """The HTTP status and body: the resource or an OperationOutcome; a batch-response for a Bundle."""
+        if self.is_bundle:
+            return 200, {
+                "resourceType": "Bundle",
+                "type": "batch-response",
+                "entry": [
+                    {
+                        "response": {"status": f"{status} {REASONS[status]}"},
+                        **({"resource": body} if body else {}),
+                    }
+                    if status < 400
+                    else {"response": {"status": f"{status} {REASONS[status]}", "outcome": body}}
+                    for status, body in self.entries
+                ],
+            }
+        return self.entries[0]
+
+
+REASONS = {
+    200: "OK",
+    201: "Created",
+    400: "Bad Request",
+    404: "Not Found",
+    409: "Conflict",
+    422: "Unprocessable Entity",
+}
+
+
+def ingest_observations(clinic, resources, *, actor: str = "device", request=None) -> IngestResult:
+    """Store the vital signs in one Observation or a Bundle of them for a clinic's active sessions."""
+    if not isinstance(resources, dict):
+        raise Refused(400, "Post one FHIR Observation or a Bundle of them, as JSON.", "Resource")
+    kind = resources.get("resourceType")
+    if kind == "Bundle":
+        return _bundle(clinic, resources, actor=actor, request=request)
+    if kind != "Observation":
+        raise Refused(400, f"Expected an Observation or a Bundle, not {kind!r}.", "Resource.resourceType")
+    result = IngestResult()
+    try:
+        reading = read_observation(resources, 0, "Observation")
+        outcomes = attach(clinic, [reading], "Observation.subject")
+        if outcomes:
+            raise outcomes[0]
+    except Refused as refused:
+        result.refused = 1
+        result.entries.append((refused.status, refused.outcome()))
+        return result
+    with transaction.atomic():
+        store(clinic, [reading], result, actor=actor, request=request)
+    result.entries.append((200 if reading.duplicate else 201, as_resource(reading)))
+    return result
+
+
+def _bundle(clinic, bundle: dict, *, actor, request) -> IngestResult:
+    kind = bundle.get("type")
+    if kind not in ("batch", "transaction"):
+        raise Refused(400, "Post a Bundle of type batch or transaction.", "Bundle.type")
+    entries = bundle.get("entry") or []
+    if not isinstance(entries, list) or not entries:
+        raise Refused(400, "The Bundle has no entries.", "Bundle.entry")
+    result = IngestResult(is_bundle=True)
+    readings, outcomes = [], {}
+    for index, entry in enumerate(entries):
+        where = f"Bundle.entry[{index}].resource"
+        try:
+            resource = entry.get("resource") if isinstance(entry, dict) else None
+            if not isinstance(resource, dict) or resource.get("resourceType") != "Observation":
+                raise Refused(400, "Each entry holds one Observation.", where)
+            readings.append(read_observation(resource, index, where))
+        except Refused as refused:
+            outcomes[index] = refused
+    outcomes |= attach(clinic, readings, "Bundle.entry[{index}].resource.subject")
+    if kind == "transaction" and outcomes:
+        # All or nothing: one refused entry refuses the whole transaction.
+        first = outcomes[min(outcomes)]
+        raise Refused(first.status, f"Transaction refused, nothing stored: {first}", first.expression)
+    good = [r for r in readings if r.index not in outcomes]
+    with transaction.atomic():
+        store(clinic, good, result, actor=actor, request=request)
+    by_index = {r.index: r for r in good}
+    for index in range(len(entries)):
+        if index in outcomes:
+            result.refused += 1
+            result.entries.append((outcomes[index].status, outcomes[index].outcome()))
+        else:
+            reading = by_index[index]
+            result.entries.append((200 if reading.duplicate else 201, as_resource(reading)))
+    return result
+
+
+def read_observation(resource: dict, index: int, where: str) -> Reading:
+    """The reading in one Observation, or Refused saying what is wrong and where."""
+    if resource.get("status") not in ("final", "amended", "corrected", "preliminary"):
+        raise Refused(
+            400, "Observation.status must be final, amended, corrected or preliminary.", f"{where}.status"
+        )
+    identifier = first_identifier(resource, where)
+    taken_at = parse_datetime(str(resource.get("effectiveDateTime") or ""))
+    if taken_at is None or timezone.is_naive(taken_at):
+        raise Refused(
+            400,
+            "Give effectiveDateTime with a time zone, for example 2026-01-05T14:03:00Z.",
+            f"{where}.effectiveDateTime",
+        )
+    if taken_at > timezone.now() + timezone.timedelta(minutes=5):
+        raise Refused(400, "effectiveDateTime is in the future.", f"{where}.effectiveDateTime")
+    subject = (resource.get("subject") or {}).get("reference", "")
+    if not isinstance(subject, str) or not subject.startswith("Patient/"):
+        raise Refused(
+            400, "subject.reference must name the patient, for example Patient/123.", f"{where}.subject"
+        )
+    values = read_values(resource, where)
+    problems = plausibility.impossible(values) + plausibility.implausible(values)
+    if problems:
+        # A device cannot confirm a doubtful reading as real; a nurse can, by hand.
+        raise Refused(422, "Reading refused: " + " ".join(problems), where, code="business-rule")
+    device = (
+        (resource.get("device") or {}).get("display") or (resource.get("device") or {}).get("reference") or ""
+    )
+    return Reading(
+        index, identifier, taken_at, subject.removeprefix("Patient/"), values, str(device)[:200], resource
+    )
+
+
+def first_identifier(resource: dict, where: str) -> str:
+    identifiers = resource.get("identifier")
+    if not isinstance(identifiers, list) or not identifiers or not isinstance(identifiers[0], dict):
+        raise Refused(
+            400,
+            "Give the reading an identifier (system and value) so a repeat post is stored once.",
+            f"{where}.identifier",
+        )
+    system, value = identifiers[0].get("system", ""), identifiers[0].get("value", "")
+    if not value:
+        raise Refused(400, "identifier[0].value is empty.", f"{where}.identifier[0].value")
+    return f"{system}|{value}"[:200]
+
+
+def codes_of(concept) -> set[str]:
+    return {c.get("code") for c in (concept or {}).get("coding", []) if c.get("system") == LOINC}
+
+
+def read_values(resource: dict, where: str) -> dict:
+    codes = codes_of(resource.get("code"))
+    values: dict = {}
+    if BP_PANEL in codes:
+        for n, component in enumerate(resource.get("component") or []):
+            for code in codes_of(component.get("code")) & COMPONENTS.keys():
+                values[COMPONENTS[code]] = quantity(component, COMPONENTS[code], f"{where}.component[{n}]")
+        if "systolic" not in values or "diastolic" not in values:
+            raise Refused(
+                400,
+                "A blood-pressure Observation needs systolic (8480-6) and diastolic (8462-4) components.",
+                f"{where}.component",
+            )
+        return values
+    known = codes & SINGLE.keys()
+    if not known:
+        raise Refused(
+            400,
+            "Observation.code must be a LOINC vital sign kapcare records: 85354-9 blood pressure, "
+            "8867-4 heart rate, 59408-5 or 2708-6 SpO2, 9279-1 respiratory rate.",
+            f"{where}.code",
+        )
+    name = SINGLE[known.pop()]
+    values[name] = quantity(resource, name, where)
+    return values
+
+
+def quantity(element: dict, name: str, where: str) -> int:
+    q = element.get("valueQuantity")
+    if (
+        not isinstance(q, dict)
+        or not isinstance(q.get("value"), int | float)
+        or isinstance(q.get("value"), bool)
+    ):
+        raise Refused(
+            400, f"Give {name.replace('_', ' ')} as valueQuantity with a number.", f"{where}.valueQuantity"
+        )
+    if q.get("code", q.get("unit")) not in UNITS[name]:
+        raise Refused(
+            400,
+            f"{name.replace('_', ' ')} must be in {' or '.join(sorted(UNITS[name]))} (UCUM).",
+            f"{where}.valueQuantity.code",
+        )
+    return round(q["value"])
+
+
+def attach(clinic, readings: list[Reading], where: str) -> dict[int, Refused]:
+    """Find each reading's patient and active session in the clinic (two queries for a batch);
+    the readings that have none, refused, by index."""
+    outcomes = {}
+    ids = {r.patient_ref for r in readings if r.patient_ref.isdigit()}
+    sessions = {
+        str(s.patient_id): s
+        for s in DosingSession.objects.filter(
+            clinic=clinic, patient_id__in=ids, state__in=RECORDING_STATES
+        ).select_related("protocol")
+    }
+    from kapcare.patients.models import Patient
+
+    known = {str(pk) for pk in Patient.objects.filter(clinic=clinic, pk__in=ids).values_list("pk", flat=True)}
+    for reading in readings:
+        at = where.format(index=reading.index)
+        if reading.patient_ref not in known:
+            outcomes[reading.index] = Refused(
+                404, f"Patient/{reading.patient_ref} is not a patient of this clinic.", at, "not-found"
+            )
+        elif reading.patient_ref not in sessions:
+            outcomes[reading.index] = Refused(
+                409,
+                f"Patient/{reading.patient_ref} has no dosing session in progress; readings are taken "
+                "from check-in to discharge.",
+                at,
+                "business-rule",
+            )
+        else:
+            reading.session = sessions[reading.patient_ref]
+    return outcomes
+
+
+def store(clinic, readings: list[Reading], result: IngestResult, *, actor: str, request=None) -> None:
+    """Store new readings once each, raise the protocol's alerts, and audit once per session."""
+    if not readings:
+        return
+    wanted = {r.identifier for r in readings}
+    existing = {v.identifier: v for v in VitalSign.objects.filter(clinic=clinic, identifier__in=wanted)}
+    fresh, seen = [], set()
+    for reading in readings:
+        if reading.identifier in existing or reading.identifier in seen:
+            reading.duplicate = True
+            reading.stored = existing.get(reading.identifier)
+            continue
+        seen.add(reading.identifier)
+        session = reading.session
+        reading.stored = VitalSign(
+            clinic_id=clinic.pk,
+            patient_id=session.patient_id,
+            session=session,
+            taken_at=reading.taken_at,
+            source=Source.DEVICE,
+            identifier=reading.identifier,
+            device=reading.device,
+            pre_dose=session.dosed_at is None or reading.taken_at < session.dosed_at,
+            **reading.values,
+        )
+        fresh.append(reading)
+    try:
+        VitalSign.objects.bulk_create([r.stored for r in fresh])
+    except IntegrityError:
+        # Another post stored one of these identifiers in the meantime: store them one by one.
+        for reading in fresh:
+            try:
+                with transaction.atomic():
+                    reading.stored.save()
+            except IntegrityError:
+                reading.duplicate = True
+        fresh = [r for r in fresh if not r.duplicate]
+    for reading in readings:
+        if reading.duplicate and reading.stored is None:
+            reading.stored = VitalSign.objects.get(clinic=clinic, identifier=reading.identifier)
+    result.created += len(fresh)
+    result.duplicates += len(readings) - len(fresh)
+    result.alerts += len(raise_alerts(fresh))
+    for session, count in per_session(fresh).items():
+        record(
+            request,
+            "create",
+            session,
+            patient=session.patient_id,
+            clinic=clinic.pk,
+            actor=actor,
+            detail={"vital_signs_from_device": count},
+        )
+
+
+def per_session(readings: list[Reading]) -> dict:
+    counts: dict = {}
+    for reading in readings:
+        counts[reading.session] = counts.get(reading.session, 0) + 1
+    return counts
+
+
+def raise_alerts(fresh: list[Reading]) -> list:
+    """The protocol's alerts on the new post-dose readings, judged in time order per session."""
+    from kapcare.sessions.models import State
+    from kapcare.sessions.monitor import history
+
+    alerts = []
+    by_session: dict = {}
+    for reading in sorted(fresh, key=lambda r: r.taken_at):
+        if not reading.stored.pre_dose:
+            by_session.setdefault(reading.session, []).append(reading.stored)
+    for session, new in by_session.items():
+        if session.state == State.DOSED:
+            session.start_monitoring(at=new[0].taken_at)
+        earlier = history(session, new[0].taken_at)
+        for reading in new:
+            alerts += make_alerts(session, evaluate_vitals(session.rules, reading, earlier), vital=reading)
+            earlier.append(reading)
+    return save_alerts(alerts)
+
+
+def as_resource(reading: Reading) -> dict:
+    resource = dict(reading.resource)
+    if reading.stored is not None and reading.stored.pk:
+        resource["id"] = f"vs-{reading.stored.pk}"
+    return resource

@@ -1,0 +1,233 @@
+"""What is watched after the dose: vital signs, sedation and dissociation ratings, observations,
+adverse events, and the alerts the protocol raises from them."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from kapcare.clinics.models import ClinicScopedQuerySet
+from kapcare.sessions.models.session import DosingSession
+
+
+class Source(models.TextChoices):
+    MANUAL = "manual", "Entered by hand"
+    DEVICE = "device", "From a device"
+
+
+class VitalSign(models.Model):
+    """One set of vital signs taken at one moment, by hand or from a monitor."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    session = models.ForeignKey(DosingSession, on_delete=models.PROTECT, related_name="vitals")
+    taken_at = models.DateTimeField()
+    systolic = models.PositiveSmallIntegerField("systolic BP (mmHg)", null=True, blank=True)
+    diastolic = models.PositiveSmallIntegerField("diastolic BP (mmHg)", null=True, blank=True)
+    heart_rate = models.PositiveSmallIntegerField("heart rate (/min)", null=True, blank=True)
+    spo2 = models.PositiveSmallIntegerField("SpO2 (%)", null=True, blank=True)
+    resp_rate = models.PositiveSmallIntegerField("respiratory rate (/min)", null=True, blank=True)
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.MANUAL)
+    identifier = models.CharField(
+        max_length=200, blank=True, help_text="The device's identifier for the reading."
+    )
+    confirmed_note = models.CharField(
+        max_length=300, blank=True, help_text="Why an implausible reading was kept as real."
+    )
+    pre_dose = models.BooleanField(default=False)
+    recorded_by = models.ForeignKey(
+        "clinics.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    device = models.CharField(max_length=200, blank=True)
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    objects = ClinicScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["taken_at", "pk"]
+        indexes = [models.Index(fields=["session", "-taken_at"], name="vitals_session_recent")]
+        constraints = [
+            # The same device reading posted twice is stored once.
+            models.UniqueConstraint(
+                fields=["clinic", "identifier"], condition=~Q(identifier=""), name="vital_identifier_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(systolic__isnull=False)
+                | Q(diastolic__isnull=False)
+                | Q(heart_rate__isnull=False)
+                | Q(spo2__isnull=False)
+                | Q(resp_rate__isnull=False),
+                name="vital_has_a_value",
+            ),
+            models.CheckConstraint(
+                condition=Q(spo2__isnull=True) | Q(spo2__lte=100), name="vital_spo2_at_most_100"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Vital signs at {self.taken_at:%H:%M}"
+
+    @property
+    def bp(self) -> str:
+        if self.systolic is None and self.diastolic is None:
+            return ""
+        return f"{self.systolic or '–'}/{self.diastolic or '–'}"
+
+
+class RatingKind(models.TextChoices):
+    SEDATION = "sedation", "Sedation (MOAA/S)"
+    DISSOCIATION = "dissociation", "Dissociation"
+
+
+class Rating(models.Model):
+    """A sedation (MOAA/S 0–5) or dissociation rating at one moment."""
+
+    session = models.ForeignKey(DosingSession, on_delete=models.PROTECT, related_name="ratings")
+    kind = models.CharField(max_length=12, choices=RatingKind.choices)
+    scale = models.CharField(
+        max_length=40, help_text="The scale the protocol names, for example MOAA/S or CADSS-6."
+    )
+    score = models.PositiveSmallIntegerField()
+    items = models.JSONField(default=list, blank=True, help_text="Item scores, where the scale has items.")
+    taken_at = models.DateTimeField()
+    by = models.ForeignKey("clinics.User", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["taken_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="sedation") | Q(score__lte=5), name="rating_moaas_0_to_5"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scale} {self.score}"
+
+
+class SessionNote(models.Model):
+    """A free-text observation during the session."""
+
+    session = models.ForeignKey(DosingSession, on_delete=models.PROTECT, related_name="notes")
+    at = models.DateTimeField(default=timezone.now)
+    text = models.TextField()
+    by = models.ForeignKey("clinics.User", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class EventKind(models.TextChoices):
+    NAUSEA = "nausea", "Nausea"
+    VOMITING = "vomiting", "Vomiting"
+    DIZZINESS = "dizziness", "Dizziness"
+    HYPERTENSION = "hypertension", "Hypertension"
+    TACHYCARDIA = "tachycardia", "Tachycardia"
+    DESATURATION = "desaturation", "Desaturation"
+    AGITATION = "agitation", "Agitation"
+    ANXIETY = "anxiety", "Anxiety"
+    CONFUSION = "confusion", "Confusion"
+    HEADACHE = "headache", "Headache"
+    OTHER = "other", "Other"
+
+
+class Severity(models.TextChoices):
+    MILD = "mild", "Mild"
+    MODERATE = "moderate", "Moderate"
+    SEVERE = "severe", "Severe"
+
+
+class Outcome(models.TextChoices):
+    RESOLVED = "resolved", "Resolved"
+    IMPROVING = "improving", "Improving"
+    ONGOING = "ongoing", "Ongoing"
+    TRANSFERRED = "transferred", "Transferred to emergency care"
+
+
+class AdverseEvent(models.Model):
+    """Something that went wrong during the session, what was done, and how it ended."""
+
+    session = models.ForeignKey(DosingSession, on_delete=models.PROTECT, related_name="adverse_events")
+    kind = models.CharField(max_length=16, choices=EventKind.choices)
+    description = models.CharField(max_length=300, blank=True)
+    severity = models.CharField(max_length=10, choices=Severity.choices)
+    serious = models.BooleanField(
+        "serious adverse event",
+        default=False,
+        help_text="Death, life-threatening, hospitalisation or disability.",
+    )
+    action_taken = models.TextField()
+    outcome = models.CharField(max_length=12, choices=Outcome.choices)
+    onset_at = models.DateTimeField()
+    by = models.ForeignKey("clinics.User", on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["onset_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(action_taken=""), name="adverse_event_has_action"),
+            models.CheckConstraint(
+                condition=~Q(kind="other") | ~Q(description=""), name="adverse_event_other_described"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.severity})"
+
+
+class AlertRule(models.TextChoices):
+    BP_ONCE = "bp_once", "Blood pressure above the single-reading limit"
+    BP_CONFIRMED = "bp_confirmed", "Blood pressure high on consecutive readings"
+    HR_SUSTAINED = "hr_sustained", "Heart rate high, sustained"
+    SPO2_LOW = "spo2_low", "Oxygen saturation low"
+    DEEP_SEDATION = "deep_sedation", "Deep sedation"
+    OVERDUE = "overdue", "Vital signs overdue"
+
+
+class AlertQuerySet(ClinicScopedQuerySet):
+    def open(self):
+        return self.filter(acknowledged_at__isnull=True)
+
+
+class Alert(models.Model):
+    """A protocol rule that fired during a session: why (rule, values, source) and what was done.
+    It stays open until a clinician acknowledges it with the action taken."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    session = models.ForeignKey(DosingSession, on_delete=models.PROTECT, related_name="alerts")
+    rule = models.CharField(max_length=16, choices=AlertRule.choices)
+    key = models.CharField(max_length=60, help_text="What the alert is about, so it is raised once.")
+    message = models.CharField(max_length=300, help_text="What was seen, with the values.")
+    rule_text = models.CharField(max_length=300, help_text="The rule as the protocol states it.")
+    source = models.TextField()
+    protocol_version = models.PositiveIntegerField()
+    vital = models.ForeignKey(VitalSign, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    raised_at = models.DateTimeField(default=timezone.now)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        "clinics.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    action_taken = models.TextField(blank=True)
+
+    objects = AlertQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["raised_at", "pk"]
+        indexes = [models.Index(fields=["session", "acknowledged_at"], name="dosing_alert_open")]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "rule", "key"], name="dosing_alert_once"),
+            models.CheckConstraint(
+                condition=Q(acknowledged_at__isnull=True)
+                | (Q(acknowledged_by__isnull=False) & ~Q(action_taken="")),
+                name="dosing_alert_acknowledged_with_action",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.message
+
+    @property
+    def is_open(self) -> bool:
+        return self.acknowledged_at is None

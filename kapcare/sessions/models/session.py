@@ -1,0 +1,447 @@
+"""The dosing session and its states, from check-in to a signed, frozen record."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from kapcare.audit.trail import record
+from kapcare.clinics.models import Clinic, ClinicScopedQuerySet, Membership
+from kapcare.clinics.roles import allows
+
+
+class SessionError(Exception):
+    """A session cannot do what was asked; the message says why, for the clinician."""
+
+
+class Frozen(SessionError):
+    """A signed session cannot be changed; corrections are addenda."""
+
+
+class State(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    CHECKED_IN = "checked_in", "Checked in"
+    CLEARED = "cleared", "Cleared to dose"
+    HELD = "held", "Held"
+    DOSED = "dosed", "Dosed"
+    MONITORING = "monitoring", "Monitoring"
+    READY = "ready_for_discharge", "Ready for discharge"
+    DISCHARGED = "discharged", "Discharged"
+    ABORTED = "aborted", "Aborted"
+
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    State.SCHEDULED: frozenset({State.CHECKED_IN, State.ABORTED}),
+    State.CHECKED_IN: frozenset({State.CLEARED, State.HELD, State.ABORTED}),
+    State.HELD: frozenset({State.CLEARED, State.ABORTED}),
+    State.CLEARED: frozenset({State.DOSED, State.ABORTED}),
+    State.DOSED: frozenset({State.MONITORING, State.ABORTED}),
+    State.MONITORING: frozenset({State.READY, State.ABORTED}),
+    State.READY: frozenset({State.DISCHARGED, State.MONITORING}),
+    State.DISCHARGED: frozenset(),
+    State.ABORTED: frozenset(),
+}
+# On the live board: from check-in until the patient leaves.
+ACTIVE_STATES = (State.CHECKED_IN, State.CLEARED, State.HELD, State.DOSED, State.MONITORING, State.READY)
+# A device may post readings to a session in these states.
+RECORDING_STATES = (State.CHECKED_IN, State.CLEARED, State.HELD, State.DOSED, State.MONITORING, State.READY)
+POST_DOSE_STATES = (State.DOSED, State.MONITORING, State.READY)
+
+
+class Medication(models.TextChoices):
+    KETAMINE = "ketamine", "Ketamine (racemic)"
+    ESKETAMINE = "esketamine", "Esketamine (Spravato)"
+
+
+class DosingSessionQuerySet(ClinicScopedQuerySet):
+    def active(self):
+        return self.filter(state__in=ACTIVE_STATES)
+
+
+def member_may(user, clinic_id: int, permission: str) -> bool:
+    role = (
+        Membership.objects.active()
+        .filter(user=user, clinic_id=clinic_id)
+        .values_list("role", flat=True)
+        .first()
+    )
+    return allows(role, permission)
+
+
+class DosingSession(models.Model):
+    """One ketamine or esketamine dose given under monitoring, and everything recorded around it."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="dosing_sessions")
+    course = models.ForeignKey("patients.Course", on_delete=models.PROTECT, related_name="dosing_sessions")
+    plan_ref = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text="The treatment plan this session was scheduled from."
+    )
+    number = models.PositiveSmallIntegerField(default=1, help_text="Which dosing session of the course.")
+    site = models.ForeignKey("clinics.Site", on_delete=models.PROTECT, related_name="+")
+    room = models.ForeignKey(
+        "clinics.Room", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    medication = models.CharField(max_length=12, choices=Medication.choices, default=Medication.KETAMINE)
+    route = models.CharField(max_length=16, help_text="A route of the clinic's protocol.")
+    planned_start = models.DateTimeField()
+    planned_dose_mg = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    planned_mg_per_kg = models.DecimalField(max_digits=5, decimal_places=3, null=True, blank=True)
+    protocol = models.ForeignKey("clinics.Protocol", on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(max_length=20, choices=State.choices, default=State.SCHEDULED)
+    state_changed_at = models.DateTimeField(default=timezone.now)
+    weight_kg = models.DecimalField(
+        "today's weight (kg)", max_digits=5, decimal_places=1, null=True, blank=True
+    )
+    held_reason = models.TextField(blank=True)
+    override_by = models.ForeignKey(
+        "clinics.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    override_at = models.DateTimeField(null=True, blank=True)
+    override_reason = models.TextField(blank=True)
+    dosed_at = models.DateTimeField(null=True, blank=True)
+    ready_at = models.DateTimeField(
+        null=True, blank=True, help_text="The minute the patient was ready to leave."
+    )
+    discharge_score = models.JSONField(default=dict, blank=True)
+    escort_present = models.BooleanField(default=False)
+    escort_name = models.CharField(max_length=120, blank=True)
+    instructions_given = models.BooleanField(default=False)
+    discharged_at = models.DateTimeField(null=True, blank=True)
+    aborted_reason = models.TextField(blank=True)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    signed_by = models.ForeignKey(
+        "clinics.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        "clinics.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = DosingSessionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-planned_start"]
+        indexes = [
+            models.Index(fields=["site", "state"], name="dosing_site_state"),
+            models.Index(fields=["patient", "-planned_start"], name="dosing_patient_recent"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(state__in=State.values), name="dosing_state_valid"),
+            models.CheckConstraint(
+                condition=models.Q(signed_at__isnull=True) | models.Q(state__in=["discharged", "aborted"]),
+                name="dosing_signed_only_when_finished",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(override_at__isnull=True) | ~models.Q(override_reason=""),
+                name="dosing_override_has_reason",
+            ),
+            # One session at a time for a patient: a device reading must find exactly one.
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=models.Q(state__in=list(ACTIVE_STATES)),
+                name="one_active_dosing",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Dosing session {self.number} ({self.get_state_display().lower()})"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and DosingSession.objects.filter(pk=self.pk, signed_at__isnull=False).exists():
+            raise Frozen("This session is signed; it cannot change. Add an addendum instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise Frozen("A dosing session is part of the record and cannot be deleted; stop it instead.")
+
+    # Derived facts ---------------------------------------------------------------------------
+
+    @property
+    def rules(self) -> dict:
+        return self.protocol.rules
+
+    @property
+    def is_signed(self) -> bool:
+        return self.signed_at is not None
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in ACTIVE_STATES
+
+    @property
+    def is_esketamine(self) -> bool:
+        return self.medication == Medication.ESKETAMINE
+
+    def minutes_since_dose(self, now=None) -> int | None:
+        if self.dosed_at is None:
+            return None
+        return int(((now or timezone.now()) - self.dosed_at).total_seconds() // 60)
+
+    def local(self, moment):
+        return timezone.localtime(moment, self.site_zone) if moment else None
+
+    @property
+    def site_zone(self):
+        import zoneinfo
+
+        return zoneinfo.ZoneInfo(self.site.time_zone)
+
+    # Transitions ------------------------------------------------------------------------------
+
+    def move(self, to: str, *, by, request=None, reason: str = "", **fields):
+        """Change state if the session may move there; record who, when and why, and audit it."""
+        with transaction.atomic():
+            current = DosingSession.objects.select_for_update().get(pk=self.pk)
+            if current.signed_at is not None:
+                raise Frozen("This session is signed; it cannot change. Add an addendum instead.")
+            if to not in TRANSITIONS[current.state]:
+                raise SessionError(
+                    f"A session that is {current.get_state_display().lower()} cannot become "
+                    f"{State(to).label.lower()}."
+                )
+            at = fields.pop("at", None) or timezone.now()
+            SessionTransition.objects.create(
+                session=self, from_state=current.state, to_state=to, by=by, at=at, reason=reason
+            )
+            self.state, self.state_changed_at = to, at
+            for name, value in fields.items():
+                setattr(self, name, value)
+            DosingSession.objects.filter(pk=self.pk).update(state=to, state_changed_at=at, **fields)
+            record(
+                request,
+                "transition",
+                self,
+                actor=by,
+                detail={"from": current.state, "to": to, "reason": reason, "protocol": self.protocol.version},
+            )
+
+    def ensure_open(self) -> None:
+        if DosingSession.objects.filter(pk=self.pk, signed_at__isnull=False).exists():
+            raise Frozen("This session is signed; it cannot change. Add an addendum instead.")
+
+    def check_in(self, *, by, request=None, answers: dict):
+        """Record the pre-checks; the session is cleared when all pass, else held with the reasons."""
+        from kapcare.sessions.prechecks import run_prechecks
+
+        if self.state != State.SCHEDULED:
+            raise SessionError(
+                f"Only a scheduled session can be checked in; this one is {self.get_state_display().lower()}."
+            )
+        with transaction.atomic():
+            self.move(State.CHECKED_IN, by=by, request=request, weight_kg=answers.get("weight_kg"))
+            checks = run_prechecks(self, by=by, answers=answers, request=request)
+            failed = [check for check in checks if not check.passed]
+            if failed:
+                reason = "; ".join(f"{check.get_kind_display()}: {check.detail}" for check in failed)
+                self.move(State.HELD, by=by, request=request, reason=reason, held_reason=reason)
+            else:
+                self.move(State.CLEARED, by=by, request=request, reason="All pre-checks passed.")
+        return checks
+
+    def override_hold(self, *, by, reason: str, request=None):
+        """A prescriber lets a held session go ahead, with a recorded reason."""
+        reason = (reason or "").strip()
+        if not member_may(by, self.clinic_id, "sessions.order"):
+            raise SessionError("Only a prescriber can override a hold.")
+        if not reason:
+            raise SessionError("Give the reason for going ahead despite the hold.")
+        if self.state != State.HELD:
+            raise SessionError("Only a held session can be overridden.")
+        self.move(
+            State.CLEARED,
+            by=by,
+            request=request,
+            reason=f"Override: {reason}",
+            override_by=by,
+            override_at=timezone.now(),
+            override_reason=reason,
+        )
+
+    def start_monitoring(self, *, by=None, request=None, at=None):
+        self.move(State.MONITORING, by=by, request=request, reason="Monitoring after the dose.", at=at)
+
+    def abort(self, *, by, reason: str, request=None):
+        reason = (reason or "").strip()
+        if not reason:
+            raise SessionError("Give the reason the session is stopped.")
+        self.move(State.ABORTED, by=by, request=request, reason=reason, aborted_reason=reason)
+
+    def mark_ready(self, *, by, score_items: dict, request=None, now=None):
+        """The patient is ready to leave: the discharge criteria hold; the minute is recorded."""
+        from kapcare.sessions.discharge import readiness_problems, score
+
+        now = now or timezone.now()
+        result = score(self.rules, score_items)
+        problems = readiness_problems(self, result, now=now)
+        if problems:
+            raise SessionError(" ".join(problems))
+        self.move(
+            State.READY,
+            by=by,
+            request=request,
+            reason=f"{result['label']} {result['total']}",
+            ready_at=now.replace(second=0, microsecond=0),
+            discharge_score=result,
+            at=now,
+        )
+
+    def discharge(
+        self, *, by, escort_present: bool, escort_name: str, instructions_given: bool, request=None
+    ):
+        from kapcare.sessions import seams
+
+        problems = []
+        if self.state != State.READY:
+            problems.append("Record that the patient is ready to leave first.")
+        if not escort_present or not escort_name.strip():
+            problems.append("The patient leaves only with a responsible adult: name the escort.")
+        if not instructions_given:
+            problems.append("Give the discharge instructions (no driving until the next day after sleep).")
+        if problems:
+            raise SessionError(" ".join(problems))
+        now = timezone.now()
+        self.move(
+            State.DISCHARGED,
+            by=by,
+            request=request,
+            reason="Discharged.",
+            discharged_at=now,
+            escort_present=True,
+            escort_name=escort_name.strip(),
+            instructions_given=True,
+        )
+        seams.dosing_session_completed(self, now)
+
+    def sign(self, *, by, request=None):
+        """Sign the record; it is frozen from then on."""
+        from kapcare.sessions.models.rems import rems_missing
+
+        with transaction.atomic():
+            current = DosingSession.objects.select_for_update().get(pk=self.pk)
+            if current.signed_at is not None:
+                raise Frozen("This session is already signed.")
+            if current.state not in (State.DISCHARGED, State.ABORTED):
+                raise SessionError(
+                    "A session is signed after the patient is discharged or the session is stopped."
+                )
+            if self.alerts.filter(acknowledged_at__isnull=True).exists():
+                raise SessionError("Acknowledge every open alert before signing.")
+            if current.is_esketamine and current.state == State.DISCHARGED:
+                missing = rems_missing(self)
+                if missing:
+                    raise SessionError("Complete the REMS monitoring form first: " + ", ".join(missing) + ".")
+            now = timezone.now()
+            DosingSession.objects.filter(pk=self.pk).update(signed_at=now, signed_by=by)
+            self.signed_at, self.signed_by = now, by
+            record(request, "sign", self, actor=by, detail={"protocol": self.protocol.version})
+
+    # Scheduling -------------------------------------------------------------------------------
+
+    @classmethod
+    def schedule(
+        cls,
+        course,
+        *,
+        site,
+        planned_start,
+        route: str,
+        by,
+        room=None,
+        medication=Medication.KETAMINE,
+        planned_dose_mg=None,
+        planned_mg_per_kg=None,
+        plan_ref=None,
+        request=None,
+    ) -> "DosingSession":
+        from kapcare.clinics.models import Protocol
+        from kapcare.sessions import seams
+
+        protocol = Protocol.active_for(course.clinic)
+        if route not in protocol.rules.get("routes", {}):
+            raise SessionError(f"{route!r} is not a route of the clinic's protocol.")
+        if planned_dose_mg is None and planned_mg_per_kg is None:
+            raise SessionError("Give the planned dose, in mg or mg/kg.")
+        with transaction.atomic():
+            number = cls.objects.filter(course=course).count() + 1
+            session = cls.objects.create(
+                clinic_id=course.clinic_id,
+                patient_id=course.patient_id,
+                course=course,
+                site=site,
+                room=room,
+                medication=medication,
+                route=route,
+                planned_start=planned_start,
+                protocol=protocol,
+                planned_dose_mg=planned_dose_mg,
+                planned_mg_per_kg=planned_mg_per_kg,
+                plan_ref=plan_ref,
+                number=number,
+                created_by=by,
+            )
+            record(request, "create", session, actor=by, detail={"planned_start": planned_start.isoformat()})
+        seams.dosing_session_scheduled(session)
+        return session
+
+    def planned_dose_label(self) -> str:
+        if self.planned_mg_per_kg is not None:
+            return f"{self.planned_mg_per_kg.normalize():f} mg/kg"
+        return f"{self.planned_dose_mg.normalize():f} mg" if self.planned_dose_mg is not None else "—"
+
+    def monitoring_elapsed(self, now=None) -> timedelta | None:
+        return (now or timezone.now()) - self.dosed_at if self.dosed_at else None
+
+
+class SessionTransition(models.Model):
+    """One change of a dosing session's state: who, when, and why."""
+
+    session = models.ForeignKey(DosingSession, on_delete=models.CASCADE, related_name="transitions")
+    from_state = models.CharField(max_length=20, choices=State.choices)
+    to_state = models.CharField(max_length=20, choices=State.choices)
+    by = models.ForeignKey("clinics.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.from_state} → {self.to_state}"
+
+
+class CheckKind(models.TextChoices):
+    IDENTITY = "identity", "Identity confirmed"
+    CONSENT = "consent", "Consent current"
+    CHECKLIST = "checklist", "Preparation checklist confirmed"
+    EXCLUSION = "exclusion", "No new exclusion since the decision"
+    MEDICATIONS = "medications", "Medication changes"
+    SUICIDE_RISK = "suicide_risk", "Suicide-risk flags"
+    PREGNANCY = "pregnancy", "Pregnancy status"
+    VITALS = "vitals", "Pre-dose vital signs"
+    WEIGHT = "weight", "Weight today"
+
+
+class PreCheck(models.Model):
+    """One check at check-in: what was checked, whether it passed, and why not."""
+
+    session = models.ForeignKey(DosingSession, on_delete=models.CASCADE, related_name="prechecks")
+    kind = models.CharField(max_length=16, choices=CheckKind.choices)
+    passed = models.BooleanField()
+    detail = models.TextField(blank=True, help_text="What was found; for a failed check, the reason.")
+    value = models.JSONField(default=dict, blank=True)
+    rule = models.JSONField(default=dict, blank=True, help_text="The protocol rule applied, with its source.")
+    checked_by = models.ForeignKey("clinics.User", on_delete=models.PROTECT, related_name="+")
+    checked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [models.UniqueConstraint(fields=["session", "kind"], name="one_precheck_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {'passed' if self.passed else 'failed'}"
+
+
+def as_decimal(number) -> Decimal | None:
+    return None if number is None else Decimal(str(number))

@@ -1,0 +1,434 @@
+"""Monitoring after the dose: recording readings and ratings, and the protocol's alerts on them.
+
+The alert rules read the session's protocol version; each alert keeps the rule as written, the
+values seen and the source, so the record shows why it fired even after the protocol changes.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from kapcare.audit.trail import record
+from kapcare.sessions import vitals as plausibility
+from kapcare.sessions.models import (
+    AdverseEvent,
+    Alert,
+    AlertRule,
+    Rating,
+    RatingKind,
+    SessionError,
+    SessionNote,
+    Source,
+    State,
+    VitalSign,
+)
+from kapcare.sessions.models.session import POST_DOSE_STATES, RECORDING_STATES
+from kapcare.sessions.rules import rule, value, vitals_due_minutes
+
+
+class Implausible(SessionError):
+    """A reading that needs the nurse's confirmation before it is kept."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__(" ".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class Fired:
+    rule: str
+    key: str
+    message: str
+    rule_text: str
+    source: str
+
+
+# Rules on readings ------------------------------------------------------------------------------
+
+
+def _above(reading, field, limit) -> bool:
+    got = getattr(reading, field)
+    return got is not None and got > limit
+
+
+def _run_start(reading, history, is_high):
+    """The first reading of the unbroken run of high readings that ends with this one."""
+    start = reading
+    for earlier in reversed(history):
+        if not is_high(earlier):
+            if is_high.applies(earlier):
+                break
+            continue
+        start = earlier
+    return start
+
+
+class _Test:
+    """A high-reading test that knows which readings it can judge (those with the value)."""
+
+    def __init__(self, fields, limits):
+        self.fields, self.limits = fields, limits
+
+    def applies(self, reading) -> bool:
+        return any(getattr(reading, f) is not None for f in self.fields)
+
+    def __call__(self, reading) -> bool:
+        return any(_above(reading, f, limit) for f, limit in zip(self.fields, self.limits, strict=True))
+
+
+def evaluate_vitals(rules: dict, reading, history: list) -> list[Fired]:
+    """The alerts one post-dose reading raises, given the session's earlier readings (oldest first)."""
+    fired = []
+    once_s, once_d = (
+        rule(rules, "vitals.alert_systolic_once_above"),
+        rule(rules, "vitals.alert_diastolic_once_above"),
+    )
+    if _above(reading, "systolic", once_s.value) or _above(reading, "diastolic", once_d.value):
+        fired.append(
+            Fired(
+                AlertRule.BP_ONCE,
+                f"at-{reading.taken_at.isoformat()}",
+                f"Blood pressure {reading.bp} is above {once_s.value}/{once_d.value} on one reading.",
+                f"Alert when systolic > {once_s.value} or diastolic > {once_d.value} mmHg on any reading",
+                once_s.source,
+            )
+        )
+    high_s, high_d = rule(rules, "vitals.alert_systolic_above"), rule(rules, "vitals.alert_diastolic_above")
+    confirm = rule(rules, "vitals.alert_confirm_minutes")
+    bp_high = _Test(("systolic", "diastolic"), (high_s.value, high_d.value))
+    if bp_high(reading):
+        start = _run_start(reading, history, bp_high)
+        span = (reading.taken_at - start.taken_at).total_seconds() / 60
+        if start is not reading and span >= confirm.value:
+            fired.append(
+                Fired(
+                    AlertRule.BP_CONFIRMED,
+                    f"run-{start.taken_at.isoformat()}",
+                    f"Blood pressure high on consecutive readings: {start.bp} then {reading.bp}, "
+                    f"{span:.0f} minutes apart.",
+                    f"Alert when above {high_s.value}/{high_d.value} mmHg on readings "
+                    f"{confirm.value} minutes apart",
+                    high_s.source,
+                )
+            )
+    hr, sustained = (
+        rule(rules, "vitals.alert_heart_rate_above"),
+        rule(rules, "vitals.alert_heart_rate_sustained_minutes"),
+    )
+    hr_high = _Test(("heart_rate",), (hr.value,))
+    if hr_high(reading):
+        start = _run_start(reading, history, hr_high)
+        span = (reading.taken_at - start.taken_at).total_seconds() / 60
+        if start is not reading and span >= sustained.value:
+            fired.append(
+                Fired(
+                    AlertRule.HR_SUSTAINED,
+                    f"run-{start.taken_at.isoformat()}",
+                    f"Heart rate above {hr.value} for {span:.0f} minutes: "
+                    f"{start.heart_rate} then {reading.heart_rate}.",
+                    f"Alert when heart rate > {hr.value}/min is sustained for {sustained.value} minutes",
+                    hr.source,
+                )
+            )
+    spo2 = rule(rules, "vitals.alert_spo2_below")
+    if spo2.value is not None and reading.spo2 is not None and reading.spo2 < spo2.value:
+        fired.append(
+            Fired(
+                AlertRule.SPO2_LOW,
+                f"at-{reading.taken_at.isoformat()}",
+                f"SpO2 {reading.spo2}% is below {spo2.value}%.",
+                f"Alert when SpO2 < {spo2.value}%",
+                spo2.source,
+            )
+        )
+    return fired
+
+
+def evaluate_rating(rules: dict, rating) -> list[Fired]:
+    if rating.kind != RatingKind.SEDATION:
+        return []
+    deep = rule(rules, "sessions.alert_sedation_at_most")
+    if rating.score > deep.value:
+        return []
+    return [
+        Fired(
+            AlertRule.DEEP_SEDATION,
+            f"at-{rating.taken_at.isoformat()}",
+            f"MOAA/S {rating.score}: deep sedation.",
+            f"Alert when MOAA/S is {deep.value} or lower",
+            deep.source,
+        )
+    ]
+
+
+def vitals_out_of_limits(rules: dict, reading) -> list[str]:
+    """How a reading is outside the limits that allow dosing (the protocol's hold limits)."""
+    out = []
+    hold_s, hold_d = rule(rules, "vitals.hold_systolic_above"), rule(rules, "vitals.hold_diastolic_above")
+    if _above(reading, "systolic", hold_s.value) or _above(reading, "diastolic", hold_d.value):
+        out.append(f"blood pressure {reading.bp} above {hold_s.value}/{hold_d.value} ({hold_s.source})")
+    spo2 = rule(rules, "vitals.alert_spo2_below")
+    if spo2.value is not None and reading.spo2 is not None and reading.spo2 < spo2.value:
+        out.append(f"SpO2 {reading.spo2}% below {spo2.value}% ({spo2.source})")
+    hr = rule(rules, "vitals.alert_heart_rate_above")
+    if _above(reading, "heart_rate", hr.value):
+        out.append(f"heart rate {reading.heart_rate} above {hr.value} ({hr.source})")
+    return out
+
+
+def make_alerts(session, fired: list[Fired], *, vital=None) -> list[Alert]:
+    return [
+        Alert(
+            clinic_id=session.clinic_id,
+            patient_id=session.patient_id,
+            session=session,
+            rule=f.rule,
+            key=f.key,
+            message=f.message[:300],
+            rule_text=f.rule_text[:300],
+            source=f.source,
+            protocol_version=session.protocol.version,
+            vital=vital,
+        )
+        for f in fired
+    ]
+
+
+def save_alerts(alerts: list[Alert]) -> list[Alert]:
+    """Store alerts not already raised (the same rule on the same run is raised once)."""
+    if not alerts:
+        return []
+    sessions = {a.session_id for a in alerts}
+    known = set(Alert.objects.filter(session_id__in=sessions).values_list("session_id", "rule", "key"))
+    new = [a for a in alerts if (a.session_id, a.rule, a.key) not in known]
+    Alert.objects.bulk_create(new, ignore_conflicts=True)
+    return new
+
+
+# Recording ----------------------------------------------------------------------------------------
+
+
+def history(session, before: datetime, limit: int = 20) -> list[VitalSign]:
+    """The session's latest post-dose readings before a moment, oldest first: enough to judge runs."""
+    rows = VitalSign.objects.filter(session=session, pre_dose=False, taken_at__lt=before).order_by(
+        "-taken_at"
+    )
+    return list(reversed(rows[:limit]))
+
+
+def record_vitals(
+    session, *, by, taken_at, values: dict, confirmed_note: str = "", request=None, pre_dose: bool = False
+) -> tuple[VitalSign, list[Alert]]:
+    """Keep one set of vital signs; refuse the impossible, and the implausible unless confirmed."""
+    session.ensure_open()
+    problems = plausibility.impossible(values)
+    if problems:
+        raise SessionError(" ".join(problems))
+    doubtful = plausibility.implausible(values)
+    if doubtful and not confirmed_note.strip():
+        raise Implausible(doubtful)
+    if taken_at > timezone.now() + timedelta(minutes=1):
+        raise SessionError("The time taken is in the future.")
+    if session.state not in RECORDING_STATES:
+        raise SessionError(
+            f"Vital signs are recorded from check-in to discharge; this session is "
+            f"{session.get_state_display().lower()}."
+        )
+    with transaction.atomic():
+        session.ensure_open()
+        reading = VitalSign.objects.create(
+            clinic_id=session.clinic_id,
+            patient_id=session.patient_id,
+            session=session,
+            taken_at=taken_at,
+            source=Source.MANUAL,
+            confirmed_note=confirmed_note.strip() if doubtful else "",
+            recorded_by=by,
+            pre_dose=pre_dose or session.dosed_at is None or taken_at < session.dosed_at,
+            **{field: values.get(field) for field in plausibility.FIELDS},
+        )
+        alerts = after_reading(session, reading, by=by, request=request)
+        record(
+            request,
+            "create",
+            reading,
+            patient=session.patient_id,
+            clinic=session.clinic_id,
+            actor=by,
+            detail={
+                "values": {f: values.get(f) for f in plausibility.FIELDS},
+                "alerts": [a.rule for a in alerts],
+                "confirmed_implausible": bool(doubtful),
+            },
+        )
+    return reading, alerts
+
+
+def after_reading(session, reading, *, by=None, request=None) -> list[Alert]:
+    """Start monitoring on the first reading after the dose, and raise the protocol's alerts."""
+    if reading.pre_dose:
+        return []
+    if session.state == State.DOSED:
+        session.start_monitoring(by=by, request=request)
+    fired = evaluate_vitals(session.rules, reading, history(session, reading.taken_at))
+    return save_alerts(make_alerts(session, fired, vital=reading))
+
+
+def record_rating(
+    session, *, by, kind: str, score: int, taken_at, items=None, request=None
+) -> tuple[Rating, list]:
+    session.ensure_open()
+    rules = session.rules
+    scale = value(
+        rules, "ratings.sedation_scale" if kind == RatingKind.SEDATION else "ratings.dissociation_scale"
+    )
+    if kind == RatingKind.SEDATION and not 0 <= score <= 5:
+        raise SessionError("MOAA/S runs from 0 (no response to a painful stimulus) to 5 (alert).")
+    if score < 0:
+        raise SessionError("A rating cannot be negative.")
+    if session.state not in RECORDING_STATES:
+        raise SessionError("Ratings are recorded from check-in to discharge.")
+    with transaction.atomic():
+        session.ensure_open()
+        rating = Rating.objects.create(
+            session=session, kind=kind, scale=scale, score=score, items=items or [], taken_at=taken_at, by=by
+        )
+        if session.state == State.DOSED:
+            session.start_monitoring(by=by, request=request)
+        alerts = save_alerts(make_alerts(session, evaluate_rating(rules, rating))) if session.dosed_at else []
+        record(
+            request,
+            "create",
+            rating,
+            patient=session.patient_id,
+            clinic=session.clinic_id,
+            actor=by,
+            detail={"kind": kind, "score": score, "alerts": [a.rule for a in alerts]},
+        )
+    return rating, alerts
+
+
+def add_note(session, *, by, text: str, request=None) -> SessionNote:
+    if not text.strip():
+        raise SessionError("Write the observation.")
+    with transaction.atomic():
+        session.ensure_open()
+        note = SessionNote.objects.create(session=session, text=text.strip(), by=by)
+        record(request, "create", note, patient=session.patient_id, clinic=session.clinic_id, actor=by)
+    return note
+
+
+def add_adverse_event(session, *, by, request=None, **fields) -> AdverseEvent:
+    if not (fields.get("action_taken") or "").strip():
+        raise SessionError("Say what action was taken.")
+    with transaction.atomic():
+        session.ensure_open()
+        event = AdverseEvent.objects.create(session=session, by=by, **fields)
+        record(
+            request,
+            "create",
+            event,
+            patient=session.patient_id,
+            clinic=session.clinic_id,
+            actor=by,
+            detail={"kind": event.kind, "severity": event.severity, "serious": event.serious},
+        )
+    return event
+
+
+def acknowledge(alert: Alert, *, by, action_taken: str, request=None) -> None:
+    action_taken = (action_taken or "").strip()
+    if not action_taken:
+        raise SessionError("Say what was done about the alert.")
+    with transaction.atomic():
+        current = Alert.objects.select_for_update().get(pk=alert.pk)
+        if current.acknowledged_at is not None:
+            raise SessionError("This alert is already acknowledged.")
+        alert.acknowledged_at, alert.acknowledged_by, alert.action_taken = timezone.now(), by, action_taken
+        alert.save(update_fields=["acknowledged_at", "acknowledged_by", "action_taken"])
+        record(
+            request,
+            "update",
+            alert,
+            patient=alert.patient_id,
+            clinic=alert.clinic_id,
+            actor=by,
+            detail={"acknowledged": True, "rule": alert.rule},
+        )
+
+
+def latest_vitals(session, look_back: int = 50) -> VitalSign | None:
+    """The latest post-dose value of each sign (a monitor posts them as separate readings), as one."""
+    readings = list(VitalSign.objects.filter(session=session, pre_dose=False).order_by("-taken_at", "-pk")[:look_back])
+    if not readings:
+        return None
+    latest = VitalSign(session=session, taken_at=readings[0].taken_at)
+    for field in plausibility.FIELDS:
+        setattr(latest, field, next((getattr(r, field) for r in readings if getattr(r, field) is not None), None))
+    # Blood pressure is one measurement: both numbers come from the same reading.
+    with_bp = next((r for r in readings if r.systolic is not None), None)
+    latest.systolic, latest.diastolic = (with_bp.systolic, with_bp.diastolic) if with_bp else (None, None)
+    return latest
+
+
+# The schedule ------------------------------------------------------------------------------------
+
+
+def next_due(session, last_taken: datetime | None, now: datetime | None = None) -> datetime | None:
+    """When the next vital signs are due: the protocol's interval after the last reading, or sooner
+    a fixed time (such as 40 minutes after the dose) not yet passed by a reading."""
+    if session.dosed_at is None or session.state not in POST_DOSE_STATES:
+        return None
+    rules = session.rules
+    every = timedelta(minutes=value(rules, "monitoring.vitals_every_minutes"))
+    since = last_taken if last_taken and last_taken >= session.dosed_at else session.dosed_at
+    due = since + every
+    for minute in vitals_due_minutes(rules, int(value(rules, "monitoring.minimum_minutes"))):
+        fixed = session.dosed_at + timedelta(minutes=minute)
+        if fixed > since:
+            due = min(due, fixed)
+            break
+    return due
+
+
+def local(moment, session):
+    return timezone.localtime(moment, session.site_zone)
+
+
+def fixed_minutes(session) -> str:
+    return ", ".join(str(m) for m in value(session.rules, "monitoring.blood_pressure_at_minutes"))
+
+
+def raise_overdue(sessions: list, last_taken: dict, now: datetime, request=None) -> list[Alert]:
+    """An alert for each session whose vital signs are overdue, once per missed time."""
+    alerts = []
+    for session in sessions:
+        due = next_due(session, last_taken.get(session.pk), now)
+        if due is not None and now > due:
+            every = rule(session.rules, "monitoring.vitals_every_minutes")
+            alerts += make_alerts(
+                session,
+                [
+                    Fired(
+                        AlertRule.OVERDUE,
+                        f"due-{due.isoformat()}",
+                        f"Vital signs were due at {local(due, session):%H:%M}; none since.",
+                        f"Vital signs every {every.value} minutes and at {fixed_minutes(session)} minutes "
+                        "after the dose",
+                        every.source,
+                    )
+                ],
+            )
+    new = save_alerts(alerts)
+    if new:
+        record(
+            request,
+            "create",
+            None,
+            clinic=new[0].clinic_id,
+            actor="kapcare sessions",
+            detail={"overdue_alerts": [a.session_id for a in new]},
+        )
+    return new

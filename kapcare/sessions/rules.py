@@ -1,0 +1,88 @@
+"""The protocol's rules as a dosing session reads them: each value with where it comes from.
+
+Every threshold, schedule and limit a session applies comes from the clinic's Protocol version the
+session records (kapcare/clinics/protocol.py); this module only names them, so an alert or a hold can
+show the rule, the values and the source. Nothing clinical is decided here.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One protocol setting: its value, unit, source and whether the source is verified."""
+
+    path: str
+    value: object
+    unit: str
+    citation: str
+    section: str
+    unverified: bool
+
+    @property
+    def source(self) -> str:
+        flag = " (unverified: the clinic sets this value)" if self.unverified else ""
+        return f"{self.citation} (reference/clinical.md §{self.section}){flag}"
+
+
+# Sessions-only settings that the clinic protocol does not yet carry. A clinic protocol may set
+# them under "sessions"; until then these apply, each marked with its source.
+SESSION_SETTINGS = {
+    "alert_sedation_at_most": {
+        "value": 1,
+        "unit": "MOAA/S",
+        "source": {
+            "section": "4.9",
+            "citation": "MOAA/S anchors: 1 = responds only to a painful trapezius squeeze, 0 = no response; "
+            "the reference gives no deep-sedation threshold",
+        },
+        "unverified": True,
+    },
+}
+
+
+def rule(rules: dict, path: str) -> Rule:
+    """The setting at a dotted path (`vitals.hold_systolic_above`), with its source."""
+    node = rules
+    parts = path.split(".")
+    try:
+        for part in parts:
+            node = node[part]
+    except KeyError:
+        if parts[0] != "sessions" or parts[-1] not in SESSION_SETTINGS:
+            raise
+        node = SESSION_SETTINGS[parts[-1]]
+    source = node.get("source", {})
+    return Rule(
+        path=path,
+        value=node["value"],
+        unit=node.get("unit") or "",
+        citation=source.get("citation", ""),
+        section=str(source.get("section", "")),
+        unverified=bool(node.get("unverified")),
+    )
+
+
+def value(rules: dict, path: str):
+    return rule(rules, path).value
+
+
+def route_label(rules: dict, route: str) -> str:
+    return rules.get("routes", {}).get(route, {}).get("label", route)
+
+
+def route_choices(rules: dict) -> list[tuple[str, str]]:
+    return [(key, entry.get("label", key)) for key, entry in rules.get("routes", {}).items()]
+
+
+def vitals_due_minutes(rules: dict, until: int) -> list[int]:
+    """Minutes after the dose at which vital signs are due: the protocol's interval and its fixed
+    blood-pressure times (for example 40 minutes), up to `until`."""
+    every = value(rules, "monitoring.vitals_every_minutes")
+    fixed = value(rules, "monitoring.blood_pressure_at_minutes")
+    times = set(range(0, until + 1, int(every))) | {int(m) for m in fixed if m <= until}
+    return sorted(times)
+
+
+def ratings_due_minutes(rules: dict) -> list[int]:
+    return sorted(int(m) for m in value(rules, "ratings.at_minutes"))

@@ -1,0 +1,33 @@
+"""Booking dosing sessions from the course's signed treatment plan (evaluation app)."""
+
+from django.apps import apps
+
+from kapcare.sessions.models import DosingSession, Medication
+
+
+def plan_for(course):
+    if not apps.is_installed("kapcare.evaluation"):
+        return None
+    from kapcare.evaluation.models import TreatmentPlan
+
+    return TreatmentPlan.objects.filter(course=course).first()
+
+
+def schedule_from_plan(
+    plan, course, *, planned_start, site, by, room=None, medication=Medication.KETAMINE, request=None
+) -> DosingSession:
+    """A session with the plan's route and dose: mg/kg plans are dosed on the day's weight."""
+    per_kg = plan.dose_amount if plan.dose_unit == "mg/kg" else None
+    return DosingSession.schedule(
+        course,
+        site=site,
+        room=room,
+        planned_start=planned_start,
+        route=plan.route,
+        medication=medication,
+        planned_dose_mg=None if per_kg is not None else plan.dose_mg,
+        planned_mg_per_kg=per_kg,
+        plan_ref=plan.pk,
+        by=by,
+        request=request,
+    )

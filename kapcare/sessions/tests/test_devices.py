@@ -1,0 +1,194 @@
+"""Vital signs from devices: FHIR Observations, single or batched, idempotent by identifier, attached
+to the patient's active session; refused posts answer an OperationOutcome and store nothing."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from kapcare.fhir.models import ApiToken
+from kapcare.sessions.devices import ingest_observations
+from kapcare.sessions.models import Alert, VitalSign
+from kapcare.sessions.tests.fhir_readings import blood_pressure, bundle, heart_rate, spo2
+
+URL = "/api/devices/observations"
+
+
+@pytest.fixture
+def token(clinic):
+    _, secret = ApiToken.issue(clinic=clinic, scopes="system/Observation.write", name="Willow monitor bridge")
+    return secret
+
+
+def post(client, body, secret):
+    return client.post(
+        URL,
+        data=json.dumps(body),
+        content_type="application/fhir+json",
+        HTTP_AUTHORIZATION=f"Bearer {secret}",
+    )
+
+
+def test_a_blood_pressure_observation_is_stored_on_the_active_session(client, dosed, token):
+    response = post(client, blood_pressure(dosed.patient_id, 132, 84, ident="r1"), token)
+    assert response.status_code == 201
+    reading = VitalSign.objects.get(source="device")
+    assert (reading.session, reading.systolic, reading.diastolic) == (dosed, 132, 84)
+    assert reading.device == "Willow monitor"
+    assert response.json()["id"] == f"vs-{reading.pk}"
+
+
+def test_the_same_reading_posted_twice_is_stored_once(client, dosed, token):
+    body = heart_rate(dosed.patient_id, 88, ident="hr-1")
+    assert post(client, body, token).status_code == 201
+    assert post(client, body, token).status_code == 200
+    assert VitalSign.objects.filter(source="device").count() == 1
+
+
+def test_a_batch_stores_each_reading_and_answers_each_entry(client, dosed, token):
+    start = dosed.dosed_at + timedelta(minutes=1)
+    body = bundle(
+        [
+            heart_rate(dosed.patient_id, 80 + n, ident=f"b{n}", at=start + timedelta(minutes=n))
+            for n in range(5)
+        ]
+    )
+    response = post(client, body, token)
+    assert response.status_code == 200
+    assert [e["response"]["status"] for e in response.json()["entry"]] == ["201 Created"] * 5
+    assert VitalSign.objects.filter(source="device").count() == 5
+
+
+def test_a_batch_with_repeats_stores_each_identifier_once(client, dosed, token):
+    reading = spo2(dosed.patient_id, 97, ident="o1")
+    response = post(client, bundle([reading, reading]), token)
+    assert [e["response"]["status"] for e in response.json()["entry"]] == ["201 Created", "200 OK"]
+    assert VitalSign.objects.filter(source="device").count() == 1
+
+
+def test_an_unknown_patient_is_refused_with_an_operation_outcome_and_nothing_stored(client, dosed, token):
+    response = post(client, heart_rate(999999, 80, ident="x1"), token)
+    assert response.status_code == 404
+    body = response.json()
+    assert body["resourceType"] == "OperationOutcome"
+    assert "Patient/999999 is not a patient of this clinic" in body["issue"][0]["diagnostics"]
+    assert not VitalSign.objects.filter(identifier__contains="x1").exists()
+
+
+def test_a_patient_of_another_clinic_is_unknown_here(client, dosed, other_clinic):
+    _, other = ApiToken.issue(clinic=other_clinic, scopes="system/Observation.write", name="Hillside bridge")
+    response = post(client, heart_rate(dosed.patient_id, 80, ident="x2"), other)
+    assert response.status_code == 404
+    assert VitalSign.objects.filter(source="device").count() == 0
+
+
+def test_a_patient_without_an_active_session_is_refused_and_nothing_stored(client, dosed, token, prescriber):
+    dosed.abort(by=prescriber, reason="Stopped")
+    response = post(client, heart_rate(dosed.patient_id, 80, ident="x3"), token)
+    assert response.status_code == 409
+    assert "no dosing session in progress" in response.json()["issue"][0]["diagnostics"]
+    assert VitalSign.objects.filter(source="device").count() == 0
+
+
+def test_a_batch_refuses_the_bad_entries_and_keeps_the_good(client, dosed, token):
+    body = bundle(
+        [
+            heart_rate(dosed.patient_id, 80, ident="g1"),
+            heart_rate(424242, 80, ident="g2"),
+            blood_pressure(dosed.patient_id, 120, 130, ident="g3"),
+        ]
+    )
+    statuses = [e["response"]["status"] for e in post(client, body, token).json()["entry"]]
+    assert statuses == ["201 Created", "404 Not Found", "422 Unprocessable Entity"]
+    assert list(VitalSign.objects.filter(source="device").values_list("identifier", flat=True)) == [
+        "urn:example:monitor:room-willow|g1"
+    ]
+
+
+def test_a_transaction_with_a_bad_entry_stores_nothing(client, dosed, token):
+    body = bundle(
+        [heart_rate(dosed.patient_id, 80, ident="t1"), heart_rate(424242, 80, ident="t2")], kind="transaction"
+    )
+    response = post(client, body, token)
+    assert response.status_code == 404
+    assert "nothing stored" in response.json()["issue"][0]["diagnostics"]
+    assert VitalSign.objects.filter(source="device").count() == 0
+
+
+@pytest.mark.parametrize(
+    "reading, message",
+    [
+        (lambda pid: blood_pressure(pid, 110, 120, ident="i1"), "at or above the systolic"),
+        (lambda pid: spo2(pid, 101, ident="i2"), "cannot exceed 100%"),
+        (lambda pid: heart_rate(pid, 0, ident="i3"), "heart rate of 0"),
+    ],
+)
+def test_implausible_device_readings_are_refused(client, dosed, token, reading, message):
+    response = post(client, reading(dosed.patient_id), token)
+    assert response.status_code == 422
+    assert message in response.json()["issue"][0]["diagnostics"]
+    assert VitalSign.objects.filter(source="device").count() == 0
+
+
+def test_a_reading_without_an_identifier_is_refused(client, dosed, token):
+    body = heart_rate(dosed.patient_id, 80, ident="z")
+    del body["identifier"]
+    response = post(client, body, token)
+    assert response.status_code == 400 and "identifier" in response.json()["issue"][0]["expression"][0]
+
+
+def test_a_reading_in_the_wrong_unit_is_refused(client, dosed, token):
+    body = blood_pressure(dosed.patient_id, 120, 80, ident="u1")
+    body["component"][0]["valueQuantity"]["code"] = "kPa"
+    assert post(client, body, token).status_code == 400
+
+
+def test_a_post_without_a_token_is_refused(client, dosed):
+    response = client.post(
+        URL,
+        data=json.dumps(heart_rate(dosed.patient_id, 80, ident="n1")),
+        content_type="application/fhir+json",
+    )
+    assert response.status_code == 401
+    assert response.json()["resourceType"] == "OperationOutcome"
+
+
+def test_a_token_without_the_observation_write_scope_is_refused(client, dosed, clinic):
+    _, reader = ApiToken.issue(clinic=clinic, scopes="system/*.read", name="registry")
+    assert post(client, heart_rate(dosed.patient_id, 80, ident="s1"), reader).status_code == 403
+
+
+def test_a_revoked_token_is_refused(client, dosed, clinic):
+    issued, secret = ApiToken.issue(clinic=clinic, scopes="system/Observation.write", name="old bridge")
+    issued.revoke()
+    assert post(client, heart_rate(dosed.patient_id, 80, ident="v1"), secret).status_code == 401
+
+
+def test_a_high_reading_from_a_device_raises_the_protocols_alert(client, dosed, token):
+    post(client, blood_pressure(dosed.patient_id, 204, 100, ident="h1", at=timezone.now()), token)
+    alert = Alert.objects.get()
+    assert alert.rule == "bp_once" and "204/100" in alert.message
+
+
+def test_consecutive_high_readings_in_one_batch_raise_the_consecutive_alert(dosed):
+    start = dosed.dosed_at + timedelta(minutes=10)
+    body = bundle(
+        [
+            blood_pressure(dosed.patient_id, 185, 100, ident=f"c{n}", at=start + timedelta(minutes=5 * n))
+            for n in range(2)
+        ]
+    )
+    result = ingest_observations(dosed.clinic, body)
+    assert result.created == 2 and result.alerts == 1
+    assert Alert.objects.get().rule == "bp_confirmed"
+
+
+def test_device_posts_are_audited_once_per_session_and_batch(client, dosed, token):
+    from kapcare.audit.models import AuditEvent
+
+    before = AuditEvent.objects.count()
+    post(client, bundle([heart_rate(dosed.patient_id, 80, ident=f"a{n}") for n in range(10)]), token)
+    events = AuditEvent.objects.filter(seq__gt=before, detail__vital_signs_from_device__isnull=False)
+    assert [e.detail["vital_signs_from_device"] for e in events] == [10]
+    assert events[0].actor.startswith("api-token:")
