@@ -6,3 +6,4 @@ class LeadsConfig(AppConfig):
     label = "leads"
     verbose_name = "Lead inbox"
     staff_nav = [("Leads", "leads:inbox", "leads.view")]
+    chart_panels = ["leads:chart_panel"]

@@ -15,4 +15,5 @@ urlpatterns = [
     path("<int:pk>/status/", views.lead_status, name="status"),
     path("<int:pk>/convert/", views.convert, name="convert"),
     path("<int:pk>/card/<str:side>/", views.card, name="card"),
+    path("patients/<int:pk>/", views.chart_panel, name="chart_panel"),
 ]

@@ -129,12 +129,21 @@ def _query(text):
 @staff_view("leads.view")
 def detail(request, pk):
     lead = get_lead_for_user(request, pk)
+    coverage = getattr(lead, "coverage", None)
     role = request.membership.role
     settings = LeadSettings.for_clinic(lead.clinic)
     context = {
         "lead": lead,
         "thread": lead.messages.select_related("by"),
-        "coverage": getattr(lead, "coverage", None),
+        "coverage": coverage,
+        "card_files": [
+            (side, file)
+            for side, file in (
+                ("front", getattr(coverage, "card_front", None)),
+                ("back", getattr(coverage, "card_back", None)),
+            )
+            if file
+        ],
         "overdue": lead.is_overdue(settings.response_target_hours),
         "settings": settings,
         "can_manage": allows(role, "leads.manage"),
@@ -286,3 +295,29 @@ def lead_settings(request):
         messages.success(request, "Inbox settings saved.")
         return redirect("leads:inbox")
     return render(request, "leads/settings.html", {"form": form})
+
+
+@require_GET
+@staff_view("patients.view")
+def chart_panel(request, pk):
+    """The chart's view of where a patient came from: what they told the clinic before they were one."""
+    from kapcare.patients.access import get_patient_for_user
+
+    patient = get_patient_for_user(request, pk)
+    lead = (
+        Lead.objects.visible_to(request.user)
+        .filter(patient=patient)
+        .select_related("coverage")
+        .prefetch_related("messages")
+        .first()
+    )
+    if lead is not None:
+        record(request, "view", lead, patient=patient)
+    context = {
+        "patient": patient,
+        "lead": lead,
+        "coverage": getattr(lead, "coverage", None) if lead else None,
+        "said": [m for m in lead.messages.all() if m.direction == "in"] if lead else [],
+        "can_open_lead": allows(request.membership.role, "leads.view"),
+    }
+    return render(request, "leads/chart_panel.html#panel", context)

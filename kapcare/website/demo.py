@@ -9,7 +9,7 @@ from django.utils import timezone
 from kapcare.leads.intake import create_lead
 from kapcare.leads.models import CoverageRequest, Kind, Lead, LeadSettings, Status
 from kapcare.website import guide_pdf
-from kapcare.website.models import WebsiteSettings
+from kapcare.website.models import ProviderProfile, WebsiteSettings
 from kapcare.website.pages import CONTENT, read
 from kapcare.website.staff import ensure_content
 
@@ -30,9 +30,45 @@ LEADS = [
 ]  # fmt: skip
 
 
+# Synthetic directory entries for the synthetic demo staff.
+PROFILES = [
+    ("prescriber", "Psychiatrist", "MA", "Ketamine-assisted psychotherapy training, 2022",
+     "6 years of in-clinic ketamine sessions",
+     "Reviews every course at its integration milestones", "English, French"),
+    ("np", "Psychiatric nurse practitioner", "MA, NH", "Ketamine-assisted psychotherapy training, 2023",
+     "3 years of in-clinic and at-home sessions", "", "English, Spanish"),
+    ("nurse", "Session nurse", "MA", "", "4 years monitoring ketamine sessions", "", "English, Swedish"),
+    ("therapist", "KAP therapist", "MA", "Psychedelic-assisted therapy certificate, 2021",
+     "Sits with patients through in-clinic sessions", "Individual and group integration since 2019",
+     "English, Tamil"),
+    ("therapist2", "KAP therapist", "MA, RI", "Psychedelic-assisted therapy certificate, 2022", "",
+     "Integration for trauma and PTSD", "English, Hebrew"),
+]  # fmt: skip
+
+
 def load(demo) -> None:
     clinic = demo.clinic
     ensure_content(clinic)
+    for position, (key, title, states, certificate, supervised, integration, languages) in enumerate(
+        PROFILES
+    ):
+        user = demo.staff.get(key)
+        if user is not None:
+            ProviderProfile.objects.get_or_create(
+                clinic=clinic,
+                user=user,
+                defaults={
+                    "published": True,
+                    "title": title,
+                    "licence": user.credentials,
+                    "licence_states": states,
+                    "certifications": certificate,
+                    "supervised_experience": supervised,
+                    "integration_experience": integration,
+                    "languages": languages,
+                    "position": position,
+                },
+            )
     website = WebsiteSettings.for_clinic(clinic)
     if not website.guide_pdf:
         website.tagline = "Ketamine-assisted psychotherapy in Boston and Cambridge"

@@ -40,6 +40,10 @@ class PublicForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
     @property
     def is_bot(self) -> bool:
         return bool(self.data.get("website"))

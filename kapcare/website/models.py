@@ -161,3 +161,50 @@ class SelfScreen(models.Model):
 
     def __str__(self) -> str:
         return f"Self-screen #{self.pk}"
+
+
+class ProviderProfile(models.Model):
+    """What the public directory says about one member of the care team; shown only when published."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="provider_profiles")
+    user = models.ForeignKey("clinics.User", on_delete=models.CASCADE, related_name="+")
+    published = models.BooleanField("show in the public directory", default=False)
+    title = models.CharField(
+        "role shown", max_length=100, help_text="For example Psychiatrist, KAP therapist."
+    )
+    licence = models.CharField(
+        "licence", max_length=100, blank=True, help_text="For example MD, LICSW, PMHNP."
+    )
+    licence_states = models.CharField(
+        "licensed in", max_length=100, blank=True, help_text="For example MA, NH."
+    )
+    certifications = models.TextField(
+        "certifications in psychedelic-assisted therapy", blank=True, help_text="One per line."
+    )
+    supervised_experience = models.CharField(
+        "experience in supervised settings", max_length=200, blank=True,
+        help_text="For example 6 years of in-clinic ketamine sessions.",
+    )  # fmt: skip
+    integration_experience = models.CharField("integration experience", max_length=200, blank=True)
+    languages = models.CharField(max_length=200, default="English")
+    bio = models.TextField("about", blank=True, help_text="A few sentences, in Markdown.")
+    bio_html = models.TextField(editable=False, default="")
+    photo = models.FileField(upload_to="website/providers/", storage=private_storage, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    objects = ClinicScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [models.UniqueConstraint(fields=["clinic", "user"], name="one_profile_per_member")]
+
+    def __str__(self) -> str:
+        return f"Directory profile of {self.user}"
+
+    def save(self, *args, **kwargs):
+        self.bio_html = render(self.bio)
+        super().save(*args, **kwargs)
+
+    @property
+    def certification_list(self) -> list[str]:
+        return [line.strip() for line in self.certifications.splitlines() if line.strip()]

@@ -6,6 +6,7 @@ The mood and anxiety items, their answer options and weights are read from the l
 questionnaires in kapcare/measures/instruments, so the wording is exactly the published one.
 """
 
+import hashlib
 import json
 from dataclasses import dataclass
 from functools import cache
@@ -44,6 +45,9 @@ SAFETY_QUESTIONS = [
      "problems?", "liver, thyroid, eye, seizure or bladder condition"),
     ("under_18", "Are you under 18?", "under 18"),
 ]  # fmt: skip
+
+# Changes whenever the questions do, so a cached rendering of the empty form is never stale.
+VERSION = hashlib.sha256(repr((MOOD_ITEMS, SAFETY_QUESTIONS)).encode()).hexdigest()[:12]
 
 WORTH_A_CONVERSATION = "worth_a_conversation"
 DOCTOR_FIRST = "doctor_first"

@@ -9,9 +9,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kapcare.audit.trail import record
 from kapcare.clinics.access import get_object_for_user, staff_view
 from kapcare.website.markdown import render as render_markdown
-from kapcare.website.models import Faq, Page, WebsiteSettings
+from kapcare.website.models import Faq, Page, ProviderProfile, WebsiteSettings
 from kapcare.website.pages import SLUGS, shipped, shipped_faqs
-from kapcare.website.staff_forms import FaqForm, PageForm, WebsiteSettingsForm
+from kapcare.website.staff_forms import FaqForm, PageForm, ProviderProfileForm, WebsiteSettingsForm
 
 
 def ensure_content(clinic):
@@ -124,3 +124,38 @@ def site_settings(request):
         messages.success(request, "Contact details and settings saved.")
         return redirect("website:staff_overview")
     return render(request, "website/staff/settings_form.html", {"form": form})
+
+
+@require_GET
+@staff_view("website.edit")
+def providers(request):
+    clinic = request.membership.clinic
+    members = clinic.memberships.active().select_related("user").order_by("user__full_name")
+    profiles = {p.user_id: p for p in ProviderProfile.objects.filter(clinic=clinic)}
+    rows = [(m, profiles.get(m.user_id)) for m in members]
+    return render(request, "website/staff/providers.html", {"rows": rows})
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view("website.edit")
+def provider_edit(request, pk):
+    """The directory profile of member `pk` (a membership), created on first save."""
+    from kapcare.clinics.models import Membership
+
+    membership = get_object_for_user(request, Membership.objects.select_related("user"), pk=pk)
+    profile = ProviderProfile.objects.filter(clinic_id=membership.clinic_id, user=membership.user).first()
+    if profile is None:
+        profile = ProviderProfile(
+            clinic_id=membership.clinic_id,
+            user=membership.user,
+            licence=membership.user.credentials,
+            title=membership.role_label,
+        )
+    form = ProviderProfileForm(request.POST or None, request.FILES or None, instance=profile)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            profile = form.save()
+            record(request, "update", profile, detail={"fields": form.changed_data})
+        messages.success(request, f"Saved {membership.user.full_name}'s directory profile.")
+        return redirect("website:staff_providers")
+    return render(request, "website/staff/provider_form.html", {"form": form, "member": membership})

@@ -1,7 +1,7 @@
 from django import forms
 
 from kapcare.website.forms import sniff
-from kapcare.website.models import Faq, Page, WebsiteSettings
+from kapcare.website.models import Faq, Page, ProviderProfile, WebsiteSettings
 
 
 class PageForm(forms.ModelForm):
@@ -50,3 +50,28 @@ class WebsiteSettingsForm(forms.ModelForm):
         if value is not None and not 1 <= value <= 6:
             raise forms.ValidationError("GAD-2 totals run from 0 to 6: choose 1 to 6, or leave empty.")
         return value
+
+
+class ProviderProfileForm(forms.ModelForm):
+    class Meta:
+        model = ProviderProfile
+        fields = ["published", "title", "licence", "licence_states", "certifications",
+                  "supervised_experience", "integration_experience", "languages", "bio", "photo",
+                  "position"]  # fmt: skip
+        widgets = {
+            "certifications": forms.Textarea(attrs={"rows": 3}),
+            "bio": forms.Textarea(attrs={"rows": 5}),
+        }
+
+    def clean_photo(self):
+        upload = self.cleaned_data.get("photo")
+        if upload and hasattr(upload, "content_type"):
+            head = upload.read(16)
+            upload.seek(0)
+            kind = sniff(head)
+            if kind not in ("jpg", "png", "webp"):
+                raise forms.ValidationError("The photo must be a JPEG, PNG or WebP image.")
+            if upload.size > 2 * 1024 * 1024:
+                raise forms.ValidationError("The photo is larger than 2 MB; make it smaller.")
+            upload.name = f"provider.{kind}"
+        return upload

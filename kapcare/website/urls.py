@@ -9,6 +9,8 @@ urlpatterns = [
     *[path(route, views.page, {"slug": slug}, name=slug) for slug, route in PAGES],
     path("faq/", views.faq, name="faq"),
     path("contact/", views.contact, name="contact"),
+    path("providers/", views.providers, name="providers"),
+    path("providers/<int:pk>/photo/", views.provider_photo, name="provider_photo"),
     path("verify-coverage/", views.verify_coverage, name="verify_coverage"),
     path("guide/", views.guide, name="guide"),
     path("guide/confirm/<str:token>/", views.guide_confirm, name="guide_confirm"),
@@ -26,4 +28,6 @@ urlpatterns = [
     path("staff/website/faqs/<int:pk>/", staff.faq_edit, name="staff_faq_edit"),
     path("staff/website/faqs/<int:pk>/delete/", staff.faq_delete, name="staff_faq_delete"),
     path("staff/website/settings/", staff.site_settings, name="staff_settings"),
+    path("staff/website/providers/", staff.providers, name="staff_providers"),
+    path("staff/website/providers/<int:pk>/", staff.provider_edit, name="staff_provider_edit"),
 ]

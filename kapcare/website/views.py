@@ -17,7 +17,7 @@ from kapcare.clinics.models import Clinic
 from kapcare.leads.intake import create_lead, opt_in, opt_out, receive_text
 from kapcare.leads.models import ContactMethod, CoverageRequest, Kind, LeadSettings, SmsOptOut
 from kapcare.website import forms, ratelimit, screen, sms
-from kapcare.website.models import Faq, GuideRequest, Page, SelfScreen
+from kapcare.website.models import Faq, GuideRequest, Page, ProviderProfile, SelfScreen
 from kapcare.website.pages import PAGES, SLUGS, shipped, shipped_faqs
 
 JSON_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
@@ -32,8 +32,9 @@ def site(request, **context):
     """What every public page needs: the clinic, its contact details and the navigation."""
     clinic = public_clinic()
     website = getattr(clinic, "website", None) if clinic else None
-    edited = dict(Page.objects.filter(clinic=clinic).values_list("slug", "nav")) if clinic else {}
-    nav = [(edited.get(slug) or shipped(slug).nav, "/" + path) for slug, path in PAGES]
+    # Every page of the clinic in one query: the menu needs their labels, the page view its text.
+    pages = {p.slug: p for p in Page.objects.filter(clinic=clinic).defer("body")} if clinic else {}
+    nav = [(pages[slug].nav if slug in pages else shipped(slug).nav, "/" + path) for slug, path in PAGES]
     phone = (website.phone if website and website.phone else None) or (clinic.phone if clinic else "")
     text_number = website.text_number if website and website.text_number else None
     return {
@@ -46,6 +47,7 @@ def site(request, **context):
         or (clinic.email if clinic else ""),
         "text_number": str(website.text_number) if website and website.text_number else "",
         "nav": nav,
+        "pages": pages,
         **context,
     }
 
@@ -60,12 +62,6 @@ def display_phone(number) -> str:
     return parsed.as_national if parsed is not None and parsed.is_valid() else str(number)
 
 
-def page_for(clinic, slug):
-    """The clinic's edited page if there is one, else the shipped text."""
-    page = Page.objects.filter(clinic=clinic, slug=slug).first() if clinic else None
-    return page or shipped(slug)
-
-
 @require_safe
 def home(request):
     context = site(request)
@@ -77,7 +73,8 @@ def home(request):
 @require_safe
 def page(request, slug):
     context = site(request)
-    context["page"] = page_for(context["public_clinic"], slug)
+    # The clinic's edited page if there is one, else the shipped text.
+    context["page"] = context["pages"].get(slug) or shipped(slug)
     if slug == "insurance-and-costs":
         context["payers"] = in_network_payers(context["public_clinic"])
     return render(request, "website/page.html", context)
@@ -213,7 +210,10 @@ def verify_coverage(request):
                 card_back=data["card_back"],
             )
         return redirect("website:thanks", kind="coverage")
-    return render(request, "website/coverage.html", {**context, "form": form})
+    payer_key = "|".join(form.fields["payer"].choices[i][0] for i in range(len(form.fields["payer"].choices)))
+    max_mb = settings.WEBSITE_CARD_MAX_BYTES // (1024 * 1024)
+    context.update(form=form, payer_key=payer_key, max_mb=max_mb)
+    return render(request, "website/coverage.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -285,7 +285,7 @@ def self_screen(request):
     context = site(request)
     clinic, website = context["public_clinic"], context["website"]
     form = forms.ScreenForm(request.POST or None)
-    context.update(stem=screen.stem(), form=form)
+    context.update(stem=screen.stem(), form=form, form_version=screen.VERSION)
     if request.method == "POST" and form.is_valid() and clinic:
         if form.is_bot:
             return redirect("website:home")
@@ -430,9 +430,42 @@ def robots(request):
 @require_safe
 def sitemap(request):
     names = ["website:home", *[f"website:{slug}" for slug in SLUGS], "website:faq", "website:contact",
-             "website:verify_coverage", "website:self_screen"]  # fmt: skip
+             "website:providers", "website:verify_coverage", "website:self_screen"]  # fmt: skip
     clinic = public_clinic()
     if clinic and getattr(clinic, "website", None) and clinic.website.guide_pdf:
         names.append("website:guide")
     urls = [request.build_absolute_uri(reverse(name)) for name in names]
     return render(request, "website/sitemap.xml", {"urls": urls}, content_type="application/xml")
+
+
+@require_safe
+def providers(request):
+    context = site(request)
+    clinic = context["public_clinic"]
+    people = (
+        list(
+            ProviderProfile.objects.filter(
+                clinic=clinic, published=True, user__is_active=True
+            ).select_related("user")
+        )
+        if clinic
+        else []
+    )
+    return render(request, "website/providers.html", {**context, "providers": people})
+
+
+@require_safe
+def provider_photo(request, pk):
+    """A published provider's photo; unpublished profiles have none to show."""
+    profile = get_object_or_404(ProviderProfile, pk=pk, published=True)
+    if not profile.photo:
+        raise Http404()
+    from django.http import FileResponse
+
+    kind = profile.photo.name.rsplit(".", 1)[-1]
+    content_type = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}.get(
+        kind, "application/octet-stream"
+    )
+    response = FileResponse(profile.photo.open("rb"), content_type=content_type)
+    response["Cache-Control"] = "public, max-age=3600"
+    return response

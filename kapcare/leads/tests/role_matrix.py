@@ -33,5 +33,6 @@ URLS = {
     "leads:note": (a_lead, "post"),
     "leads:assign": (a_lead, "post"),
     "leads:status": (a_lead, "post"),
+    "leads:chart_panel": (lambda cast: {"pk": cast["patient"].pk}, "get"),
     "leads:card": (lambda cast: {**a_lead(cast), "side": "front"}, "get"),
 }

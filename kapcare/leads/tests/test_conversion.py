@@ -102,3 +102,17 @@ def test_a_failed_conversion_leaves_no_half_made_patient(lead, intake):
 
 def test_a_therapist_may_not_convert_a_lead(signed_in, therapist, lead):
     assert signed_in(therapist).get(reverse("leads:convert", kwargs={"pk": lead.pk})).status_code == 403
+
+
+def test_the_chart_shows_what_the_lead_told_us_before_they_were_a_patient(signed_in, nurse, lead, intake):
+    patient = convert_lead(lead, intake, condition="trd", legal_first_name="Wren", legal_last_name="Ashdown",
+                           date_of_birth=date(1988, 5, 4), sex_at_birth="female")  # fmt: skip
+    text = signed_in(nurse).get(reverse("leads:chart_panel", kwargs={"pk": patient.pk})).text
+    assert "nothing has helped" in text
+    assert "Open the lead" not in text  # a nurse may read the chart but not the inbox
+    assert AuditEvent.objects.filter(action="view", object_type="Lead", patient_id=patient.pk).exists()
+
+
+def test_the_chart_panel_says_when_a_patient_did_not_come_from_an_enquiry(signed_in, nurse, patient):
+    text = signed_in(nurse).get(reverse("leads:chart_panel", kwargs={"pk": patient.pk})).text
+    assert "Added directly by staff" in text

@@ -22,4 +22,6 @@ URLS = {
     "website:staff_page_edit": (a_page, "get"),
     "website:staff_faq_edit": (a_faq, "get"),
     "website:staff_faq_delete": (a_faq, "post"),
+    "website:staff_providers": (lambda cast: {}, "get"),
+    "website:staff_provider_edit": (lambda cast: {"pk": cast["membership"].pk}, "get"),
 }

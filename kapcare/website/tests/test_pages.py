@@ -10,6 +10,7 @@ from kapcare.website.models import Faq, Page
 from kapcare.website.pages import SLUGS
 
 PUBLIC = ["website:home", *[f"website:{slug}" for slug in SLUGS], "website:faq", "website:contact",
+          "website:providers",
           "website:verify_coverage", "website:self_screen"]  # fmt: skip
 # Words that promise a result; the site must never use them.
 PROMISES = re.compile(r"\b(cure[sd]?|guarantee[sd]?|proven to|will feel better|100%|miracle)\b", re.I)
@@ -108,3 +109,14 @@ def test_the_home_page_shows_the_clinics_number_as_a_tel_link(client, clinic):
     clinic.phone = "+1 617 555 0100"
     clinic.save()
     assert 'href="tel:+1 617 555 0100"' in client.get("/").text
+
+
+def test_every_link_in_the_shipped_text_leads_to_a_page(client, clinic):
+    from kapcare.website.pages import CONTENT
+
+    links = set()
+    for path in CONTENT.glob("*.md"):
+        links |= set(re.findall(r"\]\((/[^)]*)\)", path.read_text()))
+    assert links
+    for link in sorted(links):
+        assert client.get(link).status_code == 200, link

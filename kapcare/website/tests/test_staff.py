@@ -109,3 +109,68 @@ def test_the_demo_guide_is_a_readable_pdf():
     assert pdf.startswith(b"%PDF-1.4") and pdf.rstrip().endswith(b"%%EOF")
     assert b"/Count 2" in pdf, "long text flows onto a second page"
     assert b"\\(with brackets\\)" in pdf
+
+
+def test_an_admin_publishes_a_provider_profile_and_the_public_directory_shows_it(
+    signed_in, admin, prescriber, clinic, client
+):
+    from kapcare.clinics.models import Membership
+
+    membership = Membership.objects.get(user=prescriber)
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+    staff = signed_in(admin)
+    response = staff.post(reverse("website:staff_provider_edit", kwargs={"pk": membership.pk}), {
+        "published": "on", "title": "Psychiatrist", "licence": "MD", "licence_states": "MA, NH",
+        "certifications": "KAP training, 2023\nMDMA therapy training", "supervised_experience": "5 years in clinic",
+        "integration_experience": "Weekly integration groups", "languages": "English, Spanish", "bio": "Trained in *Boston*.",
+        "position": 0, "photo": SimpleUploadedFile("me.png", png, content_type="image/png")})  # fmt: skip
+    assert response.status_code == 302
+    staff.logout()
+    text = client.get(reverse("website:providers")).text
+    assert (
+        "Iris Calder, MD" in text and "MA, NH" in text and "KAP training, 2023; MDMA therapy training" in text
+    )
+    assert "English, Spanish" in text and "<em>Boston</em>" in text
+    profile = membership.user  # noqa: F841
+    from kapcare.website.models import ProviderProfile
+
+    photo = client.get(reverse("website:provider_photo", kwargs={"pk": ProviderProfile.objects.get().pk}))
+    assert photo.status_code == 200 and photo["Content-Type"] == "image/png"
+
+
+def test_an_unpublished_profile_is_not_in_the_directory_and_its_photo_is_not_served(
+    signed_in, admin, prescriber, clinic, client
+):
+    from kapcare.website.models import ProviderProfile
+
+    profile = ProviderProfile.objects.create(
+        clinic=clinic, user=prescriber, title="Psychiatrist", published=False
+    )
+    assert "Iris Calder" not in client.get(reverse("website:providers")).text
+    assert client.get(reverse("website:provider_photo", kwargs={"pk": profile.pk})).status_code == 404
+
+
+def test_a_provider_photo_that_is_not_an_image_is_refused(signed_in, admin, prescriber, clinic):
+    from kapcare.clinics.models import Membership
+    from kapcare.website.models import ProviderProfile
+
+    membership = Membership.objects.get(user=prescriber)
+    response = signed_in(admin).post(reverse("website:staff_provider_edit", kwargs={"pk": membership.pk}), {
+        "title": "Psychiatrist", "languages": "English", "position": 0,
+        "photo": SimpleUploadedFile("me.png", b"%PDF-1.4", content_type="image/png")})  # fmt: skip
+    assert "The photo must be a JPEG, PNG or WebP image" in response.text
+    assert not ProviderProfile.objects.exists()
+
+
+def test_another_clinics_admin_cannot_edit_this_clinics_directory(signed_in, prescriber, other_clinic):
+    from conftest import make_member
+    from kapcare.clinics.models import Membership
+
+    outsider_admin = make_member(other_clinic, "admin", "admin@hillside.example", "Hilda Admin")
+    membership = Membership.objects.get(user=prescriber)
+    assert (
+        signed_in(outsider_admin)
+        .get(reverse("website:staff_provider_edit", kwargs={"pk": membership.pk}))
+        .status_code
+        == 404
+    )
