@@ -8,6 +8,7 @@ urlpatterns = [
     path("staff/", include("kapcare.patients.urls")),
     path("staff/audit/", include("kapcare.audit.urls")),
     path("staff/evaluation/", include("kapcare.evaluation.urls")),
+    path("portal/history/", include("kapcare.evaluation.portal_urls")),
     path("portal/", include("kapcare.portal.urls")),
     path("staff/leads/", include("kapcare.leads.urls")),
     path("", include("kapcare.measures.urls")),

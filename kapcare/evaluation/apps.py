@@ -7,3 +7,4 @@ class EvaluationConfig(AppConfig):
     verbose_name = "Evaluation, screening, eligibility and treatment plan"
     staff_nav = [("Protocol", "evaluation:protocol", "protocol.view")]
     chart_panels = ["evaluation:panel"]
+    portal_panels = ["evaluation_portal:panel"]
