@@ -62,9 +62,9 @@ class DateInput(forms.DateInput):
 
 
 class YesNo(forms.NullBooleanSelect):
-    def __init__(self, attrs=None):
+    def __init__(self, attrs=None, blank="Not asked yet"):
         super().__init__(attrs)
-        self.choices = [("unknown", "Not asked yet"), ("true", "Yes"), ("false", "No")]
+        self.choices = [("unknown", blank), ("true", "Yes"), ("false", "No")]
 
 
 def sections_of(form, sections):
@@ -221,12 +221,29 @@ class PatientHistoryForm(forms.ModelForm):
             "medications_reported": "Which medicines do you take now, with their doses?",
             "prior_treatments": "Which treatments have you tried before?",
             "goals": "What do you hope to get from this treatment?",
+            "hypertension": "Do you have high blood pressure?",
+            "cardiovascular_disease": "Do you have heart disease?",
+            "cerebrovascular_disease": "Have you had a stroke?",
+            "aneurysm_or_avm": "Have you been told you have an aneurysm or a malformed blood vessel (AVM)?",
+            "intracerebral_haemorrhage": "Have you had bleeding in the brain?",
+            "raised_intracranial_pressure": "Have you been told the pressure in your head is raised?",
+            "raised_intraocular_pressure": "Do you have glaucoma or raised pressure in your eyes?",
+            "hepatic_impairment": "Do you have liver disease?",
+            "pregnant": "Are you pregnant, or could you be?",
+            "lactating": "Are you breastfeeding?",
+            "interstitial_cystitis": "Do you have a bladder condition such as interstitial cystitis?",
+            "seizures": "Have you had seizures or epilepsy?",
+            "hyperthyroidism": "Do you have an overactive thyroid?",
         }
+        help_texts = {"medications_reported": "Name, dose and how often, one per line."}
         widgets = EvaluationForm.Meta.widgets
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         label_blank_choices(self, "Choose an answer")
+        for field in self.fields.values():
+            if isinstance(field.widget, YesNo):
+                field.widget = YesNo(blank="Choose an answer")
 
     def sections(self):
         return sections_of(self, self.SECTIONS)

@@ -11,6 +11,8 @@ def test_a_patient_sends_their_history_and_it_awaits_clinician_review(client, pa
     portal_sign_in(client, patient)
     page = client.get(reverse("evaluation_portal:history")).content.decode()
     assert "In the last two weeks, have you had thoughts of ending your life?" in page
+    assert "Not asked yet" not in page
+    assert "Are you pregnant, or could you be?" in page
     response = client.post(
         reverse("evaluation_portal:history"),
         {"psychosis": "none", "suicidal_thoughts_last_2_weeks": "false", "goals": "Feel calm at work."},
