@@ -1,6 +1,7 @@
 """The one place resource types are registered. A new type is one mapper module and one line here."""
 
 from kapcare.fhir.mappers.consent import ConsentMapper
+from kapcare.fhir.mappers.coverage import CoverageMapper
 from kapcare.fhir.mappers.group import GroupMapper
 from kapcare.fhir.mappers.observation import ObservationMapper
 from kapcare.fhir.mappers.patient import PatientMapper
@@ -17,3 +18,4 @@ REGISTRY.register(QuestionnaireMapper())
 REGISTRY.register(QuestionnaireResponseMapper())
 REGISTRY.register(ConsentMapper())
 REGISTRY.register(ObservationMapper())
+REGISTRY.register(CoverageMapper())

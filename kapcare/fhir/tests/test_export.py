@@ -43,6 +43,7 @@ def test_a_system_export_writes_ndjson_for_every_type(fhir, patient, prescriber)
     files = download(api, manifest)
     assert sorted(files) == [
         "Consent",
+        "Coverage",
         "Group",
         "Observation",
         "Patient",
@@ -86,6 +87,7 @@ def test_a_patient_level_export_leaves_out_staff(fhir, patient, prescriber):
     manifest = body(api.get(kick_off(api, "Patient/$export")))
     assert [item["type"] for item in manifest["output"]] == [
         "Consent",
+        "Coverage",
         "Observation",
         "Patient",
         "QuestionnaireResponse",

@@ -15,6 +15,7 @@ def test_metadata_is_a_valid_capability_statement_listing_only_what_is_served(cl
     resources = {r["type"]: r for r in statement["rest"][0]["resource"]}
     assert sorted(resources) == [
         "Consent",
+        "Coverage",
         "Group",
         "Observation",
         "Patient",
