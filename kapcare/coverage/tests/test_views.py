@@ -375,3 +375,22 @@ def test_coverage_changed_at_marks_the_change(signed_in, intake, avery_coverage,
     assert avery_coverage.changed_at > before
     assert avery_coverage.member_id == "KCA100002"
     assert date.today().year >= 2026
+
+
+def test_with_the_database_worker_saving_coverage_queues_a_check_for_later(
+    signed_in, intake, avery, aetna, coverage_settings, settings, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        signed_in(intake).post(reverse("coverage:new", args=[avery.pk]), form_data(aetna))
+    (queued,) = DBTaskResult.objects.all()
+    assert queued.task_path == "kapcare.coverage.tasks.recheck_coverage"
+    assert queued.args_kwargs["args"] == [Coverage.objects.get().pk, intake.pk]
+    assert not EligibilityCheck.objects.exists()
+    # What the worker does with it.
+    from kapcare.coverage.tasks import recheck_coverage
+
+    assert recheck_coverage.call(*queued.args_kwargs["args"]) == "active"
+    assert EligibilityCheck.objects.get().automatic
