@@ -8,13 +8,24 @@ They appear in INSTALLED_APPS order, which is the order of the patient's journey
 """
 
 from django.apps import apps
-from django.urls import reverse
+from django.urls import resolve, reverse
 
 from kapcare.clinics.roles import allows
 
 
-def chart_panels() -> list[str]:
-    return [name for config in apps.get_app_configs() for name in getattr(config, "chart_panels", [])]
+def chart_panels(role: str) -> list[str]:
+    """The chart's panels this role may open: a panel it may not see is left out, not shown broken."""
+    return [
+        name
+        for config in apps.get_app_configs()
+        for name in getattr(config, "chart_panels", [])
+        if allows(role, panel_permission(name))
+    ]
+
+
+def panel_permission(name: str) -> str | None:
+    view = resolve(reverse(name, kwargs={"pk": 1})).func
+    return getattr(view, "permission", None)
 
 
 def staff_nav(request) -> list[dict]:

@@ -107,7 +107,7 @@ def chart(request, pk):
     context = {
         "patient": patient,
         "courses": courses,
-        "panels": chart_panels(),
+        "panels": chart_panels(role),
         "can_edit": allows(role, "patients.edit"),
         "can_open_course": allows(role, "courses.open") and not any(c.is_open for c in courses),
         "can_manage_course": allows(role, "courses.manage"),

@@ -149,3 +149,17 @@ def test_a_patient_can_have_only_one_open_course(client, intake, course, signed_
     assert Course.objects.count() == 1
     with pytest.raises(IntegrityError):
         Course.objects.create(clinic=course.clinic, patient=course.patient, condition="ptsd")
+
+
+def test_the_chart_leaves_out_panels_the_role_may_not_open(client, therapist, prescriber, patient, signed_in):
+    from kapcare.clinics.staff_app import chart_panels, panel_permission
+    from kapcare.clinics.roles import allows
+
+    hidden = [name for name in chart_panels("prescriber") if not allows("therapist", panel_permission(name))]
+    assert hidden, "the insurance panel, at least, is not for therapists"
+    signed_in(therapist)
+    page = client.get(reverse("patients:chart", args=[patient.pk])).content.decode()
+    for name in hidden:
+        assert reverse(name, args=[patient.pk]) not in page
+    for name in chart_panels("therapist"):
+        assert reverse(name, args=[patient.pk]) in page
