@@ -152,8 +152,8 @@ def test_a_patient_can_have_only_one_open_course(client, intake, course, signed_
 
 
 def test_the_chart_leaves_out_panels_the_role_may_not_open(client, therapist, prescriber, patient, signed_in):
-    from kapcare.clinics.staff_app import chart_panels, panel_permission
     from kapcare.clinics.roles import allows
+    from kapcare.clinics.staff_app import chart_panels, panel_permission
 
     hidden = [name for name in chart_panels("prescriber") if not allows("therapist", panel_permission(name))]
     assert hidden, "the insurance panel, at least, is not for therapists"
