@@ -3,10 +3,10 @@ readings the sessions hold."""
 
 from dataclasses import dataclass, field
 
-from django.db.models import F, Window
-from django.db.models.functions import RowNumber
+from django.db.models import OuterRef, Subquery
 
 from kapcare.sessions.models import ACTIVE_STATES, Alert, DosingSession, Rating, RatingKind, VitalSign
+from kapcare.sessions.models.session import share_protocols
 from kapcare.sessions.monitor import next_due, raise_overdue
 from kapcare.sessions.rules import rule
 
@@ -49,71 +49,56 @@ class Row:
         return MOAAS.get(self.sedation.score, "") if self.sedation else ""
 
 
+ARROWS = {"rising": "▲", "falling": "▼", "steady": "▶"}
+
+
 def trend(latest, previous) -> str:
     if latest is None or previous is None or latest == previous:
         return "steady" if latest is not None and previous is not None else ""
     return "rising" if latest > previous else "falling"
 
 
-# A monitor posts each sign as its own Observation, so a round is several rows: look back far enough
-# to find the latest two of each sign, but a fixed number, so the board's work does not grow.
-LOOK_BACK = 12
+FIELDS = ("systolic", "diastolic", "heart_rate", "spo2", "resp_rate")
 
 
-def latest_vitals_by_session(ids: list[int], per_session: int = LOOK_BACK) -> dict[int, list[VitalSign]]:
-    ranked = (
-        VitalSign.objects.filter(session_id__in=ids)
-        .annotate(
-            n=Window(
-                RowNumber(), partition_by=[F("session_id")], order_by=[F("taken_at").desc(), F("pk").desc()]
-            )
-        )
-        .filter(n__lte=per_session)
-        .order_by("session_id", "-taken_at", "-pk")
-    )
-    found: dict[int, list] = {}
-    for reading in ranked:
-        found.setdefault(reading.session_id, []).append(reading)
-    return found
+def latest(model, name: str, offset: int = 0, **match):
+    """The session's latest (or second latest) non-empty value of a field: one indexed look-up per
+    session, whatever the length of its history."""
+    rows = model.objects.filter(session=OuterRef("pk"), **{f"{name}__isnull": False}, **match)
+    return Subquery(rows.order_by("-taken_at", "-pk").values(name)[offset : offset + 1])
 
 
-def latest_ratings_by_session(ids: list[int]) -> dict[tuple[int, str], Rating]:
-    ranked = (
-        Rating.objects.filter(session_id__in=ids)
-        .annotate(
-            n=Window(
-                RowNumber(),
-                partition_by=[F("session_id"), F("kind")],
-                order_by=[F("taken_at").desc(), F("pk").desc()],
-            )
-        )
-        .filter(n=1)
-    )
-    return {(r.session_id, r.kind): r for r in ranked}
+def with_latest(sessions):
+    """Sessions annotated with their latest two values of each vital sign and latest ratings."""
+    annotations = {}
+    for name in FIELDS:
+        annotations[f"{name}_0"] = latest(VitalSign, name)
+        annotations[f"{name}_1"] = latest(VitalSign, name, 1)
+    annotations["last_taken"] = latest(VitalSign, "taken_at")
+    for kind in (RatingKind.SEDATION, RatingKind.DISSOCIATION):
+        annotations[f"{kind}_score"] = latest(Rating, "score", kind=kind)
+        annotations[f"{kind}_scale"] = latest(Rating, "scale", kind=kind)
+    return sessions.annotate(**annotations)
 
 
 def rows_for(sessions: list[DosingSession], now, request=None) -> list[Row]:
     ids = [s.pk for s in sessions]
-    vitals = latest_vitals_by_session(ids)
-    last_taken = {pk: readings[0].taken_at for pk, readings in vitals.items()}
+    last_taken = {s.pk: s.last_taken for s in sessions if s.last_taken}
     raise_overdue(sessions, last_taken, now, request=request)
-    ratings = latest_ratings_by_session(ids)
     alerts: dict[int, list] = {}
     for alert in Alert.objects.filter(session_id__in=ids, acknowledged_at__isnull=True).order_by("raised_at"):
         alerts.setdefault(alert.session_id, []).append(alert)
     rows = []
     for session in sessions:
-        readings = vitals.get(session.pk, [])
         row = Row(
             session=session,
-            vitals=readings,
             alerts=alerts.get(session.pk, []),
-            sedation=ratings.get((session.pk, RatingKind.SEDATION)),
-            dissociation=ratings.get((session.pk, RatingKind.DISSOCIATION)),
+            sedation=rating(session, RatingKind.SEDATION),
+            dissociation=rating(session, RatingKind.DISSOCIATION),
             minutes_since_dose=session.minutes_since_dose(now),
             last_taken=last_taken.get(session.pk),
         )
-        describe_vitals(row, session.rules, readings)
+        describe_vitals(row, session.rules, session)
         row.due_at = next_due(session, row.last_taken, now)
         if row.due_at is not None:
             row.seconds_to_due = int((row.due_at - now).total_seconds())
@@ -121,12 +106,20 @@ def rows_for(sessions: list[DosingSession], now, request=None) -> list[Row]:
     return rows
 
 
-def describe_vitals(row: Row, rules: dict, readings: list[VitalSign]) -> None:
+def rating(session, kind):
+    score = getattr(session, f"{kind}_score")
+    return (
+        None
+        if score is None
+        else Rating(session=session, kind=kind, score=score, scale=getattr(session, f"{kind}_scale"))
+    )
+
+
+def describe_vitals(row: Row, rules: dict, session) -> None:
     """The latest value of each sign, its trend, and whether it is beyond the protocol's alert limit."""
 
     def latest_two(name):
-        values = [getattr(r, name) for r in readings if getattr(r, name) is not None]
-        return (values[0] if values else None), (values[1] if len(values) > 1 else None)
+        return getattr(session, f"{name}_0"), getattr(session, f"{name}_1")
 
     row.values = {}
     limits = {
@@ -139,13 +132,22 @@ def describe_vitals(row: Row, rules: dict, readings: list[VitalSign]) -> None:
         latest, previous = latest_two(name)
         high = latest is not None and name in limits and latest > limits[name]
         low = latest is not None and name == "spo2" and spo2_low is not None and latest < spo2_low
-        row.values[name] = {"value": latest, "trend": trend(latest, previous), "high": high, "low": low}
+        direction = trend(latest, previous)
+        row.values[name] = {
+            "value": latest,
+            "trend": direction,
+            "arrow": ARROWS.get(direction, ""),
+            "high": high,
+            "low": low,
+        }
 
 
 def site_board(site, now, request=None) -> list[Row]:
-    sessions = list(
-        DosingSession.objects.filter(site=site, state__in=ACTIVE_STATES)
-        .select_related("patient", "room", "protocol", "site")
-        .order_by("room__name", "planned_start")
+    sessions = share_protocols(
+        list(
+            with_latest(DosingSession.objects.filter(site=site, state__in=ACTIVE_STATES))
+            .select_related("patient", "room", "site")
+            .order_by("room__name", "planned_start")
+        )
     )
     return rows_for(sessions, now, request=request)

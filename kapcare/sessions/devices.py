@@ -22,7 +22,7 @@ from django.utils.dateparse import parse_datetime
 from kapcare.audit.trail import record
 from kapcare.sessions import vitals as plausibility
 from kapcare.sessions.models import DosingSession, Source, VitalSign
-from kapcare.sessions.models.session import RECORDING_STATES
+from kapcare.sessions.models.session import RECORDING_STATES, share_protocols
 from kapcare.sessions.monitor import evaluate_vitals, make_alerts, save_alerts
 
 LOINC = "http://loinc.org"
@@ -278,12 +278,8 @@ def attach(clinic, readings: list[Reading], where: str) -> dict[int, Refused]:
     the readings that have none, refused, by index."""
     outcomes = {}
     ids = {r.patient_ref for r in readings if r.patient_ref.isdigit()}
-    sessions = {
-        str(s.patient_id): s
-        for s in DosingSession.objects.filter(
-            clinic=clinic, patient_id__in=ids, state__in=RECORDING_STATES
-        ).select_related("protocol")
-    }
+    found = DosingSession.objects.filter(clinic=clinic, patient_id__in=ids, state__in=RECORDING_STATES)
+    sessions = {str(s.patient_id): s for s in share_protocols(list(found))}
     from kapcare.patients.models import Patient
 
     known = {str(pk) for pk in Patient.objects.filter(clinic=clinic, pk__in=ids).values_list("pk", flat=True)}

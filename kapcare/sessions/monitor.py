@@ -361,12 +361,16 @@ def acknowledge(alert: Alert, *, by, action_taken: str, request=None) -> None:
 
 def latest_vitals(session, look_back: int = 50) -> VitalSign | None:
     """The latest post-dose value of each sign (a monitor posts them as separate readings), as one."""
-    readings = list(VitalSign.objects.filter(session=session, pre_dose=False).order_by("-taken_at", "-pk")[:look_back])
+    readings = list(
+        VitalSign.objects.filter(session=session, pre_dose=False).order_by("-taken_at", "-pk")[:look_back]
+    )
     if not readings:
         return None
     latest = VitalSign(session=session, taken_at=readings[0].taken_at)
     for field in plausibility.FIELDS:
-        setattr(latest, field, next((getattr(r, field) for r in readings if getattr(r, field) is not None), None))
+        setattr(
+            latest, field, next((getattr(r, field) for r in readings if getattr(r, field) is not None), None)
+        )
     # Blood pressure is one measurement: both numbers come from the same reading.
     with_bp = next((r for r in readings if r.systolic is not None), None)
     latest.systolic, latest.diastolic = (with_bp.systolic, with_bp.diastolic) if with_bp else (None, None)

@@ -17,6 +17,34 @@ CHARTS = [
 ]
 
 
+def vital_rows(vitals) -> list[dict]:
+    """One row per moment: a monitor posts each sign as its own reading, a nurse all at once."""
+    rows: list[dict] = []
+    for v in vitals:
+        row = (
+            rows[-1]
+            if rows and rows[-1]["taken_at"] == v.taken_at and rows[-1]["source"] == v.source
+            else None
+        )
+        if row is None:
+            row = {
+                "taken_at": v.taken_at,
+                "source": v.source,
+                "source_label": v.get_source_display(),
+                "pre_dose": v.pre_dose,
+                "confirmed_note": v.confirmed_note,
+                "bp": "",
+            }
+            rows.append(row)
+        for field in ("heart_rate", "spo2", "resp_rate"):
+            if getattr(v, field) is not None:
+                row[field] = getattr(v, field)
+        if v.systolic is not None:
+            row["bp"] = v.bp
+        row["confirmed_note"] = row["confirmed_note"] or v.confirmed_note
+    return rows
+
+
 def vitals_charts(session, vitals) -> list:
     """One chart per sign, with the protocol's alert limit shaded and the dose marked."""
     zone = session.site_zone
@@ -125,6 +153,7 @@ def summary_context(session) -> dict:
         "alerts": list(session.alerts.select_related("acknowledged_by")),
         "ledger": list(session.ledger.select_related("by", "witness")),
         "charts": vitals_charts(session, vitals),
+        "vital_rows": vital_rows(vitals),
         "minimum": rule(session.rules, "discharge.minimum_minutes"),
     }
     context["timeline"] = timeline(session, context)

@@ -24,7 +24,7 @@ from kapcare.sessions.models import DosingSession, Frozen, LedgerEntry, RemsForm
 from kapcare.sessions.models import dose as dosing
 from kapcare.sessions.models.rems import rems_missing
 from kapcare.sessions.rules import route_label, rule
-from kapcare.sessions.summary import summary_context
+from kapcare.sessions.summary import summary_context, vital_rows
 
 # Board --------------------------------------------------------------------------------------------
 
@@ -90,6 +90,10 @@ def session_context(request, session, **forms_in):
         "scale_label": scale_for(rules)[1],
         "rems_missing": rems_missing(session) if session.is_esketamine else [],
     }
+    context["vital_rows"] = vital_rows(vitals)
+    for row in context["vital_rows"]:
+        if session.dosed_at and not row["pre_dose"]:
+            row["minute"] = int((row["taken_at"] - session.dosed_at).total_seconds() // 60)
     context["due_at"] = monitor.next_due(session, vitals[-1].taken_at if vitals else None, context["now"])
     defaults = {
         "vitals_form": forms.VitalsForm(),

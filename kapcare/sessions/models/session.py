@@ -59,6 +59,18 @@ class DosingSessionQuerySet(ClinicScopedQuerySet):
         return self.filter(state__in=ACTIVE_STATES)
 
 
+def share_protocols(sessions: list) -> list:
+    """Give sessions on the same protocol version one shared copy of it: a protocol is a sizeable
+    JSON document, read once per version rather than once per session (versions never change)."""
+    from kapcare.clinics.models import Protocol
+
+    ids = {s.protocol_id for s in sessions}
+    protocols = {p.pk: p for p in Protocol.objects.filter(pk__in=ids)} if ids else {}
+    for session in sessions:
+        session.protocol = protocols[session.protocol_id]
+    return sessions
+
+
 def member_may(user, clinic_id: int, permission: str) -> bool:
     role = (
         Membership.objects.active()
