@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "kapcare.leads",
     "kapcare.measures",
     "kapcare.evaluation",
+    "kapcare.sessions",
     "kapcare.coverage",
     "kapcare.website",
     "kapcare.portal",

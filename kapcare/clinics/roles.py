@@ -61,6 +61,15 @@ MATRIX: dict[str, frozenset[Role]] = {
     # The clinic's protocol: the clinical team reads it; admins put a new version in force.
     "protocol.view": CLINICAL | {Role.ADMIN},
     "protocol.manage": frozenset({Role.ADMIN}),
+    # Dosing sessions (sessions app): the clinical team sees them and the live board; nurses chart
+    # check-in, vitals, ratings and discharge; prescribers order doses and override holds (and may
+    # chart, supervising the session); nurses and prescribers sign the record.
+    "sessions.view": frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
+    "sessions.chart": frozenset({Role.NURSE, Role.PRESCRIBER}),
+    "sessions.order": frozenset({Role.PRESCRIBER}),
+    "sessions.sign": frozenset({Role.NURSE, Role.PRESCRIBER}),
+    "sessions.schedule": frozenset({Role.PRESCRIBER, Role.NURSE, Role.INTAKE}),
+    "sessions.stock": frozenset({Role.NURSE, Role.PRESCRIBER, Role.ADMIN}),
     # Running the clinic.
     "staff.manage": frozenset({Role.ADMIN}),
     "clinic.manage": frozenset({Role.ADMIN}),
