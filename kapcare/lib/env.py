@@ -1,8 +1,13 @@
 """Read settings from the environment, with `*_FILE` variants for secrets."""
 
 import os
+import tempfile
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
+
+
+# Memory-backed where the machine has it, so a file-based test database costs little.
+SCRATCH = "/dev/shm" if os.access("/dev/shm", os.W_OK) else tempfile.gettempdir()
 
 
 def env(name: str, default: str = "") -> str:
@@ -50,6 +55,10 @@ def database_from_url(url: str) -> dict:
             # IMMEDIATE makes each write transaction take the lock up front, so the audit
             # chain head is never read by two writers at once.
             "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
+            # Tests get a file, not Django's shared in-memory database: browser tests load several
+            # chart panels at once, and in memory a concurrent write fails at once ("table is
+            # locked") where a file waits its turn.
+            "TEST": {"NAME": str(Path(SCRATCH) / f"kapcare-test-{os.getpid()}.sqlite3")},
         }
     if parts.scheme in {"postgres", "postgresql", "pgsql"}:
         options = {key: values[-1] for key, values in parse_qs(parts.query).items()}

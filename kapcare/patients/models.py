@@ -123,6 +123,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     CourseState.WITHDRAWN: frozenset(),
 }
 OPEN_STATES = frozenset(state for state, onward in TRANSITIONS.items() if onward)
+CHART_MOVES = frozenset({CourseState.PAUSED, CourseState.COMPLETED, CourseState.WITHDRAWN})
 # Stopping or refusing care is always explained in the record.
 REASON_REQUIRED = frozenset({CourseState.PAUSED, CourseState.WITHDRAWN, CourseState.INELIGIBLE})
 
@@ -183,6 +184,14 @@ class Course(models.Model):
 
     def allowed_states(self) -> list[str]:
         return sorted(TRANSITIONS[self.state])
+
+    def chart_moves(self) -> list[str]:
+        """The moves made straight from the chart. Deciding eligibility and starting treatment
+        are not among them: they need a signed decision and a signed plan (the evaluation app)."""
+        return [state for state in self.allowed_states() if state in CHART_MOVES or self.is_resume(state)]
+
+    def is_resume(self, to: str) -> bool:
+        return self.state == CourseState.PAUSED and to == CourseState.ACTIVE
 
     # Each transition names its precondition; `move` does the rest.
     def decide(self, outcome: str, *, by, request=None, reason: str = ""):

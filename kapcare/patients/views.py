@@ -13,7 +13,14 @@ from kapcare.clinics.roles import allows
 from kapcare.clinics.staff_app import chart_panels
 from kapcare.patients.access import get_course_for_user, get_patient_for_user
 from kapcare.patients.forms import CourseForm, PatientForm, TransitionForm
-from kapcare.patients.models import OPEN_STATES, Course, CourseState, Patient, TransitionError
+from kapcare.patients.models import (
+    OPEN_STATES,
+    TRANSITIONS,
+    Course,
+    CourseState,
+    Patient,
+    TransitionError,
+)
 
 PAGE_SIZE = 25
 
@@ -145,6 +152,11 @@ def course_transition(request, pk):
         return redirect("patients:chart", pk=course.patient_id)
     to, reason = form.cleaned_data["to_state"], form.cleaned_data["reason"]
     try:
+        if to in TRANSITIONS[course.state] and to not in course.chart_moves():
+            raise TransitionError(
+                "Eligibility is decided, and treatment started, by signing the decision and the plan "
+                "in the course's preparation section."
+            )
         course.move(to, by=request.user, request=request, reason=reason)
     except TransitionError as error:
         messages.error(request, str(error))

@@ -36,7 +36,7 @@ def test_a_prescriber_signs_in_and_opens_a_chart(page, live_server, prescriber, 
     row.click()
     page.get_by_role("heading", name=re.compile("Daisy Quillfeather")).wait_for()
     assert page.get_by_text("Treatment-resistant depression").is_visible()
-    assert page.get_by_role("button", name="Mark eligible").is_visible()
+    assert page.get_by_role("button", name="Withdraw").is_visible()
     screenshot(page, "chart")
     assert page.console_errors == []
 

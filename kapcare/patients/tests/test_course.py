@@ -65,11 +65,14 @@ def test_the_prescriber_moves_the_course_from_the_chart_and_it_is_audited(
     client, course, prescriber, signed_in
 ):
     signed_in(prescriber)
-    client.post(reverse("patients:course_transition", args=[course.pk]), {"to_state": "needs_clearance"})
+    client.post(
+        reverse("patients:course_transition", args=[course.pk]),
+        {"to_state": "withdrawn", "reason": "Moved away"},
+    )
     course.refresh_from_db()
-    assert course.state == "needs_clearance"
+    assert course.state == "withdrawn"
     event = AuditEvent.objects.get(action="transition")
-    assert event.detail == {"from": "evaluating", "to": "needs_clearance", "reason": ""}
+    assert event.detail == {"from": "evaluating", "to": "withdrawn", "reason": "Moved away"}
     assert (event.actor, event.role, event.patient_id) == (prescriber.email, "prescriber", course.patient_id)
 
 
@@ -92,3 +95,36 @@ def test_a_nurse_may_not_move_a_course(client, course, nurse, signed_in):
     assert response.status_code == 403
     course.refresh_from_db()
     assert course.state == "evaluating"
+
+
+@pytest.mark.parametrize("to", ["eligible", "ineligible", "needs_clearance"])
+def test_the_chart_cannot_decide_eligibility_without_a_signed_decision(
+    client, course, prescriber, signed_in, to
+):
+    signed_in(prescriber)
+    response = client.post(
+        reverse("patients:course_transition", args=[course.pk]), {"to_state": to, "reason": "x"}, follow=True
+    )
+    assert "by signing the decision and the plan" in response.content.decode()
+    course.refresh_from_db()
+    assert course.state == "evaluating"
+    assert (
+        "Mark eligible"
+        not in client.get(reverse("patients:chart", args=[course.patient_id])).content.decode()
+    )
+
+
+def test_the_chart_cannot_start_treatment_without_a_signed_plan_but_resumes_a_paused_course(
+    client, course, prescriber, signed_in
+):
+    course.decide("eligible", by=prescriber)
+    signed_in(prescriber)
+    url = reverse("patients:course_transition", args=[course.pk])
+    client.post(url, {"to_state": "active"})
+    course.refresh_from_db()
+    assert course.state == "eligible"
+    course.start(by=prescriber)
+    course.pause(by=prescriber, reason="Travel")
+    client.post(url, {"to_state": "active"})
+    course.refresh_from_db()
+    assert course.state == "active"
