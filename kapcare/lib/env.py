@@ -5,7 +5,6 @@ import tempfile
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
-
 # Memory-backed where the machine has it, so a file-based test database costs little.
 SCRATCH = "/dev/shm" if os.access("/dev/shm", os.W_OK) else tempfile.gettempdir()
 
