@@ -269,14 +269,6 @@ PORTAL_IDLE_MINUTES = env_int("KAPCARE_PORTAL_IDLE_MINUTES", IDLE_MINUTES)
 # At most this many unused links at once per patient, so a stranger cannot flood their phone.
 PORTAL_MAX_OPEN_LINKS = env_int("KAPCARE_PORTAL_MAX_OPEN_LINKS", 3)
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("kapcare.portal.context.portal")
-# The preparation checklist's protocol values (kapcare.patients.preparation). The sources disagree
-# (reference/clinical.md: 4 h food / 2 h liquids in one clinic's consent, 2 h / 30 min in a county
-# policy; 24 h without alcohol in the NHS exclusion criteria), so each clinic sets its own.
-PREPARATION = {
-    "alcohol_free_hours": env_int("KAPCARE_PREP_ALCOHOL_FREE_HOURS", 24),
-    "food_fast_hours": env_int("KAPCARE_PREP_FOOD_FAST_HOURS", 4),
-    "fluid_fast_hours": env_int("KAPCARE_PREP_FLUID_FAST_HOURS", 2),
-}
 
 # website: public forms allow this many posts per address per hour; card photos up to this size.
 WEBSITE_FORM_LIMIT_PER_HOUR = env_int("KAPCARE_FORM_LIMIT_PER_HOUR", 5)

@@ -14,7 +14,7 @@ from kapcare.patients.consent import (
     sha256_bytes,
 )
 from kapcare.patients.models import Condition, Course, CourseState, Patient
-from kapcare.patients.preparation import PreparationConfirmation
+from kapcare.patients.preparation import PreparationConfirmation, checklist_items
 
 PAST_EVALUATION = [
     CourseState.ELIGIBLE,
@@ -61,7 +61,7 @@ def load(demo) -> None:
             patient=course.patient,
             course=course,
             session_date=tomorrow,
-            items=[{"key": key, "text": text} for key, text in checklist_lines()],
+            items=[{"key": key, "text": text} for key, text in checklist_items(clinic)],
             confirmed_at=timezone.now() - timedelta(hours=rng.randint(1, 6)),
         )
     demo.say(f"{len(documents)} consent templates, {signed} signed consents with PDF copies")
@@ -71,12 +71,6 @@ def load(demo) -> None:
             f"portal: /portal/ with {example.email} and date of birth {example.date_of_birth:%Y-%m-%d} "
             "(the link lands in var/outbox)"
         )
-
-
-def checklist_lines():
-    from kapcare.patients.preparation import checklist_items
-
-    return checklist_items()
 
 
 def sign_as_of(document, patient, at, witness) -> ConsentSignature:

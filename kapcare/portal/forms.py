@@ -53,15 +53,16 @@ class PreparationForm(forms.Form):
         },
     )
 
-    def __init__(self, *args, today, **kwargs):
+    def __init__(self, *args, today, clinic, **kwargs):
         super().__init__(*args, **kwargs)
+        self.items = checklist_items(clinic)
         tomorrow = today + timedelta(days=1)
         self.fields["session_date"].choices = [
             (tomorrow.isoformat(), f"Tomorrow, {tomorrow:%A %B} {tomorrow.day}"),
             (today.isoformat(), f"Today, {today:%A %B} {today.day}"),
         ]
         self.fields["session_date"].initial = tomorrow.isoformat()
-        for key, text in checklist_items():
+        for key, text in self.items:
             self.fields[key] = forms.BooleanField(
                 label=text,
                 error_messages={
@@ -72,4 +73,4 @@ class PreparationForm(forms.Form):
             )
 
     def item_fields(self):
-        return [self[key] for key, _ in checklist_items()]
+        return [self[key] for key, _ in self.items]

@@ -197,7 +197,7 @@ def preparation(request):
     patient = request.portal_patient
     course = patient.courses.filter(state__in=CHECKLIST_STATES).first()
     today = timezone.localdate()
-    form = PreparationForm(request.POST or None, today=today)
+    form = PreparationForm(request.POST or None, today=today, clinic=patient.clinic)
     if request.method == "POST" and course is not None and form.is_valid():
         day = form.cleaned_data["session_date"]
         if checklist_status(patient, day).confirmed:

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from kapcare.audit.models import AuditEvent
+from kapcare.clinics.models import Protocol
 from kapcare.patients.preparation import PreparationConfirmation, checklist_items, checklist_status
 from kapcare.portal.tests.conftest import portal_sign_in
 
@@ -28,12 +29,32 @@ def active_course(course, prescriber):
 
 
 def every_line(day=TOMORROW):
-    return {"session_date": day.isoformat()} | {key: "on" for key, _ in checklist_items()}
+    from kapcare.clinics.models import Clinic
+
+    clinic = Clinic.objects.get(slug="riverside")
+    return {"session_date": day.isoformat()} | {key: "on" for key, _ in checklist_items(clinic)}
 
 
-def test_the_checklist_fills_in_the_clinics_protocol_values(settings):
-    settings.PREPARATION = {"alcohol_free_hours": 48, "food_fast_hours": 6, "fluid_fast_hours": 1}
-    lines = dict(checklist_items())
+def revise_preparation(clinic, admin, alcohol, food, fluids):
+    rules = Protocol.active_for(clinic).rules
+    for name, value in [
+        ("no_alcohol_hours", alcohol),
+        ("fasting_food_hours", food),
+        ("fasting_liquids_hours", fluids),
+    ]:
+        rules["preparation"][name]["value"] = value
+    return Protocol.revise(clinic, rules, by=admin, note="preparation times")
+
+
+def test_the_checklist_uses_the_shipped_protocol_defaults(clinic):
+    lines = dict(checklist_items(clinic))
+    assert "in the 24 hours before" in lines["no_alcohol_or_drugs"]
+    assert "Nothing to eat for 4 hours and nothing to drink for 2 hours" in lines["fasting"]
+
+
+def test_the_checklist_fills_in_the_clinics_protocol_values(clinic, admin):
+    revise_preparation(clinic, admin, 48, 6, 1)
+    lines = dict(checklist_items(clinic))
     assert lines["no_alcohol_or_drugs"].startswith("No alcohol or recreational drugs in the 48 hours")
     assert "Nothing to eat for 6 hours and nothing to drink for 1 hours" in lines["fasting"]
 
@@ -43,7 +64,8 @@ def test_the_patient_confirms_the_checklist_for_tomorrow(portal, patient, active
     assert response["Location"] == reverse("portal:home")
     status = checklist_status(patient, TOMORROW)
     assert status.confirmed and status.confirmation.course == active_course
-    assert [item["key"] for item in status.items] == [key for key, _ in checklist_items()]
+    assert [item["key"] for item in status.items] == [key for key, _ in checklist_items(patient.clinic)]
+    assert status.confirmation.protocol_version == Protocol.active_for(patient.clinic).version
     assert not checklist_status(patient, TODAY).confirmed
     event = AuditEvent.objects.get(action="create", object_type="PreparationConfirmation")
     assert event.role == "patient" and event.detail == {"session_date": "2026-11-28"}
@@ -85,11 +107,9 @@ def test_a_patient_still_in_evaluation_has_no_checklist_to_confirm(portal, patie
     assert "once your treatment plan is agreed" in portal.get(reverse("portal:preparation")).content.decode()
 
 
-def test_the_confirmation_keeps_the_lines_as_the_patient_read_them(
-    portal, patient, active_course, settings, time_machine
-):
+def test_the_confirmation_keeps_the_lines_as_the_patient_read_them(portal, patient, active_course, admin):
     portal.post(reverse("portal:preparation"), every_line())
-    settings.PREPARATION = {"alcohol_free_hours": 72, "food_fast_hours": 8, "fluid_fast_hours": 4}
+    revise_preparation(patient.clinic, admin, 72, 8, 4)
     (line,) = [item for item in checklist_status(patient, TOMORROW).items if item["key"] == "fasting"]
     assert "Nothing to eat for 4 hours" in line["text"]
 
