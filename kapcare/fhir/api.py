@@ -16,7 +16,7 @@ from kapcare.audit.trail import record
 from kapcare.fhir import part2, scopes, search, versions
 from kapcare.fhir.errors import FhirError, from_validation_error, not_found
 from kapcare.fhir.models import ResourceVersion
-from kapcare.fhir.registry import registry
+from kapcare.fhir.registry import follow, registry
 
 
 @dataclass
@@ -322,7 +322,7 @@ def included(caller: Caller, mapper, page, includes) -> list[dict]:
     for include in includes:
         target = mapper_for(include.target)
         reach = authorize(caller, target, "read")
-        ids = {getattr(obj, include.field) for obj in page} - {None}
+        ids = {follow(obj, include.field) for obj in page} - {None}
         objs = [
             obj
             for obj in target.queryset(caller.clinic.pk).filter(reach, pk__in=ids)

@@ -80,10 +80,10 @@ class Mapper:
         return resource_id if resource_id.isdigit() else None
 
     def patient_id(self, obj) -> int | None:
-        return getattr(obj, self.patient_field) if self.patient_field else None
+        return follow(obj, self.patient_field) if self.patient_field else None
 
     def last_updated(self, obj):
-        return getattr(obj, self.last_updated_field) if self.last_updated_field else None
+        return follow(obj, self.last_updated_field) if self.last_updated_field else None
 
     def interactions(self) -> list[str]:
         kinds = ["read", "vread", "history-instance", "history-type", "search-type"]
@@ -91,6 +91,13 @@ class Mapper:
 
     def param(self, name: str) -> SearchParam | None:
         return next((param for param in self.search_params if param.name == name), None)
+
+
+def follow(obj, path: str):
+    """The value at a query path such as evaluation__patient_id, read from the object."""
+    for part in path.split("__"):
+        obj = getattr(obj, part)
+    return obj
 
 
 @dataclass

@@ -129,8 +129,12 @@ def criterion(mapper, name: str, modifier: str, value: str, ctx) -> Q | None:
     return any_of(Q(**{f"{f}__{lookup}": v}) for v in values for f in param.fields)
 
 
-def is_moment(model, field_name: str) -> bool:
-    return isinstance(model._meta.get_field(field_name), DateTimeField)
+def is_moment(model, path: str) -> bool:
+    """Whether the field at this query path (evaluation__evaluated_on) holds a date and time."""
+    *relations, name = path.split("__")
+    for relation in relations:
+        model = model._meta.get_field(relation).related_model
+    return isinstance(model._meta.get_field(name), DateTimeField)
 
 
 def split_commas(value: str) -> list[str]:

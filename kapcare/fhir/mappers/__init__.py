@@ -1,8 +1,10 @@
 """The one place resource types are registered. A new type is one mapper module and one line here."""
 
+from kapcare.fhir.mappers.condition import ConditionMapper
 from kapcare.fhir.mappers.consent import ConsentMapper
 from kapcare.fhir.mappers.coverage import CoverageMapper
 from kapcare.fhir.mappers.group import GroupMapper
+from kapcare.fhir.mappers.medication_statement import MedicationStatementMapper
 from kapcare.fhir.mappers.observation import ObservationMapper
 from kapcare.fhir.mappers.patient import PatientMapper
 from kapcare.fhir.mappers.practitioner import PractitionerMapper
@@ -19,3 +21,5 @@ REGISTRY.register(QuestionnaireResponseMapper())
 REGISTRY.register(ConsentMapper())
 REGISTRY.register(ObservationMapper())
 REGISTRY.register(CoverageMapper())
+REGISTRY.register(ConditionMapper())
+REGISTRY.register(MedicationStatementMapper())

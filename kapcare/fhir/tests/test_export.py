@@ -42,9 +42,11 @@ def test_a_system_export_writes_ndjson_for_every_type(fhir, patient, prescriber)
     assert manifest["requiresAccessToken"] is True and manifest["error"] == []
     files = download(api, manifest)
     assert sorted(files) == [
+        "Condition",
         "Consent",
         "Coverage",
         "Group",
+        "MedicationStatement",
         "Observation",
         "Patient",
         "Practitioner",
@@ -86,8 +88,10 @@ def test_a_patient_level_export_leaves_out_staff(fhir, patient, prescriber):
     api = fhir()
     manifest = body(api.get(kick_off(api, "Patient/$export")))
     assert [item["type"] for item in manifest["output"]] == [
+        "Condition",
         "Consent",
         "Coverage",
+        "MedicationStatement",
         "Observation",
         "Patient",
         "QuestionnaireResponse",

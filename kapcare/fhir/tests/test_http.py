@@ -14,9 +14,11 @@ def test_metadata_is_a_valid_capability_statement_listing_only_what_is_served(cl
     CapabilityStatement.model_validate(statement)
     resources = {r["type"]: r for r in statement["rest"][0]["resource"]}
     assert sorted(resources) == [
+        "Condition",
         "Consent",
         "Coverage",
         "Group",
+        "MedicationStatement",
         "Observation",
         "Patient",
         "Practitioner",

@@ -66,7 +66,15 @@ def test_a_patient_level_export_holds_their_responses(fhir, response):
     status = api.get("Patient/$export", HTTP_PREFER="respond-async")["Content-Location"]
     manifest = body(api.client.get(status, HTTP_AUTHORIZATION=f"Bearer {api.secret}"))
     counts = {item["type"]: item["count"] for item in manifest["output"]}
-    assert counts == {"Consent": 0, "Coverage": 0, "Observation": 1, "Patient": 1, "QuestionnaireResponse": 1}
+    assert counts == {
+        "Condition": 0,
+        "Consent": 0,
+        "Coverage": 0,
+        "MedicationStatement": 0,
+        "Observation": 1,
+        "Patient": 1,
+        "QuestionnaireResponse": 1,
+    }
 
 
 def test_patient_scopes_reach_only_their_own_responses(fhir, response, patient, clinic, phq9):
