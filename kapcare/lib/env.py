@@ -53,7 +53,14 @@ def database_from_url(url: str) -> dict:
             "NAME": name or ":memory:",
             # IMMEDIATE makes each write transaction take the lock up front, so the audit
             # chain head is never read by two writers at once.
-            "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
+            # WAL lets readers go on while one writer writes; with synchronous=NORMAL a commit
+            # no longer waits for the disk, at the cost of the last commits on power loss
+            # (never corruption).
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
             # Tests get a file, not Django's shared in-memory database: browser tests load several
             # chart panels at once, and in memory a concurrent write fails at once ("table is
             # locked") where a file waits its turn.
