@@ -371,10 +371,32 @@ def record_response(
             actor=by or "patient link",
             detail={"instrument": instrument.name, "total": as_json_number(response.total)},
         )
+        if instrument.name == CSSRS:
+            _cssrs_follow_ups_done(response, request)
         for flag in flags:
             if flag["level"] == "urgent":
                 SafetyAlert.raise_for(response, flag, request=request)
     return response
+
+
+CSSRS = "c-ssrs-screener"
+
+
+def _cssrs_follow_ups_done(response: Response, request) -> None:
+    """A C-SSRS screen entered for the patient completes their alerts' C-SSRS follow-ups."""
+    waiting = SafetyAlert.objects.filter(
+        patient_id=response.patient_id, follow_up=FollowUp.CSSRS, follow_up_done_at__isnull=True
+    )
+    for alert in waiting:
+        SafetyAlert.objects.filter(pk=alert.pk).update(follow_up_done_at=response.completed_at)
+        record(
+            request,
+            "update",
+            alert,
+            patient=response.patient_id,
+            actor=response.entered_by or "patient link",
+            detail={"follow_up_done": "cssrs", "response": response.pk},
+        )
 
 
 def flag_json(flag) -> dict:
@@ -475,6 +497,8 @@ class SafetyAlert(models.Model):
             follow_up=settings.MEASURES_ALERT_FOLLOW_UP,
             follow_up_assignee=prescriber,
         )
+        if alert.follow_up == FollowUp.CSSRS and prescriber is not None:
+            alert._ask_for_cssrs(response, prescriber)
         record(
             request,
             "create",
@@ -485,6 +509,28 @@ class SafetyAlert(models.Model):
             detail={"rule": flag["code"], "instrument": response.instrument.name},
         )
         return alert
+
+    def _ask_for_cssrs(self, response: Response, prescriber) -> None:
+        """The C-SSRS screen as a task on the chart: waiting to be entered in clinic."""
+        cssrs = Instrument.objects.filter(clinic_id=self.clinic_id, name=CSSRS).first()
+        if cssrs is None:
+            return
+        assignment = Assignment.objects.create(
+            clinic_id=self.clinic_id,
+            patient_id=self.patient_id,
+            instrument=cssrs,
+            schedule=Schedule.ONCE,
+            channel=Channel.CLINIC,
+            created_by=prescriber,
+        )
+        Invitation.objects.create(
+            clinic_id=self.clinic_id,
+            patient_id=self.patient_id,
+            assignment=assignment,
+            instrument=cssrs,
+            occasion=f"alert-{self.pk}",
+            due_at=self.raised_at,
+        )
 
     def close(self, *, by, action: str, note: str, request=None) -> None:
         """Close the alert with what was done about it; the follow-up is then done too."""

@@ -33,6 +33,9 @@ from kapcare.patients.access import get_patient_for_user
 from kapcare.patients.models import Course, Patient
 from kapcare.portal.access import portal_view
 
+# The Questionnaire and scoring JSON: lists need only an instrument's name and title.
+HEAVY_INSTRUMENT_FIELDS = ("instrument__questionnaire", "instrument__scoring", "instrument__import_report")
+
 
 def _current_course(patient) -> Course | None:
     """The open course, else the most recent one."""
@@ -57,9 +60,9 @@ def panel(request, pk):
         "trends": trends_for(patient, course, zone),
         "alerts": list(SafetyAlert.objects.filter(patient=patient).open().select_related("prescriber")),
         "waiting": list(
-            Invitation.objects.filter(
-                patient=patient, used_at__isnull=True, expires_at__gt=timezone.now()
-            ).select_related("instrument", "assignment")
+            Invitation.objects.filter(patient=patient, used_at__isnull=True, expires_at__gt=timezone.now())
+            .select_related("instrument", "assignment")
+            .defer(*HEAVY_INSTRUMENT_FIELDS)
         ),
         "can_assign": allows(role, "measures.assign"),
         "can_enter": allows(role, "measures.enter"),
@@ -232,8 +235,10 @@ def response_detail(request, pk):
 @staff_view("measures.view")
 def alerts(request):
     show_closed = request.GET.get("show") == "closed"
-    found = SafetyAlert.objects.visible_to(request.user).select_related(
-        "patient", "prescriber", "response__instrument"
+    found = (
+        SafetyAlert.objects.visible_to(request.user)
+        .select_related("patient", "prescriber", "response__instrument")
+        .defer(*("response__" + f for f in HEAVY_INSTRUMENT_FIELDS))
     )
     found = found.exclude(closed_at=None) if show_closed else found.open()
     found = list(found.order_by("-raised_at")[:100])

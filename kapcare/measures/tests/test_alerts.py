@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kapcare.audit.models import AuditEvent
-from kapcare.measures.models import AlertError, SafetyAlert, record_response
+from kapcare.measures.models import AlertError, Invitation, SafetyAlert, record_response
 from kapcare.measures.tests.conftest import phq9_answers
 
 
@@ -92,3 +92,19 @@ def test_intake_sees_alerts_but_may_not_close_them(signed_in, intake, alert):
 def test_another_clinic_gets_not_found_for_an_alert(signed_in, outsider, alert):
     page = signed_in(outsider).get(reverse("measures:alert", args=[alert.pk]))
     assert page.status_code == 404
+
+
+def test_a_cssrs_follow_up_waits_on_the_chart_and_is_done_when_the_screen_is_entered(
+    settings, instruments, patient, course, prescriber, nurse
+):
+    settings.MEASURES_ALERT_FOLLOW_UP = "cssrs"
+    record_response(instruments["phq-9"], patient, phq9_answers([0] * 8 + [1]), via="link")
+    alert = SafetyAlert.objects.get()
+    waiting = Invitation.objects.get(instrument__name="c-ssrs-screener")
+    assert waiting.assignment.channel == "clinic" and waiting.patient == patient
+    cssrs = instruments["c-ssrs-screener"]
+    answers = {item.answer_key: "LA32-8" for item in cssrs.definition().items}
+    record_response(cssrs, patient, answers, via="clinic", by=nurse, invitation=waiting)
+    alert.refresh_from_db()
+    assert alert.follow_up_done_at is not None
+    assert alert.is_open  # closing still needs the recorded action
