@@ -38,8 +38,13 @@ def staff_nav(request) -> list[dict]:
         for label, name, permission in getattr(config, "staff_nav", [])
         if allows(membership.role, permission)
     ]
-    # The current section is the longest link that the page's address starts with.
-    matches = [item for item in items if request.path.startswith(item["url"])]
+    # The current section is the longest link that the page's address starts with; the staff
+    # app's front page (/staff/) is current only on itself.
+    matches = [item for item in items if request.path == item["url"] or is_section(item["url"], request.path)]
     if matches:
         max(matches, key=lambda item: len(item["url"]))["current"] = True
     return items
+
+
+def is_section(url: str, path: str) -> bool:
+    return url.rstrip("/").count("/") > 1 and path.startswith(url)

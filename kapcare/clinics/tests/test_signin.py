@@ -178,3 +178,11 @@ def test_a_member_changes_their_password_and_the_policy_applies(client, nurse, s
     nurse.refresh_from_db()
     assert nurse.check_password("a much longer passphrase")
     assert AuditEvent.objects.filter(action="security", detail__event="password changed").exists()
+
+
+def test_the_staff_menu_marks_the_section_of_the_page(client, admin, patient, signed_in):
+    signed_in(admin)
+    page = client.get(reverse("audit:log")).content.decode()
+    assert 'aria-current="page">Audit log<' in page
+    assert 'aria-current="page">Today<' not in page
+    assert 'aria-current="page">Today<' in client.get(reverse("patients:dashboard")).content.decode()
