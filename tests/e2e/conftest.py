@@ -68,14 +68,16 @@ def new_page(browser, viewport):
 
 
 @pytest.fixture
-def page(browser):
+def page(browser, transactional_db):
+    # Asking for the database here makes the browser close before the database is emptied, so
+    # a page still polling the server cannot write into a half-emptied database.
     page = new_page(browser, DESKTOP)
     yield page
     page.context.close()
 
 
 @pytest.fixture
-def phone(browser):
+def phone(browser, transactional_db):
     page = new_page(browser, PHONE)
     yield page
     page.context.close()
