@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "kapcare.leads",
     "kapcare.measures",
     "kapcare.evaluation",
+    "kapcare.integration",
     "kapcare.sessions",
     "kapcare.coverage",
     "kapcare.website",

@@ -14,6 +14,7 @@ urlpatterns = [
     path("portal/", include("kapcare.portal.urls")),
     path("staff/leads/", include("kapcare.leads.urls")),
     path("", include("kapcare.measures.urls")),
+    path("", include("kapcare.integration.urls")),  # /staff/integration/ and /portal/journal/
     path("staff/coverage/", include("kapcare.coverage.urls")),
     path("", include("kapcare.fhir.urls")),  # /fhir/R4/ and /staff/fhir/
     path("healthz", healthz, name="healthz"),

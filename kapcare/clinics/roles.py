@@ -52,6 +52,13 @@ MATRIX: dict[str, frozenset[Role]] = {
     "coverage.check": frozenset({Role.INTAKE, Role.BILLING, Role.PRESCRIBER, Role.ADMIN}),
     "coverage.edit": frozenset({Role.INTAKE, Role.BILLING, Role.ADMIN}),
     "coverage.manage": frozenset({Role.BILLING, Role.ADMIN}),
+    # Integration (integration app): the clinical team reads progress notes, goals and the overdue
+    # queue; therapists write and sign notes and rate goals; therapists and the front office book
+    # sessions. Psychotherapy notes need integration.write and, on top, being their author.
+    "integration.view": CLINICAL,
+    "integration.write": frozenset({Role.THERAPIST}),
+    "integration.schedule": frozenset({Role.THERAPIST, Role.INTAKE}),
+    "integration.settings": frozenset({Role.ADMIN}),
     # FHIR API tokens (fhir app): which other systems may read and write the clinic's records.
     "api.manage": frozenset({Role.ADMIN}),
     # Evaluation, safety screening, eligibility decision and treatment plan (evaluation app).
