@@ -76,7 +76,9 @@ def load(demo) -> None:
                 note="Opening stock",
             )
     plans = list(
-        TreatmentPlan.objects.filter(clinic=clinic).select_related("course__patient", "course__site")
+        TreatmentPlan.objects.filter(clinic=clinic)
+        .select_related("course__patient", "course__site")
+        .order_by("pk")
     )
     now = timezone.now()
     past = 0
@@ -232,6 +234,7 @@ def give(session, protocol, at, staff, amount: Decimal, route: str, lot: str):
         verified_by=staff["nurse2"],
         recorded_at=at,
     )
+    restock(session.site, PRODUCTS[route], amount, staff, at)
     dose.post(
         session.site,
         PRODUCTS[route],
@@ -245,6 +248,22 @@ def give(session, protocol, at, staff, amount: Decimal, route: str, lot: str):
         at=at,
     )
     step(session, State.DOSED, at, staff["nurse"], f"{amount} mg {route}, lot {lot}", dosed_at=at)
+
+
+def restock(site, product, needed, staff, at):
+    """A delivery when the shelf runs low, as a clinic orders more before it runs out."""
+    stock = dose.Stock.objects.filter(site=site, product=product).first()
+    if stock is None or stock.on_hand_mg < needed:
+        dose.post(
+            site,
+            product,
+            "received",
+            dose.mg(5000),
+            by=staff["nurse"],
+            lot="DEMO-RESTOCK",
+            note="Delivery",
+            at=at - timedelta(days=1),
+        )
 
 
 def monitor(session, protocol, dosed_at, until_minute, staff, baseline, rise, rng, source="manual"):
