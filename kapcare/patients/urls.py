@@ -12,7 +12,11 @@ urlpatterns = [
     path("patients/<int:pk>/courses/new/", views.course_new, name="course_new"),
     path("courses/<int:pk>/transition/", views.course_transition, name="course_transition"),
     path("patients/<int:pk>/consents/", consent_views.consent_panel, name="consent_panel"),
-    path("patients/<int:pk>/consents/<str:kind>/sign/", consent_views.consent_sign_in_clinic, name="consent_sign"),
+    path(
+        "patients/<int:pk>/consents/<str:kind>/sign/",
+        consent_views.consent_sign_in_clinic,
+        name="consent_sign",
+    ),
     path("consents/<int:pk>.pdf", consent_views.consent_pdf, name="consent_pdf"),
     path("patients/<int:pk>/preparation/", consent_views.preparation_panel, name="preparation_panel"),
     path("consents/", consent_views.consent_documents, name="consent_documents"),
