@@ -12,7 +12,7 @@ from kapcare.clinics.protocol import Finding, Level, setting
 from kapcare.evaluation import baseline
 from kapcare.evaluation.models import EligibilityDecision, Evaluation, Outcome, TreatmentPlan
 from kapcare.evaluation.screening import document_of, screen_document
-from kapcare.patients.models import CourseState, TransitionError
+from kapcare.patients.models import ConsentMissing, CourseState, TransitionError, require_kap_consent
 
 
 class PreparationError(Exception):
@@ -177,13 +177,22 @@ def sign_plan(course, data: dict, *, by, request=None) -> TreatmentPlan:
     return plan
 
 
+class ConsentNeeded(PreparationError):
+    """The course cannot start: the patient's current KAP consent is not signed."""
+
+
 def start_course(course, *, by, request=None):
-    """Start the course: it needs a signed eligible decision and a signed treatment plan."""
+    """Start the course: it needs a signed eligible decision, a signed treatment plan, and the
+    patient's signature on the current informed consent for KAP."""
     decision = latest_decision(course)
     if course.state != CourseState.ELIGIBLE or decision is None or decision.outcome != Outcome.ELIGIBLE:
         raise PreparationError("Only a course with a signed eligible decision can start.")
     if not TreatmentPlan.objects.filter(course=course).exists():
         raise PreparationError("Sign the treatment plan before starting the course.")
+    try:
+        require_kap_consent(course.patient)
+    except ConsentMissing as error:
+        raise ConsentNeeded(str(error)) from None
     try:
         return course.start(by=by, request=request, reason="Eligible decision and treatment plan signed.")
     except TransitionError as error:

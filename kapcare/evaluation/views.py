@@ -27,6 +27,7 @@ from kapcare.evaluation.models import (
 )
 from kapcare.evaluation.screening import document_of, screen_document
 from kapcare.evaluation.signing import (
+    ConsentNeeded,
     PreparationError,
     dose_for,
     evaluation_of,
@@ -37,6 +38,7 @@ from kapcare.evaluation.signing import (
     start_course,
 )
 from kapcare.patients.access import get_course_for_user, get_patient_for_user
+from kapcare.patients.consent_views import consent_message
 from kapcare.patients.models import Course, CourseState
 
 
@@ -233,6 +235,8 @@ def start(request, pk):
     course = get_course_for_user(request, pk)
     try:
         start_course(course, by=request.user, request=request)
+    except ConsentNeeded as error:
+        messages.error(request, consent_message(request, course.patient, error))
     except PreparationError as error:
         messages.error(request, str(error))
     else:

@@ -368,6 +368,27 @@ def consent_status(patient) -> list[dict]:
     return rows
 
 
+def kap_consent_missing(patient) -> str | None:
+    """Why treatment may not start (or resume) for want of the patient's signature on the current
+    informed consent for KAP, or None when it is signed and in force. Informed consent comes
+    before any dosing (design.md, the preparation phase)."""
+    title = ConsentKind.KAP.label.lower()
+    row = next((r for r in consent_status(patient) if r["kind"] == ConsentKind.KAP), None)
+    if row is None:
+        return f"The clinic has not published its {title}; publish it, then ask the patient to sign it."
+    version = row["document"].version
+    if row["signature"] is None:
+        return f"{patient.name} has not signed the {title} (version {version})."
+    if row["withdrawn"]:
+        return f"{patient.name} withdrew the {title}; version {version} must be signed again."
+    if row["outdated"]:
+        return (
+            f"{patient.name} signed version {row['signature'].version} of the {title}; "
+            f"version {version} is now current and not yet signed."
+        )
+    return None
+
+
 TEMPLATES_DIR = Path(__file__).with_name("data") / "consents"
 
 

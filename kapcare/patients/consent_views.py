@@ -7,7 +7,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kapcare.audit.trail import record
@@ -17,6 +19,24 @@ from kapcare.patients.access import get_patient_for_user
 from kapcare.patients.consent import Channel, ConsentDocument, ConsentKind, ConsentSignature, consent_status
 from kapcare.patients.consent_forms import ConsentDocumentForm, ConsentSignForm, ConsentWithdrawalForm
 from kapcare.patients.preparation import PreparationConfirmation, checklist_status
+
+
+def consent_message(request, patient, error) -> str:
+    """The refusal to start or resume treatment without the KAP consent, with the way to fix it."""
+    role = request.membership.role
+    if ConsentDocument.objects.current(patient.clinic_id).get(ConsentKind.KAP) is None:
+        if allows(role, "consents.publish"):
+            url = reverse("patients:consent_publish") + f"?kind={ConsentKind.KAP}"
+            return format_html('{} <a href="{}">Publish the KAP consent</a>.', str(error), url)
+        return str(error)
+    if allows(role, "consents.witness"):
+        url = reverse("patients:consent_sign", args=[patient.pk, ConsentKind.KAP])
+        return format_html(
+            '{} The patient can sign it in the portal, or <a href="{}">sign it here in clinic</a>.',
+            str(error),
+            url,
+        )
+    return format_html("{} The patient can sign it in the portal.", str(error))
 
 
 @require_GET

@@ -132,6 +132,18 @@ class TransitionError(Exception):
     """A course cannot move as asked; the message says why, for the clinician."""
 
 
+class ConsentMissing(TransitionError):
+    """Treatment cannot start or resume: the current informed consent for KAP is not signed."""
+
+
+def require_kap_consent(patient) -> None:
+    from kapcare.patients.consent import kap_consent_missing
+
+    problem = kap_consent_missing(patient)
+    if problem:
+        raise ConsentMissing(f"{problem} Treatment cannot start without it.")
+
+
 class Condition(models.TextChoices):
     DEPRESSION = "depression", "Depression"
     TRD = "trd", "Treatment-resistant depression"
@@ -201,6 +213,8 @@ class Course(models.Model):
         return self.move(outcome, by=by, request=request, reason=reason)
 
     def start(self, *, by, request=None, reason: str = ""):
+        """The bare transition. Starting treatment is `kapcare.evaluation.signing.start_course`,
+        which also checks the signed decision, the signed plan and the consent."""
         return self.move(CourseState.ACTIVE, by=by, request=request, reason=reason)
 
     def pause(self, *, by, reason: str, request=None):
@@ -209,6 +223,7 @@ class Course(models.Model):
     def resume(self, *, by, request=None, reason: str = ""):
         if self.state != CourseState.PAUSED:
             raise TransitionError("Only a paused course can be resumed.")
+        require_kap_consent(self.patient)
         return self.move(CourseState.ACTIVE, by=by, request=request, reason=reason)
 
     def complete(self, *, by, request=None, reason: str = ""):

@@ -12,10 +12,12 @@ from kapcare.clinics.access import staff_view
 from kapcare.clinics.roles import allows
 from kapcare.clinics.staff_app import chart_panels
 from kapcare.patients.access import get_course_for_user, get_patient_for_user
+from kapcare.patients.consent_views import consent_message
 from kapcare.patients.forms import CourseForm, PatientForm, TransitionForm
 from kapcare.patients.models import (
     OPEN_STATES,
     TRANSITIONS,
+    ConsentMissing,
     Course,
     CourseState,
     Patient,
@@ -157,7 +159,12 @@ def course_transition(request, pk):
                 "Eligibility is decided, and treatment started, by signing the decision and the plan "
                 "in the course's preparation section."
             )
-        course.move(to, by=request.user, request=request, reason=reason)
+        if course.is_resume(to):
+            course.resume(by=request.user, request=request, reason=reason)
+        else:
+            course.move(to, by=request.user, request=request, reason=reason)
+    except ConsentMissing as error:
+        messages.error(request, consent_message(request, course.patient, error))
     except TransitionError as error:
         messages.error(request, str(error))
     else:

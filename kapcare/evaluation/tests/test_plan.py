@@ -12,6 +12,7 @@ from kapcare.clinics.models import Protocol
 from kapcare.evaluation.models import Diagnosis, Frozen, TreatmentPlan
 from kapcare.evaluation.signing import PreparationError, dose_for, sign_decision, start_course
 from kapcare.evaluation.tests.factories import make_evaluation, signed_plan
+from kapcare.patients.tests.factories import sign_kap_consent
 
 
 @pytest.fixture
@@ -146,6 +147,7 @@ def test_a_signed_plan_cannot_be_edited(eligible):
 
 
 def test_signing_an_eligible_decision_and_a_plan_lets_the_course_start(signed_in, prescriber, eligible):
+    sign_kap_consent(eligible.patient)
     client = signed_in(prescriber)
     client.post(plan_url(eligible), plan_data())
     client.post(reverse("evaluation:start", kwargs={"pk": eligible.pk}))

@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from kapcare.audit.models import AuditEvent
 from kapcare.patients.models import CourseState, TransitionError
+from kapcare.patients.tests.factories import sign_kap_consent
 
 
 def test_an_eligibility_decision_moves_an_evaluating_course(course, prescriber):
@@ -125,6 +126,26 @@ def test_the_chart_cannot_start_treatment_without_a_signed_plan_but_resumes_a_pa
     assert course.state == "eligible"
     course.start(by=prescriber)
     course.pause(by=prescriber, reason="Travel")
+    sign_kap_consent(course.patient)
     client.post(url, {"to_state": "active"})
     course.refresh_from_db()
     assert course.state == "active"
+
+
+def test_a_paused_course_does_not_resume_once_the_kap_consent_is_withdrawn(
+    client, course, prescriber, signed_in
+):
+    signature = sign_kap_consent(course.patient)
+    course.decide("eligible", by=prescriber)
+    course.start(by=prescriber)
+    course.pause(by=prescriber, reason="Travel")
+    signature.withdraw(channel="clinic", note="Letter received")
+    signed_in(prescriber)
+    response = client.post(
+        reverse("patients:course_transition", args=[course.pk]), {"to_state": "active"}, follow=True
+    )
+    course.refresh_from_db()
+    assert course.state == "paused"
+    page = response.content.decode()
+    assert "withdrew the informed consent for ketamine-assisted psychotherapy" in page
+    assert reverse("patients:consent_sign", args=[course.patient_id, "kap"]) in page

@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from kapcare.patients.models import Course, Patient, Sex
+from kapcare.patients.tests.factories import sign_kap_consent
 
 NEW_PATIENT = {
     "legal_first_name": "Tobias",
@@ -127,6 +128,7 @@ def test_the_chart_query_count_does_not_grow_with_the_course_history(client, pre
         client.get(url)
     course.start(by=prescriber)
     course.pause(by=prescriber, reason="travel")
+    sign_kap_consent(course.patient)
     course.resume(by=prescriber)
     with CaptureQueriesContext(connection) as after:
         page = client.get(url).content.decode()
