@@ -9,10 +9,7 @@ from django.utils import timezone
 from kapcare.audit.trail import record
 from kapcare.clinics.access import clinic_ids_for
 from kapcare.clinics.models import Clinic, ClinicScopedQuerySet
-
-
-class Frozen(Exception):
-    """A signed note was about to change; corrections are amendments."""
+from kapcare.lib.signed import Frozen, FrozenOnceSigned, WrittenOnce
 
 
 class NoteFormat(models.TextChoices):
@@ -151,7 +148,7 @@ class TherapySession(models.Model):
             )
 
 
-class ProgressNote(models.Model):
+class ProgressNote(FrozenOnceSigned):
     """The progress note of one preparation or integration session, in the clinic's template.
 
     Part of the medical record. Signed means frozen: corrections are amendments beside it. The
@@ -189,6 +186,9 @@ class ProgressNote(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ClinicScopedQuerySet.as_manager()
+    frozen_message = "This note is signed and cannot be changed; add an amendment."
+    undeletable_message = "A progress note is part of the record and cannot be deleted."
+    deletable_draft = False
 
     class Meta:
         constraints = [
@@ -204,14 +204,6 @@ class ProgressNote(models.Model):
 
     def __str__(self) -> str:
         return f"Progress note of {self.session}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None and ProgressNote.objects.filter(pk=self.pk, signed_at__isnull=False).exists():
-            raise Frozen("This note is signed and cannot be changed; add an amendment.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise Frozen("A progress note is part of the record and cannot be deleted.")
 
     @property
     def is_signed(self) -> bool:
@@ -235,7 +227,7 @@ class ProgressNote(models.Model):
             record(request, "sign", self, actor=by, detail={"session": session.pk})
 
 
-class Amendment(models.Model):
+class Amendment(WrittenOnce):
     """A signed correction or addition to a signed progress note; the original stays as it was."""
 
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
@@ -246,6 +238,8 @@ class Amendment(models.Model):
     at = models.DateTimeField(default=timezone.now)
 
     objects = ClinicScopedQuerySet.as_manager()
+    frozen_message = "An amendment is signed and cannot be changed; add another."
+    undeletable_message = "An amendment cannot be deleted."
 
     class Meta:
         ordering = ["at", "pk"]
@@ -253,14 +247,6 @@ class Amendment(models.Model):
 
     def __str__(self) -> str:
         return f"Amendment of {self.at:%Y-%m-%d}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise Frozen("An amendment is signed and cannot be changed; add another.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise Frozen("An amendment cannot be deleted.")
 
     @classmethod
     def add(cls, note: ProgressNote, text: str, *, by, request=None) -> "Amendment":

@@ -17,6 +17,7 @@ from django.utils import timezone
 from kapcare.audit.trail import record
 from kapcare.clinics.models import Clinic, ClinicScopedQuerySet
 from kapcare.lib.pdf import html_to_pdf, sha256_text
+from kapcare.lib.signed import Frozen, WrittenOnce  # noqa: F401 (Frozen re-exported)
 
 
 class ConsentKind(models.TextChoices):
@@ -35,10 +36,6 @@ WHEN_NEEDED = {
 }
 
 
-class Frozen(Exception):
-    """A published document or a signature cannot be changed or deleted."""
-
-
 class ConsentDocumentQuerySet(ClinicScopedQuerySet):
     def current(self, clinic_id) -> dict[str, "ConsentDocument"]:
         """The newest version of each kind the clinic has published, by kind."""
@@ -48,7 +45,7 @@ class ConsentDocumentQuerySet(ClinicScopedQuerySet):
         return {kind: newest[kind] for kind in ConsentKind.values if kind in newest}
 
 
-class ConsentDocument(models.Model):
+class ConsentDocument(WrittenOnce):
     """One version of a consent form a clinic asks its patients to sign. Published, never edited."""
 
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="consent_documents")
@@ -63,6 +60,8 @@ class ConsentDocument(models.Model):
     )
 
     objects = ConsentDocumentQuerySet.as_manager()
+    frozen_message = "A published consent document cannot be changed; publish a new version."
+    undeletable_message = "A published consent document cannot be deleted."
 
     class Meta:
         ordering = ["kind", "-version"]
@@ -78,14 +77,10 @@ class ConsentDocument(models.Model):
         return f"{self.get_kind_display()}, version {self.version}"
 
     def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise Frozen("A published consent document cannot be changed; publish a new version.")
-        self.body = self.body.replace("\r\n", "\n").strip()
-        self.sha256 = sha256_text(self.shown_text)
+        if self.pk is None:
+            self.body = self.body.replace("\r\n", "\n").strip()
+            self.sha256 = sha256_text(self.shown_text)
         super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise Frozen("A published consent document cannot be deleted.")
 
     @property
     def shown_text(self) -> str:
@@ -218,7 +213,7 @@ class Channel(models.TextChoices):
     CLINIC = "clinic", "In clinic"
 
 
-class ConsentSignature(models.Model):
+class ConsentSignature(WrittenOnce):
     """A patient's signature on one version of a consent document, with a PDF copy. Frozen."""
 
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
@@ -239,6 +234,8 @@ class ConsentSignature(models.Model):
     pdf_sha256 = models.CharField(max_length=64, editable=False)
 
     objects = ClinicScopedQuerySet.as_manager()
+    frozen_message = "A signed consent cannot be changed."
+    undeletable_message = "A signed consent cannot be deleted."
 
     class Meta:
         ordering = ["-signed_at"]
@@ -251,13 +248,6 @@ class ConsentSignature(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} v{self.version} signed {self.signed_at:%Y-%m-%d}"
 
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise Frozen("A signed consent cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise Frozen("A signed consent cannot be deleted.")
 
     def render_pdf(self) -> bytes:
         context = {
@@ -305,7 +295,7 @@ class ConsentSignature(models.Model):
         return withdrawal
 
 
-class ConsentWithdrawal(models.Model):
+class ConsentWithdrawal(WrittenOnce):
     """A patient's withdrawal of a consent they signed: when, how it reached the clinic, who recorded it."""
 
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
@@ -320,6 +310,8 @@ class ConsentWithdrawal(models.Model):
     )
 
     objects = ClinicScopedQuerySet.as_manager()
+    frozen_message = "A recorded withdrawal cannot be changed."
+    undeletable_message = "A recorded withdrawal cannot be deleted."
 
     class Meta:
         constraints = [
@@ -331,13 +323,6 @@ class ConsentWithdrawal(models.Model):
     def __str__(self) -> str:
         return f"withdrawn {self.withdrawn_at:%Y-%m-%d}"
 
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise Frozen("A recorded withdrawal cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise Frozen("A recorded withdrawal cannot be deleted.")
 
 
 def consent_status(patient) -> list[dict]:

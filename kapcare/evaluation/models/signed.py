@@ -8,21 +8,14 @@ from django.utils import timezone
 from kapcare.audit.trail import record
 from kapcare.clinics.models import Clinic, ClinicScopedQuerySet, Protocol
 from kapcare.clinics.protocol import Level
+from kapcare.lib.signed import Frozen, RefusesBulkChange, WrittenOnce  # noqa: F401 (Frozen re-exported)
 
 
-class Frozen(Exception):
-    """A signed record was about to change."""
+class SignedQuerySet(RefusesBulkChange, ClinicScopedQuerySet):
+    pass
 
 
-class SignedQuerySet(ClinicScopedQuerySet):
-    def update(self, **kwargs):
-        raise Frozen("Signed records cannot be changed; add an addendum.")
-
-    def delete(self):
-        raise Frozen("Signed records cannot be deleted.")
-
-
-class SignedRecord(models.Model):
+class SignedRecord(WrittenOnce):
     """Shared shape: who signed, when, under which protocol version; never saved twice."""
 
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
@@ -34,18 +27,12 @@ class SignedRecord(models.Model):
     signed_at = models.DateTimeField(default=timezone.now)
 
     objects = SignedQuerySet.as_manager()
+    frozen_message = "This {name} is signed and cannot be changed; add an addendum."
+    undeletable_message = "This {name} is signed and cannot be deleted."
 
     class Meta:
         abstract = True
         ordering = ["-signed_at", "-pk"]
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise Frozen(f"This {self._meta.verbose_name} is signed and cannot be changed; add an addendum.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise Frozen(f"This {self._meta.verbose_name} is signed and cannot be deleted.")
 
 
 class Outcome(models.TextChoices):
@@ -142,7 +129,7 @@ class TreatmentPlan(SignedRecord):
         return f"{self.get_route_display()} {self.dose_mg} mg × {self.dosing_sessions}"
 
 
-class Addendum(models.Model):
+class Addendum(WrittenOnce):
     """A signed correction or addition to a signed decision or plan; the original stays as it was."""
 
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
@@ -158,6 +145,8 @@ class Addendum(models.Model):
     at = models.DateTimeField(default=timezone.now)
 
     objects = SignedQuerySet.as_manager()
+    frozen_message = "An addendum is signed and cannot be changed; add another."
+    undeletable_message = "An addendum is signed and cannot be deleted."
 
     class Meta:
         ordering = ["at", "pk"]
@@ -173,11 +162,6 @@ class Addendum(models.Model):
 
     def __str__(self) -> str:
         return f"Addendum of {self.at:%Y-%m-%d}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise Frozen("An addendum is signed and cannot be changed; add another.")
-        super().save(*args, **kwargs)
 
     @classmethod
     def add(cls, original, text: str, *, by, request=None) -> "Addendum":
