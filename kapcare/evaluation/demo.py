@@ -87,7 +87,7 @@ def load(demo) -> None:
         evaluation = make_evaluation(course, picture or CAUTIONS[n % len(CAUTIONS)], rng)
         counts["evaluations"] += 1
         for transition in decided:
-            sign(course, evaluation, protocol, transition, picture_now=PICTURES.get(transition.to_state))
+            evaluation = sign(course, evaluation, protocol, transition)
             counts["decisions"] += 1
         started = next((t for t in transitions if t.to_state == CourseState.ACTIVE), None)
         if started:
@@ -129,15 +129,16 @@ def make_evaluation(course, picture: dict, rng) -> Evaluation:
     return evaluation
 
 
-def sign(course, evaluation, protocol, transition, picture_now=None) -> None:
+def sign(course, evaluation, protocol, transition) -> Evaluation:
+    """The decision of one demo transition, on the evaluation it rests on (frozen by it)."""
     if transition.from_state == "needs_clearance" and transition.to_state == "eligible":
-        # Cleared: the PCP treated the blood pressure, and the evaluation was brought up to date.
-        Evaluation.objects.filter(pk=evaluation.pk).update(
-            hypertension="controlled", systolic_bp=128, diastolic_bp=82
-        )
-        evaluation.refresh_from_db()
+        # Cleared: the PCP treated the blood pressure, and a re-evaluation brought it up to date.
+        evaluation = evaluation.reevaluate(by=transition.by)
+        evaluation.hypertension, evaluation.systolic_bp, evaluation.diastolic_bp = "controlled", 128, 82
+        evaluation.evaluated_on = (transition.at - timedelta(days=1)).date()
+        evaluation.save()
     findings = findings_for(evaluation, protocol)
-    EligibilityDecision.objects.create(
+    decision = EligibilityDecision.objects.create(
         clinic_id=course.clinic_id,
         course=course,
         patient_id=course.patient_id,
@@ -150,6 +151,8 @@ def sign(course, evaluation, protocol, transition, picture_now=None) -> None:
         signed_by=transition.by,
         signed_at=transition.at,
     )
+    evaluation.freeze_for_decision(decision.signed_at)
+    return evaluation
 
 
 def make_plan(course, evaluation, protocol, started, plan) -> None:

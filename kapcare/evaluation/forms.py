@@ -158,11 +158,19 @@ AllergyFormSet = formset(Allergy, AllergyForm, 1)
 class EvaluationForms:
     """The evaluation form and its three lists, validated and saved together."""
 
-    def __init__(self, evaluation: Evaluation, data=None):
+    def __init__(self, evaluation: Evaluation, data=None, frozen: bool = False):
+        self.frozen = frozen
         self.form = EvaluationForm(data, instance=evaluation)
         self.diagnoses = DiagnosisFormSet(data, instance=evaluation, prefix="diagnoses")
         self.medications = MedicationFormSet(data, instance=evaluation, prefix="medications")
         self.allergies = AllergyFormSet(data, instance=evaluation, prefix="allergies")
+        if frozen:
+            # Shown as the decision's evidence, read only, with no empty rows to fill.
+            for formset in self.formsets:
+                formset.extra = 0
+            for form in [self.form, *(f for fs in self.formsets for f in fs.forms)]:
+                for field in form.fields.values():
+                    field.disabled = True
 
     @property
     def formsets(self):

@@ -34,7 +34,16 @@ def history(request):
     if course is None:
         messages.info(request, "There is no history form to fill in now.")
         return redirect("portal:home")
-    form = PatientHistoryForm(request.POST or None, instance=history_instance(course))
+    instance = history_instance(course)
+    if instance.is_decided:
+        # Signed means frozen: what changed goes to the care team, who start a re-evaluation.
+        messages.info(
+            request,
+            "Your clinician has already made a decision on your history. "
+            "If something has changed, tell your care team at your next visit.",
+        )
+        return redirect("portal:home")
+    form = PatientHistoryForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
         request.audit_role = "patient"
         save_patient_history(course, form, request=request)

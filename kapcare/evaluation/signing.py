@@ -14,6 +14,9 @@ from kapcare.evaluation.models import EligibilityDecision, Evaluation, Outcome, 
 from kapcare.evaluation.screening import document_of, screen_document
 from kapcare.patients.models import ConsentMissing, CourseState, TransitionError, require_kap_consent
 
+# A decision is signed while the course is being evaluated or waits for medical clearance.
+DECIDABLE = frozenset({CourseState.EVALUATING, CourseState.NEEDS_CLEARANCE})
+
 
 class PreparationError(Exception):
     """The signature cannot go ahead; `field` names the form field at fault, if one is."""
@@ -50,6 +53,11 @@ def sign_decision(course, *, outcome: str, rationale: str, override_reason: str 
         raise PreparationError("Fill in the evaluation before deciding.")
     if evaluation.awaiting_review:
         raise PreparationError("The patient reported history that nobody has reviewed yet; review it first.")
+    if course.state not in DECIDABLE:
+        raise PreparationError(
+            f"The course is {course.get_state_display().lower()}: an eligibility decision is made while "
+            "evaluating or waiting for medical clearance."
+        )
     if outcome not in Outcome.values:
         raise PreparationError(f"{outcome!r} is not an eligibility outcome.", "outcome")
     protocol = Protocol.active_for(course.clinic)
@@ -77,6 +85,7 @@ def sign_decision(course, *, outcome: str, rationale: str, override_reason: str 
             override_reason=override_reason if overrides else "",
             signed_by=by,
         )
+        evaluation.freeze_for_decision(decision.signed_at)
         record(
             request,
             "sign",

@@ -6,6 +6,7 @@ app_name = "evaluation"
 urlpatterns = [
     path("courses/<int:pk>/", views.evaluation, name="evaluation"),
     path("courses/<int:pk>/screen/", views.screen, name="screen"),
+    path("courses/<int:pk>/reevaluate/", views.reevaluate, name="reevaluate"),
     path("courses/<int:pk>/confirm-history/", views.confirm_history, name="confirm_history"),
     path("courses/<int:pk>/decision/", views.decide, name="decide"),
     path("courses/<int:pk>/plan/", views.plan, name="plan"),

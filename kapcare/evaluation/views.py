@@ -27,6 +27,7 @@ from kapcare.evaluation.models import (
 )
 from kapcare.evaluation.screening import document_of, screen_document
 from kapcare.evaluation.signing import (
+    DECIDABLE,
     ConsentNeeded,
     PreparationError,
     dose_for,
@@ -39,7 +40,7 @@ from kapcare.evaluation.signing import (
 )
 from kapcare.patients.access import get_course_for_user, get_patient_for_user
 from kapcare.patients.consent_views import consent_message
-from kapcare.patients.models import Course, CourseState
+from kapcare.patients.models import Course
 
 
 def evaluation_for(course) -> Evaluation:
@@ -56,7 +57,14 @@ def evaluation(request, pk):
     protocol = Protocol.active_for(course.clinic)
     # Screened before the form touches the instance: the saved evaluation, not a refused edit.
     findings = findings_for(current, protocol) if current.pk else []
-    forms = EvaluationForms(current, request.POST or None)
+    forms = EvaluationForms(current, request.POST or None, frozen=current.is_decided)
+    if request.method == "POST" and current.is_decided:
+        messages.error(
+            request,
+            "Nothing was saved: this evaluation is the evidence of a signed eligibility decision. "
+            "Start a re-evaluation to record what changed.",
+        )
+        return redirect("evaluation:evaluation", pk=course.pk)
     if request.method == "POST":
         if forms.is_valid():
             with transaction.atomic():
@@ -78,6 +86,8 @@ def evaluation(request, pk):
         "patient": course.patient,
         "forms": forms,
         "evaluation": current,
+        "decision": latest_decision(course) if current.is_decided else None,
+        "can_reevaluate": current.is_decided and course.is_open,
         "findings": findings,
         "protocol": protocol,
         "screened": bool(current.pk),
@@ -134,6 +144,26 @@ def icd_search(request):
 
 @require_POST
 @staff_view("evaluation.edit")
+def reevaluate(request, pk):
+    """Start a re-evaluation: the frozen evaluation stays as the signed decision's evidence."""
+    course = get_course_for_user(request, pk)
+    current = evaluation_of(course)
+    if current is None:
+        messages.error(request, "There is no evaluation to re-evaluate yet.")
+        return redirect("evaluation:evaluation", pk=course.pk)
+    try:
+        current.reevaluate(by=request.user, request=request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, "Re-evaluation started from the last evaluation; the signed decision keeps the original."
+        )
+    return redirect("evaluation:evaluation", pk=course.pk)
+
+
+@require_POST
+@staff_view("evaluation.edit")
 def confirm_history(request, pk):
     """A clinician confirms they reviewed the history the patient reported in the portal."""
     course = get_course_for_user(request, pk)
@@ -179,9 +209,6 @@ def decide(request, pk):
         "has_exclusion": any(f.level == Level.EXCLUSION for f in findings),
     }
     return render(request, "evaluation/decide.html", context)
-
-
-DECIDABLE = {CourseState.EVALUATING, CourseState.NEEDS_CLEARANCE}
 
 
 @require_http_methods(["GET", "POST"])

@@ -4,7 +4,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
 from kapcare.clinics.models import Clinic, ClinicScopedQuerySet
@@ -18,6 +18,7 @@ from kapcare.clinics.protocol import (
     Thyroid,
 )
 from kapcare.evaluation import icd10
+from kapcare.lib.signed import Frozen, FrozenOnceSigned
 
 
 def in_range(low, high, what: str, unit: str, hint: str = ""):
@@ -39,15 +40,26 @@ class EvaluationQuerySet(ClinicScopedQuerySet):
     pass
 
 
-class Evaluation(models.Model):
+class Evaluation(FrozenOnceSigned):
     """The prescriber's structured evaluation before ketamine: the evidence a decision rests on.
 
     Staff fill it in clinic; the patient may fill the history part ahead of time in the portal,
-    which then waits for a clinician to review and confirm it.
+    which then waits for a clinician to review and confirm it. Once a prescriber signs an
+    eligibility decision on it, it is frozen as the decision's evidence; what changes later (a
+    clearance, a new medication) goes into a re-evaluation, a new evaluation of the same course
+    that starts as a copy of this one.
     """
 
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
-    course = models.OneToOneField("patients.Course", on_delete=models.PROTECT, related_name="evaluation")
+    course = models.ForeignKey("patients.Course", on_delete=models.PROTECT, related_name="evaluations")
+    previous = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="re-evaluation of",
+    )
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="evaluations")
     evaluated_on = models.DateField(default=timezone.localdate)
     presenting_problems = models.TextField(blank=True, help_text="What brings the patient, in brief.")
@@ -130,10 +142,70 @@ class Evaluation(models.Model):
         "clinics.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
+    decided_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When a signed decision froze it."
+    )
+
     objects = EvaluationQuerySet.as_manager()
+    signed_field = "decided_at"
+    frozen_message = (
+        "This evaluation is the evidence of a signed eligibility decision and cannot be changed; "
+        "start a re-evaluation."
+    )
+    undeletable_message = "This evaluation is the evidence of a signed eligibility decision."
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # One evaluation in progress per course; the others are frozen under decisions.
+            models.UniqueConstraint(
+                fields=["course"], condition=models.Q(decided_at__isnull=True), name="one_open_evaluation"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Evaluation of {self.evaluated_on:%Y-%m-%d}"
+
+    @property
+    def is_decided(self) -> bool:
+        return self.decided_at is not None
+
+    def freeze_for_decision(self, at) -> None:
+        """A decision was signed on this evaluation: from now on it is that decision's evidence.
+        Called by `sign_decision` inside its transaction; a later decision on the same evaluation
+        (a clearance arrived, nothing else changed) leaves the first time in place."""
+        if self.decided_at is None:
+            self.decided_at = at
+            super().save(update_fields=["decided_at"])
+
+    def reevaluate(self, *, by, request=None) -> "Evaluation":
+        """Start a re-evaluation of the course: a new evaluation in progress, a copy of this frozen
+        one with its diagnoses, medications and allergies, to bring up to date."""
+        from kapcare.audit.trail import record
+
+        if not self.is_decided:
+            raise ValidationError("This evaluation is still in progress: change it directly.")
+        if not self.course.is_open:
+            raise ValidationError("The course is closed; there is nothing to re-evaluate.")
+        skipped = {"id", "previous", "decided_at", "reported_by_patient_at", "reviewed_by", "reviewed_at"}
+        values = {
+            f.attname: getattr(self, f.attname)
+            for f in self._meta.concrete_fields
+            if f.name not in skipped and f.attname not in {"created_at", "updated_at", "updated_by_id"}
+        }
+        with transaction.atomic():
+            if Evaluation.objects.filter(course_id=self.course_id, decided_at__isnull=True).exists():
+                raise ValidationError("A re-evaluation of this course is already in progress.")
+            copy = Evaluation.objects.create(
+                **values | {"evaluated_on": timezone.localdate(), "previous": self, "updated_by": by}
+            )
+            for rows in (self.diagnoses.all(), self.medications.all(), self.allergies.all()):
+                for row in rows:
+                    row.pk, row.evaluation_id = None, copy.pk
+                    row.save()
+            detail = {"re-evaluation of": self.pk}
+            record(request, "create", copy, patient=self.patient_id, actor=by, detail=detail)
+        return copy
 
     @property
     def awaiting_review(self) -> bool:
@@ -155,7 +227,26 @@ class Evaluation(models.Model):
             raise ValidationError({"diastolic_bp": "The diastolic pressure must be lower than the systolic."})
 
 
-class Diagnosis(models.Model):
+class EvaluationRow(models.Model):
+    """A row of an evaluation (diagnosis, medication, allergy): frozen with its evaluation."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        self.refuse_if_decided()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        self.refuse_if_decided()
+        return super().delete(*args, **kwargs)
+
+    def refuse_if_decided(self):
+        if Evaluation._base_manager.filter(pk=self.evaluation_id, decided_at__isnull=False).exists():
+            raise Frozen(Evaluation.frozen_message)
+
+
+class Diagnosis(EvaluationRow):
     """A presenting problem as an ICD-10-CM code from the current code set."""
 
     evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="diagnoses")
@@ -187,7 +278,7 @@ class DoseUnit(models.TextChoices):
     UNIT = "[iU]", "units"
 
 
-class Medication(models.Model):
+class Medication(EvaluationRow):
     """A medication the patient takes now, with its dose; its class drives interaction rules."""
 
     evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="medications")
@@ -224,7 +315,7 @@ class Medication(models.Model):
             raise ValidationError({"dose": "Give the dose for this unit, or clear the unit."})
 
 
-class Allergy(models.Model):
+class Allergy(EvaluationRow):
     """A substance the patient is allergic to, and what happens."""
 
     evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="allergies")

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from kapcare.clinics.models import Protocol
 from kapcare.evaluation.models import Diagnosis, Frozen, TreatmentPlan
-from kapcare.evaluation.signing import PreparationError, dose_for, sign_decision, start_course
+from kapcare.evaluation.signing import PreparationError, dose_for, evaluation_of, sign_decision, start_course
 from kapcare.evaluation.tests.factories import make_evaluation, signed_plan
 from kapcare.patients.tests.factories import sign_kap_consent
 
@@ -179,10 +179,12 @@ def test_the_chart_panel_issues_the_same_number_of_queries_however_much_is_recor
     plan = signed_plan(eligible)
     from kapcare.evaluation.models import Addendum
 
+    # Changes after the decision go into a re-evaluation, which the panel shows.
+    evaluation = evaluation_of(eligible).reevaluate(by=prescriber)
     for n in range(5):
         Addendum.add(plan, f"Note {n}", by=prescriber)
         Diagnosis.objects.create(
-            evaluation=eligible.evaluation, code=["F41.1", "F43.10", "F42.2", "F32.2", "F40.10"][n]
+            evaluation=evaluation, code=["F41.1", "F43.10", "F42.2", "F32.2", "F40.10"][n]
         )
     more = count()
     assert more <= few + 4  # the plan and its addenda appear once, then stay constant
