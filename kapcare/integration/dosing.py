@@ -1,17 +1,16 @@
 """What the integration phase reads about dosing sessions, through one small seam.
 
-The sessions app owns DosingSession. It is imported here lazily, so the integration app runs (and
-says so) in a clinic without it; an integration session keeps the dosing session's id until the
-model is committed and a foreign key can replace it.
+The sessions app owns DosingSession; integration sessions and journal entries point at it with
+foreign keys, and everything else the integration phase needs to know about it is read here.
 """
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.apps import apps
 from django.utils import timezone
 
 from kapcare.clinics.protocol import setting
+from kapcare.sessions.models import DosingSession
 
 # Dosing sessions that happened: the patient was dosed (and went home, or is still being watched).
 HAPPENED_STATES = ("dosed", "monitoring", "ready_for_discharge", "discharged")
@@ -33,16 +32,6 @@ class Dosing:
         return self.at + timedelta(hours=self.integration_within_hours)
 
 
-def available() -> bool:
-    return apps.is_installed("kapcare.sessions")
-
-
-def _model():
-    from kapcare.sessions.models import DosingSession
-
-    return DosingSession
-
-
 def _as_dosing(session) -> Dosing:
     return Dosing(
         id=session.pk,
@@ -60,18 +49,13 @@ def happened(queryset):
 
 def last_dosing(patient) -> Dosing | None:
     """The patient's most recent dosing session that took place."""
-    if not available():
-        return None
-    session = (
-        happened(_model().objects.filter(patient=patient)).order_by("-dosed_at", "-planned_start").first()
-    )
+    sessions = happened(DosingSession.objects.filter(patient=patient))
+    session = sessions.order_by("-dosed_at", "-planned_start").first()
     return _as_dosing(session) if session else None
 
 
 def dosings_for(patient) -> list[Dosing]:
-    if not available():
-        return []
-    sessions = happened(_model().objects.filter(patient=patient)).order_by("-dosed_at", "-planned_start")
+    sessions = happened(DosingSession.objects.filter(patient=patient)).order_by("-dosed_at", "-planned_start")
     return [_as_dosing(s) for s in sessions]
 
 
@@ -80,11 +64,9 @@ def overdue(user, now=None) -> list[tuple[Dosing, object]]:
     session held, or booked, within it; oldest first, each with its patient. Two queries."""
     from kapcare.integration.models import Status, TherapySession
 
-    if not available():
-        return []
     now = now or timezone.now()
     sessions = list(
-        happened(_model().objects.visible_to(user))
+        happened(DosingSession.objects.visible_to(user))
         .filter(course__state="active")
         .select_related("patient")
         .order_by("dosed_at", "planned_start")

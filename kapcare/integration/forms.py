@@ -25,7 +25,7 @@ class ScheduleForm(forms.ModelForm):
         model = TherapySession
         fields = [
             "kind",
-            "follows_dosing_id",
+            "follows_dosing",
             "scheduled_at",
             "duration_minutes",
             "therapist",
@@ -37,27 +37,26 @@ class ScheduleForm(forms.ModelForm):
     def __init__(self, *args, therapists, dosings, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["therapist"].queryset = therapists
-        self.fields["follows_dosing_id"] = forms.TypedChoiceField(
-            label="Follows dosing session",
-            required=False,
-            coerce=int,
-            empty_value=None,
-            choices=[("", "None (a preparation session)")]
-            + [(d.id, f"Dosing session {d.number}, {timezone.localtime(d.at):%b %-d, %Y}") for d in dosings],
-        )
+        labels = {d.id: f"Dosing session {d.number}, {timezone.localtime(d.at):%b %-d, %Y}" for d in dosings}
+        field = self.fields["follows_dosing"]
+        field.label, field.required = "Follows dosing session", False
+        field.empty_label = "None (a preparation session)"
+        # Only this course's dosing sessions that took place, newest first.
+        field.queryset = field.queryset.model.objects.filter(pk__in=list(labels)).order_by("-planned_start")
+        field.label_from_instance = lambda session: labels[session.pk]
 
     def clean(self):
         data = super().clean()
         if data.get("mode") == Mode.VIDEO and not data.get("video_url"):
             self.add_error("video_url", "A video session needs the link the patient will open.")
-        if data.get("kind") == Kind.PREPARATION and data.get("follows_dosing_id"):
-            self.add_error("follows_dosing_id", "A preparation session does not follow a dosing session.")
+        if data.get("kind") == Kind.PREPARATION and data.get("follows_dosing"):
+            self.add_error("follows_dosing", "A preparation session does not follow a dosing session.")
         if (
             data.get("kind") == Kind.INTEGRATION
-            and not data.get("follows_dosing_id")
-            and self.fields["follows_dosing_id"].choices[1:]
+            and not data.get("follows_dosing")
+            and self.fields["follows_dosing"].queryset.exists()
         ):
-            self.add_error("follows_dosing_id", "Choose the dosing session this integration session follows.")
+            self.add_error("follows_dosing", "Choose the dosing session this integration session follows.")
         return data
 
 

@@ -67,20 +67,21 @@ class TherapySessionQuerySet(ClinicScopedQuerySet):
 class TherapySession(models.Model):
     """A preparation or integration session with the therapist, in person or by video.
 
-    An integration session follows one dosing session. The link is kept as the dosing session's
-    id until the sessions app's DosingSession is committed (then it becomes a foreign key in a
-    later migration); `kapcare.integration.dosing` reads it.
+    An integration session follows one dosing session (the sessions app's DosingSession); what
+    the integration phase reads about dosing sessions goes through `kapcare.integration.dosing`.
     """
 
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="therapy_sessions")
     course = models.ForeignKey("patients.Course", on_delete=models.PROTECT, related_name="therapy_sessions")
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.INTEGRATION)
-    follows_dosing_id = models.PositiveBigIntegerField(
-        "follows dosing session",
+    follows_dosing = models.ForeignKey(
+        "dosing.DosingSession",
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
-        db_index=True,
+        related_name="integration_sessions",
+        verbose_name="follows dosing session",
         help_text="The dosing session this integration session follows.",
     )
     scheduled_at = models.DateTimeField()
@@ -108,7 +109,7 @@ class TherapySession(models.Model):
                 condition=~models.Q(mode=Mode.VIDEO) | ~models.Q(video_url=""), name="video_session_has_link"
             ),
             models.CheckConstraint(
-                condition=models.Q(kind=Kind.INTEGRATION) | models.Q(follows_dosing_id__isnull=True),
+                condition=models.Q(kind=Kind.INTEGRATION) | models.Q(follows_dosing__isnull=True),
                 name="only_integration_follows_dosing",
             ),
         ]
@@ -121,7 +122,7 @@ class TherapySession(models.Model):
             raise ValidationError({"video_url": "A video session needs the link the patient will open."})
         if self.kind == Kind.PREPARATION and self.follows_dosing_id:
             raise ValidationError(
-                {"follows_dosing_id": "A preparation session does not follow a dosing session."}
+                {"follows_dosing": "A preparation session does not follow a dosing session."}
             )
 
     def set_status(self, status: str, *, by, request=None):
@@ -413,10 +414,13 @@ class JournalEntry(models.Model):
 
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="journal_entries")
-    after_dosing_id = models.PositiveBigIntegerField(
-        "after dosing session",
+    after_dosing = models.ForeignKey(
+        "dosing.DosingSession",
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
+        related_name="journal_entries",
+        verbose_name="after dosing session",
         help_text="The last dosing session when it was written.",
     )
     prompt = models.CharField(max_length=300, blank=True)

@@ -60,7 +60,6 @@ def queue(request):
     record(request, "list", detail={"page": "integration queue", "shown": len(rows)})
     context = {
         "rows": rows,
-        "available": dosing.available(),
         "can_schedule": allows(request.membership.role, "integration.schedule"),
     }
     return render(request, "integration/queue.html", context)
@@ -120,7 +119,7 @@ def schedule(request, pk):
         or (request.user.pk if request.membership.role == Role.THERAPIST else None)
     }
     if request.GET.get("after"):
-        initial["follows_dosing_id"] = request.GET["after"]
+        initial["follows_dosing"] = request.GET["after"]
     form = forms.ScheduleForm(request.POST or None, initial=initial, therapists=therapists, dosings=dosings)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():

@@ -4,7 +4,6 @@ integration session after it, goals, and a patient signed into the portal."""
 from datetime import timedelta
 
 import pytest
-from django.apps import apps
 from django.utils import timezone
 
 from conftest import make_member
@@ -12,6 +11,7 @@ from kapcare.clinics.models import Protocol
 from kapcare.clinics.roles import Role
 from kapcare.integration.models import Goal, Kind, Mode, TherapySession
 from kapcare.portal.access import SEEN_KEY, SESSION_KEY
+from kapcare.sessions.models import DosingSession
 
 
 @pytest.fixture
@@ -24,10 +24,6 @@ def active(course, prescriber, therapist):
 
 
 def make_dosing(course, *, hours_ago=30, number=1, state="discharged"):
-    if not apps.is_installed("kapcare.sessions"):
-        pytest.skip("needs the sessions app's DosingSession")
-    from kapcare.sessions.models import DosingSession
-
     dosed = timezone.now() - timedelta(hours=hours_ago)
     return DosingSession.objects.create(
         clinic=course.clinic,

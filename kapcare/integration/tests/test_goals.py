@@ -33,7 +33,7 @@ def test_booking_the_first_session_carries_the_goals(signed_in, therapist, activ
         reverse("integration:schedule", kwargs={"pk": active.patient.pk}),
         {
             "kind": "integration",
-            "follows_dosing_id": dosing.pk,
+            "follows_dosing": dosing.pk,
             "scheduled_at": when,
             "duration_minutes": 50,
             "therapist": therapist.pk,

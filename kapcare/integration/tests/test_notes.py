@@ -166,7 +166,7 @@ def test_a_video_session_needs_its_link_and_records_telehealth(signed_in, therap
     when = (timezone.localtime(timezone.now() + timedelta(days=1))).strftime("%Y-%m-%dT%H:%M")
     data = {
         "kind": "integration",
-        "follows_dosing_id": dosing.pk,
+        "follows_dosing": dosing.pk,
         "scheduled_at": when,
         "duration_minutes": 50,
         "therapist": therapist.pk,
