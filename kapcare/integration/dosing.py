@@ -26,21 +26,53 @@ class Dosing:
     number: int
     at: datetime  # when the dose was given (else when it was planned)
     integration_within_hours: int
+    integration_sessions: int = 1  # how many integration sessions should follow it
+    window_from: str = "protocol"  # whose window it is: the protocol's, or the treatment plan's
 
     @property
     def integration_due(self) -> datetime:
         return self.at + timedelta(hours=self.integration_within_hours)
 
 
-def _as_dosing(session) -> Dosing:
+@dataclass(frozen=True)
+class PlannedIntegration:
+    """What a course's signed treatment plan says about integration after each dosing session."""
+
+    within_hours: int
+    sessions_after_each: int
+
+
+def planned_integration(course_ids) -> dict[int, PlannedIntegration]:
+    """The treatment plans' integration settings, by course, in one query. A plan may set a shorter
+    window than the protocol's (the plan form refuses a longer one) and how many sessions follow
+    each dosing session; a course without a plan follows the protocol."""
+    from kapcare.evaluation.models import TreatmentPlan
+
+    rows = TreatmentPlan.objects.filter(course_id__in=set(course_ids)).values_list(
+        "course_id", "integration_within_hours", "integration_sessions_after_each"
+    )
+    return {course: PlannedIntegration(hours, count) for course, hours, count in rows}
+
+
+def _as_dosing(session, plans: dict[int, PlannedIntegration]) -> Dosing:
+    plan = plans.get(session.course_id)
+    protocol_hours = setting(session.protocol.rules, "integration.within_hours")
     return Dosing(
         id=session.pk,
         patient_id=session.patient_id,
         course_id=session.course_id,
         number=session.number,
         at=session.dosed_at or session.planned_start,
-        integration_within_hours=setting(session.protocol.rules, "integration.within_hours"),
+        integration_within_hours=plan.within_hours if plan else protocol_hours,
+        integration_sessions=plan.sessions_after_each if plan else 1,
+        window_from="treatment plan" if plan else "protocol",
     )
+
+
+def as_dosings(sessions) -> list[Dosing]:
+    sessions = list(sessions)
+    plans = planned_integration(s.course_id for s in sessions)
+    return [_as_dosing(s, plans) for s in sessions]
 
 
 def happened(queryset):
@@ -51,17 +83,27 @@ def last_dosing(patient) -> Dosing | None:
     """The patient's most recent dosing session that took place."""
     sessions = happened(DosingSession.objects.filter(patient=patient))
     session = sessions.order_by("-dosed_at", "-planned_start").first()
-    return _as_dosing(session) if session else None
+    return as_dosings([session])[0] if session else None
 
 
 def dosings_for(patient) -> list[Dosing]:
     sessions = happened(DosingSession.objects.filter(patient=patient)).order_by("-dosed_at", "-planned_start")
-    return [_as_dosing(s) for s in sessions]
+    return as_dosings(sessions)
 
 
-def overdue(user, now=None) -> list[tuple[Dosing, object]]:
-    """Dosing sessions of active courses whose integration window has passed with no integration
-    session held, or booked, within it; oldest first, each with its patient. Two queries."""
+@dataclass(frozen=True)
+class Overdue:
+    """A dosing session whose integration is overdue, with how many sessions were in time."""
+
+    dosing: Dosing
+    patient: object
+    in_time: int
+
+
+def overdue(user, now=None) -> list[Overdue]:
+    """Dosing sessions of active courses whose integration window has passed with fewer integration
+    sessions held, or booked, within it than the course's plan asks for (one, without a plan);
+    oldest first, each with its patient. Three queries however many there are."""
     from kapcare.integration.models import Status, TherapySession
 
     now = now or timezone.now()
@@ -71,7 +113,7 @@ def overdue(user, now=None) -> list[tuple[Dosing, object]]:
         .select_related("patient")
         .order_by("dosed_at", "planned_start")
     )
-    earliest: dict[int, datetime] = {}
+    booked: dict[int, list[datetime]] = {}
     for dosing_id, at in (
         TherapySession.objects.visible_to(user)
         .integration()
@@ -79,11 +121,12 @@ def overdue(user, now=None) -> list[tuple[Dosing, object]]:
         .exclude(status__in=[Status.CANCELLED, Status.NO_SHOW])
         .values_list("follows_dosing_id", "scheduled_at")
     ):
-        earliest[dosing_id] = min(at, earliest.get(dosing_id, at))
+        booked.setdefault(dosing_id, []).append(at)
     rows = []
-    for session in sessions:
-        dosing = _as_dosing(session)
-        booked = earliest.get(dosing.id)
-        if dosing.integration_due < now and (booked is None or booked > dosing.integration_due):
-            rows.append((dosing, session.patient))
+    for session, dosing in zip(sessions, as_dosings(sessions), strict=True):
+        if dosing.integration_sessions == 0 or dosing.integration_due >= now:
+            continue
+        in_time = sum(1 for at in booked.get(dosing.id, []) if at <= dosing.integration_due)
+        if in_time < dosing.integration_sessions:
+            rows.append(Overdue(dosing, session.patient, in_time))
     return rows

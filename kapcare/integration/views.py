@@ -54,8 +54,13 @@ def get_session(request, pk) -> TherapySession:
 def queue(request):
     now = timezone.now()
     rows = [
-        {"dosing": d, "patient": p, "hours_over": int((now - d.integration_due).total_seconds() // 3600)}
-        for d, p in dosing.overdue(request.user, now)
+        {
+            "dosing": row.dosing,
+            "patient": row.patient,
+            "in_time": row.in_time,
+            "hours_over": int((now - row.dosing.integration_due).total_seconds() // 3600),
+        }
+        for row in dosing.overdue(request.user, now)
     ]
     record(request, "list", detail={"page": "integration queue", "shown": len(rows)})
     context = {

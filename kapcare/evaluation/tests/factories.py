@@ -29,11 +29,17 @@ def signed_decision(course, outcome="eligible", by=None) -> EligibilityDecision:
     )
 
 
-def signed_plan(course) -> TreatmentPlan:
+def signed_plan(course, **settings) -> TreatmentPlan:
     existing = TreatmentPlan.objects.filter(course=course).first()
     if existing:
         return existing
     protocol = Protocol.active_for(course.clinic)
+    values = {
+        "dosing_sessions": 6,
+        "cadence_days": 7,
+        "integration_sessions_after_each": 1,
+        "integration_within_hours": 48,
+    } | settings
     return TreatmentPlan.objects.create(
         clinic_id=course.clinic_id,
         course=course,
@@ -52,8 +58,5 @@ def signed_plan(course) -> TreatmentPlan:
         bioavailability=Decimal("0.93"),
         iv_equivalent_mg=Decimal("32.6"),
         iv_equivalent_mg_per_kg=Decimal("0.465"),
-        dosing_sessions=6,
-        cadence_days=7,
-        integration_sessions_after_each=1,
-        integration_within_hours=48,
+        **values,
     )
