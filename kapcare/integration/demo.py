@@ -19,6 +19,7 @@ from kapcare.integration.models import (
     Status,
     TherapySession,
 )
+from kapcare.lib import clock
 from kapcare.patients.models import Course, CourseState
 
 ENTRIES = [
@@ -129,6 +130,7 @@ def load(demo) -> None:
                 clinic=clinic,
                 patient=course.patient,
                 session=session,
+                created_at=at,
                 note_format="dap",
                 author=therapist,
                 journal_entries=[entry.snapshot()] if entry.is_shared else [],
@@ -138,10 +140,18 @@ def load(demo) -> None:
                 GoalRating.objects.create(
                     clinic=clinic, goal=goal, note=note, progress=min(4, n + rng.choice([0, 1])), rated_at=at
                 )
-            note.sign(by=therapist)
-            TherapySession.objects.filter(pk=session.pk).update(
-                status=Status.COMPLETED, completed_at=at + timedelta(minutes=50)
-            )
+            # The session ends, and the therapist signs the note later that day: both through the
+            # real methods (the same checks and audit), on a clock that reads those past moments.
+            ended = at + timedelta(minutes=session.duration_minutes)
+            if ended > now:
+                continue  # under way: the note stays a draft
+            with clock.at(ended):
+                session.set_status(Status.COMPLETED, by=therapist)
+            signed = ended + timedelta(minutes=rng.randint(10, 150))
+            if signed > now:
+                continue  # written but not yet signed, as a therapist would leave it
+            with clock.at(signed):
+                note.sign(by=therapist)
             notes += 1
     demo.say(
         f"Integration: {sessions} sessions, {notes} signed notes, {entries} journal entries, "

@@ -9,6 +9,7 @@ from django.utils import timezone
 from kapcare.audit.trail import record
 from kapcare.clinics.access import clinic_ids_for
 from kapcare.clinics.models import Clinic, ClinicScopedQuerySet
+from kapcare.lib import clock
 from kapcare.lib.signed import Frozen, FrozenOnceSigned, WrittenOnce
 
 
@@ -137,7 +138,7 @@ class TherapySession(models.Model):
                 )
             self.status = status
             if status == Status.COMPLETED:
-                self.completed_at = timezone.now()
+                self.completed_at = clock.now()
                 self.telehealth = self.mode == Mode.VIDEO
             self.save(update_fields=["status", "completed_at", "telehealth"])
             record(
@@ -220,7 +221,7 @@ class ProgressNote(FrozenOnceSigned):
             current = ProgressNote.objects.select_for_update().get(pk=self.pk)
             if current.signed_at is not None:
                 raise Frozen("This note is already signed.")
-            self.signed_at, self.signed_by = timezone.now(), by
+            self.signed_at, self.signed_by = clock.now(), by
             super().save(update_fields=["signed_at", "signed_by"])
             session = self.session
             if session.status == Status.SCHEDULED:

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from kapcare.audit.trail import record
 from kapcare.clinics.models import Clinic, ClinicScopedQuerySet
+from kapcare.lib import clock
 from kapcare.lib.pdf import html_to_pdf, sha256_text
 from kapcare.lib.signed import Frozen, WrittenOnce  # noqa: F401 (Frozen re-exported)
 
@@ -107,7 +108,13 @@ class ConsentDocument(WrittenOnce):
                 .first()
             )
             document = cls.objects.create(
-                clinic=clinic, kind=kind, version=(last or 0) + 1, title=title, body=body, published_by=by
+                clinic=clinic,
+                kind=kind,
+                version=(last or 0) + 1,
+                title=title,
+                body=body,
+                published_by=by,
+                published_at=clock.now(),
             )
             record(
                 request,
@@ -150,7 +157,7 @@ class ConsentDocument(WrittenOnce):
                 kind=self.kind,
                 version=self.version,
                 typed_name=" ".join(typed_name.split()),
-                signed_at=timezone.now(),
+                signed_at=clock.now(),
                 address=request.META.get("REMOTE_ADDR") if request is not None else None,
                 text_sha256=self.sha256,
                 channel=channel,

@@ -6,14 +6,14 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from kapcare.lib import clock
 from kapcare.patients.consent import (
     Channel,
     ConsentDocument,
     ConsentSignature,
     consent_templates,
-    sha256_bytes,
 )
-from kapcare.patients.models import Condition, Course, CourseState, Patient
+from kapcare.patients.models import Condition, Course, CourseState
 from kapcare.patients.preparation import PreparationConfirmation, checklist_items
 
 PAST_EVALUATION = [
@@ -29,10 +29,13 @@ def load(demo) -> None:
     clinic = demo.clinic
     if ConsentDocument.objects.filter(clinic=clinic).exists():
         return
-    documents = {
-        kind: ConsentDocument.publish(clinic, kind, title, body, by=demo.staff.get("admin"))
-        for kind, title, body in consent_templates()
-    }
+    first_course = Course.objects.filter(clinic=clinic).order_by("opened_at").first()
+    published = (first_course.opened_at if first_course else timezone.now()) - timedelta(days=30)
+    with clock.at(published):
+        documents = {
+            kind: ConsentDocument.publish(clinic, kind, title, body, by=demo.staff.get("admin"))
+            for kind, title, body in consent_templates()
+        }
     rng, signed = demo.rng, 0
     courses = (
         Course.objects.filter(clinic=clinic, state__in=PAST_EVALUATION)
@@ -51,7 +54,6 @@ def load(demo) -> None:
             signed += 1
         if course.condition == Condition.SUD and rng.random() < 0.7:
             sign_as_of(documents["part2"], course.patient, at + timedelta(minutes=6), witness)
-            Patient.objects.filter(pk=course.patient_id).update(part2_consent=True)
             signed += 1
     tomorrow = timezone.localdate(timezone.now(), clinic.zone) + timedelta(days=1)
     active = [course for course in courses if course.state == CourseState.ACTIVE][:4]
@@ -74,21 +76,15 @@ def load(demo) -> None:
 
 
 def sign_as_of(document, patient, at, witness) -> ConsentSignature:
-    """A signature as it was made on an earlier day of the demo's history, with its PDF copy."""
-    signature = ConsentSignature(
-        clinic_id=document.clinic_id,
-        patient=patient,
-        document=document,
-        kind=document.kind,
-        version=document.version,
-        typed_name=patient.legal_name,
-        signed_at=at,
-        address="192.0.2.10",  # TEST-NET-1: documentation addresses, never a real device
-        text_sha256=document.sha256,
-        channel=Channel.CLINIC if witness else Channel.PORTAL,
-        witnessed_by=witness,
-    )
-    signature.pdf = signature.render_pdf()
-    signature.pdf_sha256 = sha256_bytes(signature.pdf)
-    signature.save()
-    return signature
+    """A signature made on an earlier day of the demo's history: through `sign`, with its checks
+    and PDF copy, on a clock that reads that day."""
+    with clock.at(at):
+        return document.sign(
+            patient,
+            typed_name=patient.legal_name,
+            shown_version=document.version,
+            shown_sha256=document.sha256,
+            channel=Channel.CLINIC if witness else Channel.PORTAL,
+            actor=witness or f"patient {patient.pk}",
+            witnessed_by=witness,
+        )

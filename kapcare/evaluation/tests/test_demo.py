@@ -20,6 +20,8 @@ def test_demo_courses_past_evaluation_have_a_signed_decision_and_started_ones_a_
             assert not decisions and plan is None
             continue
         assert decisions, f"{course} has no decision"
+        evaluations = list(Evaluation.objects.filter(course=course))
+        assert evaluations and all(e.is_decided for e in evaluations), "signed means frozen"
         first = decisions[0]
         levels = {f["level"] for f in first.findings}
         if course.state == "ineligible":
