@@ -1,14 +1,10 @@
-"""Preparation in the browser: a nurse's evaluation screens live as it is filled in; a prescriber
-reviews the findings, signs an eligible decision, creates the plan, and the course becomes active.
+"""Preparation in the browser: a nurse's evaluation screens live as it is filled in. The whole phase,
+from intake through the portal to an active course, is in test_preparation_phase.py."""
 
-(The portal steps before these, the patient's history and consent, extend this journey.)"""
-
-import re
 
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from kapcare.evaluation.models import Diagnosis, EligibilityDecision, TreatmentPlan
-from kapcare.evaluation.tests.factories import make_evaluation
+from kapcare.evaluation.models import Diagnosis
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_staff_signin import current_code, sign_in_with_password
 
@@ -53,49 +49,3 @@ def test_screening_findings_update_as_the_nurse_fills_in_the_evaluation(
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the evaluation scrolls sideways on a phone ({width}px)"
     screenshot(phone, "evaluation-phone")
-
-
-def test_a_prescriber_reviews_findings_signs_eligible_plans_and_starts_the_course(
-    page, live_server, prescriber, course
-):
-    evaluation = make_evaluation(course, hypertension="controlled")
-    Diagnosis.objects.create(evaluation=evaluation, code="F33.2", description="Major depressive disorder")
-    sign_in(page, live_server, prescriber)
-    page.goto(f"{live_server.url}/staff/patients/{course.patient_id}/")
-    panel = page.locator("#preparation")
-    panel.get_by_text("Treated hypertension", exact=True).wait_for()
-    panel.get_by_role("link", name="Review findings and decide").click()
-
-    page.get_by_role("heading", name=re.compile("Eligibility decision")).wait_for()
-    assert page.get_by_text("Severe blood pressure rises").is_visible()
-    page.get_by_label("Eligible", exact=True).check()
-    page.get_by_label("Reasoning").fill("Treated hypertension well controlled; no exclusions.")
-    screenshot(page, "decision")
-    page.get_by_role("button", name="Sign decision").click()
-    page.get_by_text("Decision signed; the course is now eligible.").wait_for()
-    assert EligibilityDecision.objects.get().protocol_version == 1
-
-    page.locator("#preparation").get_by_role("link", name="Create the treatment plan").click()
-    page.get_by_label("PHQ-9").check()
-    page.get_by_label("Measures schedule").select_option("weekly")
-    page.get_by_label("Route").select_option("im")
-    page.locator("#id_dose_amount").fill("0.5")
-    page.get_by_label("Dose unit").select_option("mg/kg")
-    page.get_by_label("Today's weight (kg)").fill("70")
-    page.get_by_label("Today's weight (kg)").blur()
-    page.locator("#dose").get_by_text("32.6 mg · 0.465 mg/kg").wait_for()
-    page.get_by_label("Number of dosing sessions").fill("6")
-    page.get_by_label("Days between dosing sessions").fill("7")
-    page.get_by_label("Integration sessions after each dosing session").fill("1")
-    screenshot(page, "plan")
-    page.get_by_role("button", name="Sign treatment plan").click()
-    page.get_by_text("Treatment plan signed.").wait_for()
-    assert TreatmentPlan.objects.get().dose_mg == 35
-
-    page.locator("#preparation").get_by_role("button", name="Start the course").click()
-    page.get_by_text("The course is active.").wait_for()
-    course.refresh_from_db()
-    assert course.state == "active"
-    page.locator("#preparation").get_by_text("32.6 mg · 0.465 mg/kg").wait_for()
-    screenshot(page, "chart-preparation")
-    assert page.console_errors == []
