@@ -310,7 +310,11 @@ class PlanForm(forms.Form):
     target_measures = forms.MultipleChoiceField(
         widget=forms.CheckboxSelectMultiple, choices=instrument_choices
     )
-    measures_schedule = forms.ChoiceField(choices=MeasuresSchedule.choices)
+    measures_schedule = forms.ChoiceField(
+        choices=MeasuresSchedule.choices,
+        help_text="During the course. When the course starts the patient is also asked 1, 3 and 6 months "
+        "after it ends.",
+    )
     route = forms.ChoiceField(choices=Route.choices)
     dose_amount = forms.DecimalField(label="Dose", max_digits=7, decimal_places=2, min_value=Decimal("0.01"))
     dose_unit = forms.ChoiceField(choices=PlanDoseUnit.choices)

@@ -11,6 +11,7 @@ from kapcare.clinics.models import Protocol
 from kapcare.clinics.protocol import Finding, Level, setting
 from kapcare.evaluation import baseline
 from kapcare.evaluation.models import EligibilityDecision, Evaluation, Outcome, TreatmentPlan
+from kapcare.evaluation.plan_measures import assign_plan_measures
 from kapcare.evaluation.screening import document_of, screen_document
 from kapcare.patients.models import ConsentMissing, CourseState, TransitionError, require_kap_consent
 
@@ -192,17 +193,24 @@ class ConsentNeeded(PreparationError):
 
 def start_course(course, *, by, request=None):
     """Start the course: it needs a signed eligible decision, a signed treatment plan, and the
-    patient's signature on the current informed consent for KAP."""
+    patient's signature on the current informed consent for KAP. The plan's measures are then
+    assigned: during the course on the plan's schedule, and after it."""
     decision = latest_decision(course)
     if course.state != CourseState.ELIGIBLE or decision is None or decision.outcome != Outcome.ELIGIBLE:
         raise PreparationError("Only a course with a signed eligible decision can start.")
-    if not TreatmentPlan.objects.filter(course=course).exists():
+    plan = TreatmentPlan.objects.filter(course=course).first()
+    if plan is None:
         raise PreparationError("Sign the treatment plan before starting the course.")
     try:
         require_kap_consent(course.patient)
     except ConsentMissing as error:
         raise ConsentNeeded(str(error)) from None
     try:
-        return course.start(by=by, request=request, reason="Eligible decision and treatment plan signed.")
+        with transaction.atomic():
+            transition = course.start(
+                by=by, request=request, reason="Eligible decision and treatment plan signed."
+            )
+            assign_plan_measures(course, plan, by=by, request=request)
     except TransitionError as error:
         raise PreparationError(str(error)) from None
+    return transition

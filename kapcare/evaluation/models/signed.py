@@ -84,10 +84,11 @@ class PlanDoseUnit(models.TextChoices):
 
 
 class MeasuresSchedule(models.TextChoices):
+    """During the course; the measures engine also asks 1, 3 and 6 months after it. Only the
+    schedules the measures engine keeps are offered, so a plan never promises one nobody runs."""
+
     EACH_SESSION = "each_session", "Before each dosing session"
     WEEKLY = "weekly", "Weekly"
-    FORTNIGHTLY = "fortnightly", "Every two weeks"
-    MONTHLY = "monthly", "Monthly"
 
 
 class TreatmentPlan(SignedRecord):

@@ -35,6 +35,9 @@ def signed_plan(course, **settings) -> TreatmentPlan:
         return existing
     protocol = Protocol.active_for(course.clinic)
     values = {
+        "target_conditions": ["F33.2"],
+        "target_measures": ["phq-9"],
+        "measures_schedule": "weekly",
         "dosing_sessions": 6,
         "cadence_days": 7,
         "integration_sessions_after_each": 1,
@@ -47,9 +50,6 @@ def signed_plan(course, **settings) -> TreatmentPlan:
         protocol=protocol,
         protocol_version=protocol.version,
         signed_by=course.prescriber,
-        target_conditions=["F33.2"],
-        target_measures=["phq-9"],
-        measures_schedule="weekly",
         route="im",
         dose_amount=Decimal("0.5"),
         dose_unit="mg/kg",

@@ -1,6 +1,8 @@
 """Starting treatment: a signed eligible decision and plan are not enough without the patient's
 signature on the current informed consent for KAP."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
@@ -67,3 +69,41 @@ def test_the_start_button_explains_the_missing_consent_and_links_to_signing_it(
     assert f'href="{sign_url}"' in page, shown
     planned.refresh_from_db()
     assert planned.state == "eligible"
+
+
+def test_starting_puts_the_plans_measures_on_schedule_through_and_after_the_course(planned, prescriber):
+    from kapcare.measures.models import Assignment, install_shipped
+    from kapcare.measures.schedule import sync
+
+    install_shipped(planned.clinic)
+    sign_kap_consent(planned.patient)
+    start_course(planned, by=prescriber)
+    made = {(a.instrument.name, a.schedule) for a in Assignment.objects.filter(course=planned)}
+    # The factory's plan measures PHQ-9 weekly.
+    assert made == {
+        ("phq-9", "weekly"),
+        ("phq-9", "after_course_1m"),
+        ("phq-9", "after_course_3m"),
+        ("phq-9", "after_course_6m"),
+    }
+    assert {a.channel for a in Assignment.objects.filter(course=planned)} == {"sms"}
+    weekly = Assignment.objects.get(course=planned, schedule="weekly")
+    started = planned.transitions.get(to_state="active").at
+    [week_1] = sync(weekly, now=started + timedelta(days=8))
+    assert week_1.occasion == "week-1"
+
+
+def test_a_plan_measured_before_each_session_asks_before_each_dosing_session(prescriber, course):
+    from kapcare.measures.models import Assignment, install_shipped
+
+    install_shipped(course.clinic)
+    make_evaluation(course)
+    sign_decision(course, outcome="eligible", rationale="Suitable.", by=prescriber)
+    signed_plan(course, measures_schedule="each_session", target_measures=["phq-9", "gad-7"])
+    sign_kap_consent(course.patient)
+    start_course(course, by=prescriber)
+    during = Assignment.objects.filter(course=course).exclude(schedule__startswith="after_course")
+    assert sorted(during.values_list("instrument__name", "schedule")) == [
+        ("gad-7", "before_dosing"),
+        ("phq-9", "before_dosing"),
+    ]
