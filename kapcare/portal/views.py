@@ -108,8 +108,24 @@ def home(request):
         "tomorrow": checklist_status(patient, today + timedelta(days=1)),
         "today": checklist_status(patient, today),
         "panels": portal_panels(),
+        "dosing_sessions": upcoming_dosing(patient),
     }
     return render(request, "portal/home.html", context)
+
+
+def upcoming_dosing(patient, limit: int = 3) -> list:
+    """The patient's next booked dosing sessions, each with the day before it: the day to confirm
+    the preparation checklist."""
+    from kapcare.sessions.models import DosingSession
+
+    sessions = list(
+        DosingSession.objects.filter(patient=patient, state="scheduled", planned_start__gte=timezone.now())
+        .select_related("site")
+        .order_by("planned_start")[:limit]
+    )
+    for session in sessions:
+        session.day_before = timezone.localdate(session.planned_start) - timedelta(days=1)
+    return sessions
 
 
 def current_document(patient, kind) -> ConsentDocument:

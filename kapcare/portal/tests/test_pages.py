@@ -100,3 +100,36 @@ def test_a_portal_page_uses_no_inline_script_or_style(portal, kap_consent, cours
     ]:
         page = portal.get(url).content.decode()
         assert "<script>" not in page and " style=" not in page and "<style" not in page
+
+
+def test_the_home_page_shows_the_next_dosing_sessions_and_what_to_do_the_day_before(
+    portal, patient, course, prescriber, clinic
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kapcare.clinics.models import Protocol
+    from kapcare.sessions.models import DosingSession
+
+    course.decide("eligible", by=prescriber)
+    course.start(by=prescriber)
+    site = clinic.sites.first()
+    when = timezone.localtime(timezone.now() + timedelta(days=3)).replace(hour=9, minute=30)
+    for number, start in [(1, when), (2, timezone.now() - timedelta(days=2))]:
+        DosingSession.objects.create(
+            clinic=clinic,
+            patient=patient,
+            course=course,
+            number=number,
+            site=site,
+            route="iv",
+            planned_start=start,
+            protocol=Protocol.active_for(clinic),
+        )
+    page = portal.get(reverse("portal:home")).content.decode()
+    assert "Your next dosing sessions" in page
+    assert f"{when:%A %B} {when.day}, 9:30 AM" in page and site.name in page
+    day_before = when.date() - timedelta(days=1)
+    assert f"on {day_before:%A %B} {day_before.day}, confirm your" in page
+    assert page.count("confirm your <a") == 1  # the past session is not listed
