@@ -30,6 +30,7 @@ URLS = {
     "evaluation:evaluation": (lambda cast: {"pk": cast["course"].pk}, "get"),
     "evaluation:screen": (lambda cast: {"pk": cast["course"].pk}, "post"),
     "evaluation:confirm_history": (lambda cast: {"pk": cast["course"].pk}, "post"),
+    "evaluation:reevaluate": (lambda cast: {"pk": cast["course"].pk}, "post"),
     "evaluation:decide": (lambda cast: {"pk": cast["course"].pk}, "get"),
     "evaluation:plan": (lambda cast: {"pk": cast["course"].pk}, "get"),
     "evaluation:start": (lambda cast: {"pk": cast["course"].pk}, "post"),
