@@ -5,7 +5,7 @@ session cannot be deleted from under them."""
 from datetime import timedelta
 
 import pytest
-from django.db import IntegrityError, connection, models
+from django.db import IntegrityError, connection, models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -22,18 +22,18 @@ def test_the_links_are_protected_foreign_keys_to_the_dosing_session(model, name)
 
 
 def test_the_database_refuses_a_link_to_a_dosing_session_that_does_not_exist(active, therapist):
-    broken = TherapySession.objects.create(
-        clinic=active.clinic,
-        patient=active.patient,
-        course=active,
-        follows_dosing_id=987654,
-        scheduled_at=timezone.now(),
-        therapist=therapist,
-        created_by=therapist,
-    )
-    with pytest.raises(IntegrityError):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        TherapySession.objects.create(
+            clinic=active.clinic,
+            patient=active.patient,
+            course=active,
+            follows_dosing_id=987654,
+            scheduled_at=timezone.now(),
+            therapist=therapist,
+            created_by=therapist,
+        )
         connection.check_constraints(table_names=[TherapySession._meta.db_table])
-    TherapySession.objects.filter(pk=broken.pk).delete()  # the test's transaction checks again at its end
+    assert not TherapySession.objects.exists()
 
 
 def test_a_followed_dosing_session_cannot_be_deleted_under_its_integration_session(therapy, dosing):
