@@ -246,6 +246,8 @@ FHIR_MRN_SYSTEM = env("KAPCARE_FHIR_MRN_SYSTEM", "urn:kapcare:{clinic}:mrn")
 FHIR_DEFAULT_COUNT = env_int("KAPCARE_FHIR_DEFAULT_COUNT", 20)
 FHIR_MAX_COUNT = env_int("KAPCARE_FHIR_MAX_COUNT", 200)
 # Bulk export NDJSON files, one folder per export; deleted when the client cancels or deletes it.
+# Data read once from installed packages and kept for look-ups (the ICD-10-CM code set).
+ICD10_CACHE_DIR = Path(env("KAPCARE_CACHE_DIR", str(VAR_DIR / "cache")))
 FHIR_EXPORT_DIR = Path(env("KAPCARE_FHIR_EXPORT_DIR", str(VAR_DIR / "fhir-export")))
 
 # Outcome measures (kapcare.measures).

@@ -52,7 +52,8 @@ def enqueue_due(now=None) -> list[str]:
 def next_wait(now=None) -> float:
     """Seconds until the next task is due, between 1 and 60."""
     now = now or timezone.now()
-    soonest = PeriodicTask.objects.filter(name__in=declared()).order_by("due_at").values_list("due_at", flat=True).first()
+    pending = PeriodicTask.objects.filter(name__in=declared()).order_by("due_at")
+    soonest = pending.values_list("due_at", flat=True).first()
     if soonest is None:
         return 1.0
     return min(60.0, max(1.0, (soonest - now).total_seconds()))

@@ -4,7 +4,6 @@ import pytest
 from django.apps import apps
 from django.tasks import task
 from django.utils import timezone
-
 from django_tasks_db.models import DBTaskResult
 
 from kapcare.clinics import periodic
