@@ -167,6 +167,12 @@ SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("KAPCARE_BEHIND_PROXY") else None
+# How many proxies of the clinic's own stand in front of kapcare (one when behind a proxy): the
+# client's address for audit and rate limits is read that many places from the right of
+# X-Forwarded-For. Zero: the connection's own address.
+PROXY_COUNT = env_int("KAPCARE_PROXY_COUNT", 1 if env_bool("KAPCARE_BEHIND_PROXY") else 0)
+AXES_IPWARE_PROXY_COUNT = PROXY_COUNT or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if PROXY_COUNT else ("REMOTE_ADDR",)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
