@@ -97,16 +97,35 @@ def bulk_close(request):
     if not form.is_valid():
         messages.error(request, "Choose why these leads are closed.")
         return redirect(back)
+    reason = form.cleaned_data["reason"]
     if request.POST.get("scope") == "matching":
         data = forms.InboxFilter(_query(request.POST.get("filter", "")))
-        leads = filtered_leads(request, data.cleaned_data if data.is_valid() else {})
+        leads = filtered_leads(request, data.cleaned_data if data.is_valid() else {}).filter(
+            status__in=OPEN_STATUSES
+        )
+        upto = request.POST.get("upto", "")
+        if not upto.isdigit():
+            # Closing everything a filter matches cannot be undone in one click: show what it
+            # would close first. The confirmation closes only leads that existed when it was
+            # shown, so a real lead that arrives meanwhile stays open.
+            newest = leads.order_by("-pk").values_list("pk", flat=True).first()
+            context = {
+                "count": leads.count(),
+                "sample": leads.order_by("-created_at")[:10],
+                "reason": reason,
+                "reason_label": dict(form.fields["reason"].choices)[reason],
+                "filter": request.POST.get("filter", ""),
+                "upto": newest or 0,
+                "back": back,
+            }
+            return render(request, "leads/bulk_confirm.html", context)
+        leads = leads.filter(pk__lte=int(upto))
     else:
         ids = [int(i) for i in request.POST.getlist("lead") if i.isdigit()]
         if not ids:
             messages.error(request, "Tick the leads to close first.")
             return redirect(back)
         leads = Lead.objects.visible_to(request.user).filter(pk__in=ids)
-    reason = form.cleaned_data["reason"]
     with transaction.atomic():
         ids = list(leads.filter(status__in=OPEN_STATUSES).values_list("pk", flat=True))
         Lead.objects.filter(pk__in=ids).update(

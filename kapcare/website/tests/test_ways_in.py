@@ -268,3 +268,14 @@ def test_behind_the_clinics_proxy_the_limit_counts_the_visitors_address_not_the_
     assert client.post(
         reverse("website:contact"), CONTACT, HTTP_X_FORWARDED_FOR="1.2.3.4, 198.51.100.4", **proxy
     ).status_code == 429
+
+
+def test_the_guides_emails_are_queued_for_the_worker_not_sent_while_the_visitor_waits(client, clinic, guide, settings):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    client.post(reverse("website:guide"), {"email": "reader@example.com", "consent": "on"})
+    assert mail.outbox == []
+    assert list(DBTaskResult.objects.values_list("task_path", flat=True)) == [
+        "kapcare.website.tasks.send_guide_confirmation"
+    ]
