@@ -2,6 +2,7 @@
 
 import mimetypes
 
+from django.apps import apps
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -167,6 +168,7 @@ def detail(request, pk):
         "settings": settings,
         "can_manage": allows(role, "leads.manage"),
         "can_convert": allows(role, "leads.convert") and lead.is_open,
+        "actions": lead_actions(lead, role),
         "reply_form": forms.ReplyForm(
             initial={"channel": Channel.SMS if lead.can_text() and not lead.email else Channel.EMAIL}
         ),
@@ -175,6 +177,17 @@ def detail(request, pk):
         "status_form": forms.StatusForm(initial={"status": lead.status}),
     }
     return render(request, "leads/detail.html", context)
+
+
+def lead_actions(lead, role: str) -> list[dict]:
+    """Actions other apps offer on a lead of a kind (an AppConfig's `lead_actions`:
+    [(label, url name taking the lead's pk, permission, kinds)]), for roles that may."""
+    return [
+        {"label": label, "url": reverse(name, kwargs={"pk": lead.pk})}
+        for config in apps.get_app_configs()
+        for label, name, permission, kinds in getattr(config, "lead_actions", [])
+        if lead.kind in kinds and allows(role, permission)
+    ]
 
 
 def _act(request, pk, form_class, action, form_kwargs=None):
