@@ -230,11 +230,12 @@ TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN")
 TWILIO_FROM_NUMBER = env("TWILIO_FROM_NUMBER")
 
 # coverage: eligibility checks (X12 270/271) go through one clearinghouse adapter.
-# "sandbox" answers locally for the demo payers; "stedi" uses Stedi's JSON eligibility API;
+# "sandbox" answers locally for the demo payers; "stedi" uses Stedi's raw X12 eligibility endpoint;
 # "x12-https" posts the 270 to any clearinghouse that takes X12 over HTTPS and answers with a 271.
 COVERAGE_CLEARINGHOUSE = env("KAPCARE_CLEARINGHOUSE", "sandbox")
 COVERAGE_STEDI_URL = env(
-    "KAPCARE_STEDI_URL", "https://healthcare.us.stedi.com/2024-04-01/change/medicalnetwork/eligibility/v3"
+    "KAPCARE_STEDI_URL",
+    "https://healthcare.us.stedi.com/2024-04-01/change/medicalnetwork/eligibility/v3/raw-x12",
 )
 COVERAGE_STEDI_API_KEY = env("KAPCARE_STEDI_API_KEY")
 COVERAGE_X12_URL = env("KAPCARE_X12_URL")
