@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "kapcare.clinics.middleware.SlidingSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -136,7 +137,8 @@ AXES_VERBOSE = False
 # Idle sign-out: the session lives this long after the last request.
 IDLE_MINUTES = env_int("KAPCARE_IDLE_MINUTES", 15)
 SESSION_COOKIE_AGE = IDLE_MINUTES * 60
-SESSION_SAVE_EVERY_REQUEST = True
+# A session's expiry moves on with use; it is rewritten at most once a minute (SlidingSessionMiddleware).
+SESSION_REFRESH_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
