@@ -188,6 +188,7 @@ def _wants_reminder(invitation: Invitation, now, interval) -> bool:
     return (
         invitation.sent_at is not None
         and invitation.used_at is None
+        and invitation.cancelled_at is None
         and now < invitation.expires_at
         and invitation.reminders_sent < settings.MEASURES_MAX_REMINDERS
         and now - invitation.last_contacted_at >= interval
@@ -198,13 +199,14 @@ def sweep(now: datetime | None = None) -> dict:
     """What the worker does every so often: make due invitations, send them, send reminders."""
     now = now or timezone.now()
     made = sum(len(sync(a, now)) for a in Assignment.objects.filter(is_active=True).select_related("course"))
-    unsent = Invitation.objects.filter(
-        sent_at__isnull=True, used_at__isnull=True, due_at__lte=now, expires_at__gt=now
-    ).exclude(assignment__channel=Channel.CLINIC)
+    unsent = (
+        Invitation.objects.waiting()
+        .filter(sent_at__isnull=True, due_at__lte=now, expires_at__gt=now)
+        .exclude(assignment__channel=Channel.CLINIC)
+    )
     sent = sum(send(i) for i in unsent.select_related("assignment", "patient"))
-    waiting = Invitation.objects.filter(
+    waiting = Invitation.objects.waiting().filter(
         sent_at__isnull=False,
-        used_at__isnull=True,
         expires_at__gt=now,
         reminders_sent__lt=settings.MEASURES_MAX_REMINDERS,
     )

@@ -1,0 +1,77 @@
+"""The measures sweep runs on the worker's clock, and dosing sessions booked or completed in the
+sessions app make their questionnaire occasions."""
+
+from datetime import timedelta
+
+from django.apps import apps
+from django.tasks import Task
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from kapcare.measures.models import Assignment, Invitation
+from kapcare.sessions import seams
+from kapcare.sessions.models import DosingSession
+from kapcare.sessions.tests.conftest import active_course  # noqa: F401 - a fixture
+
+
+def test_the_sweep_is_a_periodic_task_of_the_worker():
+    (path, seconds), *others = apps.get_app_config("measures").periodic_tasks
+    assert not others and 0 < seconds <= 3600  # reminders are a day apart; an hour is close enough
+    task = import_string(path)
+    assert isinstance(task, Task)
+    assert task.func.__code__.co_argcount == 0
+
+
+def test_the_periodic_task_makes_and_sends_what_has_fallen_due(phq9, patient, course, prescriber, sms_outbox):
+    Assignment.objects.create(
+        clinic=patient.clinic,
+        patient=patient,
+        course=course,
+        instrument=phq9,
+        schedule="baseline",
+        channel="sms",
+        created_by=prescriber,
+    )
+    path, _ = apps.get_app_config("measures").periodic_tasks[0]
+    result = import_string(path).enqueue()
+    assert result.return_value == {"made": 1, "sent": 1, "reminded": 0}
+    assert Invitation.objects.get().sent_at is not None and len(sms_outbox) == 1
+
+
+def _ask_around_dosing(course, instrument, by):
+    for kind in ("before_dosing", "after_dosing"):
+        Assignment.objects.create(
+            clinic=course.clinic,
+            patient=course.patient,
+            course=course,
+            instrument=instrument,
+            schedule=kind,
+            channel="sms",
+            created_by=by,
+        )
+
+
+def test_booking_a_dosing_session_asks_the_before_questionnaire(
+    phq9, active_course, nurse, prescriber, sms_outbox
+):
+    from kapcare.sessions.tests.conftest import schedule
+
+    _ask_around_dosing(active_course, phq9, prescriber)
+    session = schedule(active_course, nurse)
+    before = Invitation.objects.get()
+    assert before.occasion == f"before-dosing:dosing-{session.pk}"
+    assert before.expires_at == session.planned_start  # no use once the session has begun
+    assert len(sms_outbox) == 1
+
+
+def test_completing_a_dosing_session_asks_the_day_after_questionnaire(phq9, active_course, nurse, prescriber):
+    from kapcare.sessions.tests.conftest import schedule
+
+    _ask_around_dosing(active_course, phq9, prescriber)
+    session = schedule(active_course, nurse)
+    ended = timezone.now()
+    # What DosingSession.discharge calls once the patient has left.
+    seams.dosing_session_completed(DosingSession.objects.get(pk=session.pk), ended)
+    after = Invitation.objects.get(occasion__startswith="after-dosing")
+    assert after.occasion == f"after-dosing:dosing-{session.pk}"
+    assert after.due_at == ended + timedelta(days=1)
