@@ -1,4 +1,5 @@
-"""Staff pages under /staff/measures/ and the patient's questionnaire link under /q/."""
+"""Staff pages under /staff/measures/ and the patient's questionnaire link under /q/. The portal
+serves this app's section at /portal/questionnaires/ (`portal_panels` in apps.py)."""
 
 from django.urls import path
 
@@ -27,5 +28,4 @@ urlpatterns = [
         "staff/measures/instruments/<int:pk>/reference-sd/", settings_views.reference_sd, name="reference_sd"
     ),
     path("q/<str:token>/", views.answer, name="answer"),
-    path("portal/questionnaires/", views.portal_panel, name="portal_panel"),
 ]

@@ -32,7 +32,6 @@ from kapcare.measures.tasks import send_invitation
 from kapcare.measures.trends import trends_for
 from kapcare.patients.access import get_patient_for_user
 from kapcare.patients.models import Course, Patient
-from kapcare.portal.access import portal_view
 
 # The Questionnaire and scoring JSON: lists need only an instrument's name and title.
 HEAVY_INSTRUMENT_FIELDS = ("instrument__questionnaire", "instrument__scoring", "instrument__import_report")
@@ -459,25 +458,3 @@ def _answer_page(request, invitation, questions, status=200, saved=False):
         "token": request.resolver_match.kwargs["token"],
     }
     return render(request, "measures/answer.html", context, status=status)
-
-
-# The patient portal's panel ------------------------------------------------------------------
-
-
-@require_GET
-@portal_view
-def portal_panel(request):
-    """Questionnaires the signed-in patient has been asked to answer and has not yet."""
-    patient = request.portal_patient
-    waiting = [
-        (invitation, links.token_for(invitation))
-        for invitation in Invitation.objects.filter(
-            patient=patient,
-            due_at__lte=timezone.now(),
-        )
-        .open()
-        .exclude(assignment__channel=Channel.CLINIC)
-        .select_related("instrument")
-    ]
-    template = "measures/portal_panel.html#panel" if request.htmx else "measures/portal_panel.html"
-    return render(request, template, {"waiting": waiting, "patient": patient})
