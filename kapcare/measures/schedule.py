@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from kapcare.audit.trail import record
@@ -65,7 +66,7 @@ def sync(assignment: Assignment, now: datetime | None = None) -> list[Invitation
     now = now or timezone.now()
     if not assignment.is_active:
         return []
-    existing = set(assignment.invitations.values_list("occasion", flat=True))
+    existing = {invitation.occasion for invitation in assignment.invitations.all()}
     return [
         _invite(assignment, occasion, due)
         for occasion, due in occasions(assignment, now)
@@ -195,10 +196,27 @@ def _wants_reminder(invitation: Invitation, now, interval) -> bool:
     )
 
 
+def _to_sync():
+    """Active assignments that may still have occasions to make, with what `sync` reads, so the
+    sweep's queries do not grow with the number of assignments. Dosing-session occasions are
+    made when the sessions app calls, and a one-off or baseline is made once."""
+    once = Q(schedule__in=[Schedule.ONCE, Schedule.BASELINE]) & Q(invitations__isnull=False)
+    return (
+        Assignment.objects.filter(is_active=True)
+        .exclude(schedule__in=[Schedule.BEFORE_DOSING, Schedule.AFTER_DOSING])
+        .exclude(pk__in=Assignment.objects.filter(once).values("pk"))
+        .select_related("course")
+        .prefetch_related(
+            "course__transitions",
+            Prefetch("invitations", Invitation.objects.only("assignment_id", "occasion")),
+        )
+    )
+
+
 def sweep(now: datetime | None = None) -> dict:
     """What the worker does every so often: make due invitations, send them, send reminders."""
     now = now or timezone.now()
-    made = sum(len(sync(a, now)) for a in Assignment.objects.filter(is_active=True).select_related("course"))
+    made = sum(len(sync(a, now)) for a in _to_sync())
     unsent = (
         Invitation.objects.waiting()
         .filter(sent_at__isnull=True, due_at__lte=now, expires_at__gt=now)

@@ -415,7 +415,9 @@ def answer(request, token):
             instrument, patient, answers, via=EnteredVia.LINK, invitation=invitation, request=request
         )
     except LinkUsed:
-        return render(request, "measures/link_problem.html", {"reason": "used"}, status=410)
+        cancelled = Invitation.objects.filter(pk=invitation.pk, cancelled_at__isnull=False).exists()
+        reason = "cancelled" if cancelled else "used"
+        return render(request, "measures/link_problem.html", {"reason": reason}, status=410)
     return render(
         request,
         "measures/answered.html",
