@@ -173,7 +173,7 @@ def assignment_cancel(request, pk):
 def invitation_cancel(request, pk):
     invitation = get_object_for_user(
         request,
-        Invitation.objects.select_related("patient", "instrument").defer(*HEAVY_INSTRUMENT_FIELDS),
+        Invitation.objects.select_related("patient__clinic", "instrument").defer(*HEAVY_INSTRUMENT_FIELDS),
         pk=pk,
     )
     form = forms.CancelForm(request.POST or None)
@@ -185,7 +185,8 @@ def invitation_cancel(request, pk):
         else:
             messages.success(request, f"{invitation.instrument.title} ({invitation.occasion}) cancelled.")
             return redirect("patients:chart", pk=invitation.patient_id)
-    what = f"{invitation.instrument.title}, {invitation.occasion}, due {invitation.due_at:%b %-d, %Y}"
+    due = timezone.localtime(invitation.due_at, invitation.patient.clinic.zone)
+    what = f"{invitation.instrument.title}, {invitation.occasion}, due {due:%b %-d, %Y}"
     return _cancel_page(request, invitation.patient, what, form, stops_schedule=False)
 
 

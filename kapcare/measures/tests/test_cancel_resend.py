@@ -155,3 +155,14 @@ def test_an_outsider_cannot_cancel_or_resend(signed_in, outsider, invitation, sm
     url = reverse("measures:invitation_cancel", args=[invitation.pk])
     assert client.post(url, {"reason": "x"}).status_code == 404
     assert Invitation.objects.get().cancelled_at is None and len(sms_outbox) == 1
+
+
+def test_the_cancel_page_shows_the_due_date_in_the_clinics_time_zone(signed_in, nurse, invitation):
+    import datetime
+
+    # 03:00 UTC on Nov 27 is still Nov 26 in Boston.
+    Invitation.objects.filter(pk=invitation.pk).update(
+        due_at=datetime.datetime(2026, 11, 27, 3, 0, tzinfo=datetime.UTC)
+    )
+    body = signed_in(nurse).get(reverse("measures:invitation_cancel", args=[invitation.pk])).content.decode()
+    assert "week-1, due Nov 26, 2026" in body
