@@ -1,7 +1,8 @@
 """When a patient is asked to answer: the occasions of each assignment, worked out from the
 course's dates, and the texts and email that carry the link and up to three reminders.
 
-The sessions app calls `dosing_session_scheduled` and `dosing_session_completed`; everything else
+The sessions app calls `dosing_session_scheduled` and `dosing_session_completed` (and offers the
+sessions already booked through `measures_booked_sessions` on its AppConfig); everything else
 follows from the course: its opening (baseline), the weeks it is active (weekly) and the date it
 was completed (1, 3 and 6 months after).
 """
@@ -9,6 +10,7 @@ was completed (1, 3 and 6 months after).
 from datetime import datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
+from django.apps import apps
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Q
@@ -67,11 +69,36 @@ def sync(assignment: Assignment, now: datetime | None = None) -> list[Invitation
     if not assignment.is_active:
         return []
     existing = {invitation.occasion for invitation in assignment.invitations.all()}
+    if assignment.schedule == Schedule.BEFORE_DOSING:
+        return _before_booked_sessions(assignment, existing, now)
     return [
         _invite(assignment, occasion, due)
         for occasion, due in occasions(assignment, now)
         if occasion not in existing
     ]
+
+
+def booked_dosing_sessions(course) -> list[tuple[str, datetime]]:
+    """Dosing sessions already booked for a course, from any app that offers them
+    (`measures_booked_sessions(course)` on its AppConfig: [(session key, planned start)])."""
+    booked = []
+    for config in apps.get_app_configs():
+        offer = getattr(config, "measures_booked_sessions", None)
+        if offer is not None:
+            booked += offer(course)
+    return booked
+
+
+def _before_booked_sessions(assignment, existing, now) -> list[Invitation]:
+    """A 'before each dosing session' request made after sessions were booked still covers
+    those not yet begun; later bookings arrive through `dosing_session_scheduled`."""
+    made = []
+    for key, starts_at in booked_dosing_sessions(assignment.course):
+        occasion = f"before-dosing:{key}"
+        if starts_at > now and occasion not in existing:
+            due = max(now, starts_at - timedelta(hours=settings.MEASURES_BEFORE_DOSING_HOURS))
+            made.append(_invite(assignment, occasion, due, starts_at))
+    return made
 
 
 def _invite(assignment, occasion, due, expires=None) -> Invitation | None:

@@ -124,7 +124,9 @@ def _assign(request, patient, course, data) -> list[Invitation]:
                 detail={"instrument": assignment.instrument.name, "schedule": assignment.schedule},
             )
     if data["channel"] != Channel.CLINIC:
-        for invitation in invitations:
+        # What is due goes now; a questionnaire due later (before a session next week) goes with
+        # the sweep when it falls due.
+        for invitation in (i for i in invitations if i.due_at <= timezone.now()):
             send_invitation.enqueue(invitation.pk)
             invitation.refresh_from_db()
     return invitations

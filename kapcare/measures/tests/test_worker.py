@@ -76,3 +76,30 @@ def test_completing_a_dosing_session_asks_the_day_after_questionnaire(phq9, acti
     after = Invitation.objects.get(occasion__startswith="after-dosing")
     assert after.occasion == f"after-dosing:dosing-{session.pk}"
     assert after.due_at == ended + timedelta(days=1)
+
+
+def test_asking_before_each_dosing_session_covers_sessions_already_booked(
+    signed_in, nurse, phq9, patient, course, sms_outbox, monkeypatch
+):
+    import time_machine
+    from django.urls import reverse
+
+    from kapcare.measures import schedule
+
+    now = timezone.now()
+    booked = [("dosing-4", now - timedelta(hours=1)), ("dosing-5", now + timedelta(days=3))]
+    offer = lambda for_course: booked if for_course == course else []  # noqa: E731
+    monkeypatch.setattr(apps.get_app_config("dosing"), "measures_booked_sessions", offer, raising=False)
+    signed_in(nurse).post(
+        reverse("measures:assign", args=[patient.pk]),
+        {"instrument": phq9.pk, "schedules": ["before_dosing"], "channel": "sms"},
+    )
+    (invitation,) = Invitation.objects.all()  # the session already begun is not asked about
+    assert invitation.occasion == "before-dosing:dosing-5"
+    assert invitation.due_at == booked[1][1] - timedelta(hours=24)
+    assert invitation.expires_at == booked[1][1]
+    assert sms_outbox == []  # not due for two days
+    assert schedule.dosing_session_scheduled(course, "dosing-5", booked[1][1]) == []  # asked once
+    with time_machine.travel(invitation.due_at + timedelta(minutes=5)):
+        assert schedule.sweep()["sent"] == 1
+    assert len(sms_outbox) == 1
