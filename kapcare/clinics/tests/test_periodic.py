@@ -25,6 +25,9 @@ def queued() -> int:
 @pytest.fixture
 def declared(monkeypatch, settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    # Only this test's task: the apps' own periodic tasks (the measures sweep, ...) stay out of it.
+    for config in apps.get_app_configs():
+        monkeypatch.setattr(config, "periodic_tasks", [], raising=False)
     monkeypatch.setattr(apps.get_app_config("clinics"), "periodic_tasks", [(PATH, 300)], raising=False)
 
 
