@@ -40,6 +40,10 @@ MATRIX: dict[str, frozenset[Role]] = {
     "measures.assign": frozenset({Role.INTAKE, Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
     "measures.enter": frozenset({Role.INTAKE, Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
     "alerts.manage": frozenset({Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),
+    # The clinic's instruments: importing a licensed Questionnaire's text, the clinic's own alert
+    # rules and the reference SD for reliable change are clinical settings (prescribers) that the
+    # admin keeps with them; no patient's answers are shown there.
+    "measures.configure": frozenset({Role.PRESCRIBER, Role.ADMIN}),
     # Consent and the preparation checklist (patients app, signed in the portal or in clinic).
     "consents.view": frozenset({Role.INTAKE, Role.PRESCRIBER, Role.NURSE, Role.THERAPIST, Role.ADMIN}),
     "consents.witness": frozenset({Role.INTAKE, Role.PRESCRIBER, Role.NURSE, Role.THERAPIST}),

@@ -6,6 +6,7 @@ whose text the clinic holds on paper). Answers are validated item by item agains
 allows; the scoring engine then refuses anything incomplete, so nothing is stored half-scored.
 """
 
+import json
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -230,3 +231,139 @@ class CloseAlertForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Say what was done: an alert cannot be closed without a note."},
     )
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label="Why",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Say why it is cancelled; the reason is kept in the record."},
+    )
+
+
+# The clinic's settings of an instrument ----------------------------------------------------
+
+RULE_OPERATORS = [
+    (">", "above"),
+    (">=", "at or above"),
+    ("<", "below"),
+    ("<=", "at or below"),
+    ("==", "equal to"),
+]
+RULE_LEVELS = [
+    ("urgent", "Urgent: raises a safety alert to the care team"),
+    ("attention", "Attention: flagged on the result"),
+    ("info", "Information: noted on the result"),
+]
+
+
+class ClinicRuleForm(forms.Form):
+    """One of the clinic's own flags: a score or an item's score compared with a value."""
+
+    code = forms.SlugField(
+        max_length=60, help_text="A short code for reports, such as high-anxiety.", label="Code"
+    )
+    label = forms.CharField(max_length=300, help_text="What it means, as the care team will read it.")
+    level = forms.ChoiceField(choices=RULE_LEVELS)
+    target = forms.ChoiceField(label="When", choices=[])
+    op = forms.ChoiceField(label="is", choices=RULE_OPERATORS)
+    value = forms.DecimalField(label="Value", max_digits=8, decimal_places=2)
+    source = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Where the rule comes from: a guideline, a study, or the clinic's decision and its date.",
+    )
+
+    def __init__(self, *args, instrument: Instrument, **kwargs):
+        super().__init__(*args, **kwargs)
+        scoring = instrument.scoring
+        scores = [
+            (f"score:{s['id']}", f"the {(s.get('label') or s['id']).lower()} score")
+            for s in scoring.get("scores", [])
+        ]
+        items = [
+            (f"item:{i['link_id']}", f"the score of {(i.get('label') or f'item {n}').lower()}")
+            for n, i in enumerate(scoring.get("items", []), start=1)
+        ]
+        self.fields["target"].choices = scores + items
+
+    def rule(self) -> dict:
+        data = self.cleaned_data
+        kind, name = data["target"].split(":", 1)
+        value = data["value"]
+        value = int(value) if value == int(value) else float(value)
+        return {
+            "code": data["code"],
+            "label": data["label"].strip(),
+            "level": data["level"],
+            "when": {kind: name, "op": data["op"], "value": value},
+            "source": data["source"].strip(),
+        }
+
+
+class RemoveRuleForm(forms.Form):
+    code = forms.CharField(widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label="Why remove it",
+        max_length=500,
+        error_messages={"required": "Say why the rule is removed: a safety rule goes only with a reason."},
+    )
+
+
+class ReferenceSDForm(forms.Form):
+    sd = forms.DecimalField(
+        label="Reference SD",
+        required=False,
+        min_value=Decimal("0.01"),
+        max_digits=7,
+        decimal_places=2,
+        help_text="Baseline standard deviation of the reference (clinical) sample; empty clears it.",
+        error_messages={"min_value": "The reference SD must be above 0."},
+    )
+    source = forms.CharField(
+        label="Source",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="The study or sample it comes from, with a link or citation.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("sd") is not None and not (data.get("source") or "").strip():
+            self.add_error("source", "Say where the reference SD comes from (study, sample, year).")
+        return data
+
+
+NOT_TEXT = "The file is not text (UTF-8); choose the Questionnaire's JSON file."
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label="Questionnaire file",
+        help_text="A FHIR R4 Questionnaire in JSON, such as one exported from LHC-Forms.",
+        error_messages={"required": "Choose the Questionnaire's JSON file."},
+    )
+    name = forms.SlugField(
+        label="Store it as",
+        required=False,
+        max_length=60,
+        help_text="Optional: the short name to store it under (default: the instrument's own).",
+    )
+
+    MAX_BYTES = 2_000_000
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > self.MAX_BYTES:
+            raise forms.ValidationError("The file is larger than 2 MB; a Questionnaire is far smaller.")
+        try:
+            resource = json.loads(upload.read().decode("utf-8"))
+        except UnicodeDecodeError:
+            raise forms.ValidationError(NOT_TEXT) from None
+        except json.JSONDecodeError as error:
+            raise forms.ValidationError(
+                f"The file is not JSON: {error.msg} at line {error.lineno}."
+            ) from None
+        if not isinstance(resource, dict):
+            raise forms.ValidationError("The file holds JSON, but not a FHIR resource (an object).")
+        return resource

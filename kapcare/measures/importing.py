@@ -20,7 +20,9 @@ class Imported:
     binding_problem: str | None = None
 
 
-def import_questionnaire(clinic, resource: dict, *, name: str | None = None, actor=None) -> Imported:
+def import_questionnaire(
+    clinic, resource: dict, *, name: str | None = None, actor=None, request=None
+) -> Imported:
     """Parse, bind and store; raises QuestionnaireError (nothing stored) if it is no Questionnaire."""
     parsed = parse_questionnaire(resource)
     definition, problem = _bind(parsed)
@@ -46,7 +48,7 @@ def import_questionnaire(clinic, resource: dict, *, name: str | None = None, act
             },
         )
         record(
-            None,
+            request,
             "create",
             instrument,
             clinic=clinic,
@@ -73,3 +75,52 @@ def _name_for(clinic, parsed, definition) -> str:
     shipped = set(Instrument.objects.filter(clinic=clinic, is_shipped=True).values_list("name", flat=True))
     # Never overwrite an instrument kapcare installed: the import goes beside it.
     return f"{name}-imported" if name in shipped else name
+
+
+@dataclass
+class ItemLine:
+    """One item of an imported Questionnaire: what kapcare understood of it, and what not."""
+
+    link_id: str
+    what: str
+    issues: list  # [(severity, message)]
+
+
+@dataclass
+class ImportReport:
+    questionnaire_issues: list  # [(severity, message)]
+    items: list[ItemLine]
+    scored_with: str | None  # the title of the definition that scores it
+    not_scored_why: str | None
+    warnings: int
+    notes: int
+
+
+def report_for(imported: Imported) -> ImportReport:
+    """Item by item, what was understood and what was not (the command and the staff page)."""
+    parsed, report = imported.parsed, imported.parsed.report
+    scored = {i.answer_key: i for i in imported.definition.items} if imported.definition else {}
+    lines, reported = [], set()
+    for item in parsed.walk():
+        what = f"{item.type}"
+        if item.options:
+            what += f", {len(item.options)} answers, {'weighted' if item.is_weighted else 'no weights'}"
+        if item.calculated_expression:
+            what += ", calculated"
+        if item.link_id in scored:
+            what += f", scored as {scored[item.link_id].label or scored[item.link_id].link_id}"
+        # A duplicated linkId's issues are said once.
+        issues = [] if item.link_id in reported else report.for_item(item.link_id)
+        reported.add(item.link_id)
+        lines.append(ItemLine(item.link_id or "(no linkId)", what, [(i.severity, i.message) for i in issues]))
+    warnings = len(report.warnings)
+    return ImportReport(
+        questionnaire_issues=[(i.severity, i.message) for i in report.for_item(None)],
+        items=lines,
+        scored_with=imported.definition.title if imported.definition else None,
+        not_scored_why=None
+        if imported.definition
+        else imported.binding_problem or "no shipped scoring definition matches its code or url",
+        warnings=warnings,
+        notes=len(report.issues) - warnings,
+    )

@@ -15,7 +15,7 @@ SALT = "kapcare.measures.link"
 
 
 class LinkError(Exception):
-    """The link cannot be used; `reason` is "invalid", "expired" or "used"."""
+    """The link cannot be used; `reason` is "invalid", "expired", "used" or "cancelled"."""
 
     def __init__(self, reason: str, invitation: Invitation | None = None):
         self.reason, self.invitation = reason, invitation
@@ -48,6 +48,8 @@ def invitation_for(token: str) -> Invitation:
         raise LinkError("invalid")
     if invitation.is_used:
         raise LinkError("used", invitation)
+    if invitation.is_cancelled:
+        raise LinkError("cancelled", invitation)
     if invitation.is_expired:
         raise LinkError("expired", invitation)
     return invitation

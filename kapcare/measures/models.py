@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from kapcare.audit.trail import record
@@ -50,6 +51,15 @@ class Instrument(models.Model):
         help_text="The clinic's own flags, in the definition's flag format "
         "({code, label, level, when, source}); an urgent one raises a safety alert.",
     )
+    change_sd = models.DecimalField(
+        "reference SD",
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Standard deviation of the clinic's reference sample, for Jacobson–Truax reliable change.",
+    )
+    change_sd_source = models.TextField(blank=True, help_text="Where the reference SD comes from.")
     version = models.CharField(max_length=16, help_text="Fingerprint of the questionnaire and scoring.")
     installed_at = models.DateTimeField(default=timezone.now)
 
@@ -57,7 +67,15 @@ class Instrument(models.Model):
 
     class Meta:
         ordering = ["title"]
-        constraints = [models.UniqueConstraint(fields=["clinic", "name"], name="instrument_name_per_clinic")]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "name"], name="instrument_name_per_clinic"),
+            # A reference SD is a clinical number: positive, and never without its source.
+            models.CheckConstraint(
+                condition=models.Q(change_sd__isnull=True, change_sd_source="")
+                | (models.Q(change_sd__gt=0) & ~models.Q(change_sd_source="")),
+                name="instrument_change_sd_with_source",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -95,8 +113,67 @@ class Instrument(models.Model):
         ]
 
     @property
+    def uses_reference_sd(self) -> bool:
+        """Whether a Jacobson–Truax rule of its definition needs the reference sample's SD."""
+        rules = (self.scoring.get("change") or {}).get("reliable_change", [])
+        return any(r["method"] == "jacobson-truax" and r.get("reliability") is not None for r in rules)
+
+    def set_reference_sd(self, sd, source: str, *, by, request=None) -> None:
+        """The clinic's reference SD for reliable change (None clears it), with its source."""
+        source = (source or "").strip()
+        if sd is not None:
+            if not self.uses_reference_sd:
+                raise InstrumentError(f"{self.title} has no Jacobson–Truax rule that uses a reference SD.")
+            if sd <= 0:
+                raise InstrumentError("The reference SD must be above 0.")
+            if not source:
+                raise InstrumentError("Say where the reference SD comes from (study, sample, year).")
+        with transaction.atomic():
+            before = {"sd": as_json_number(self.change_sd), "source": self.change_sd_source}
+            self.change_sd, self.change_sd_source = sd, source if sd is not None else ""
+            self.save(update_fields=["change_sd", "change_sd_source", "version"])
+            record(
+                request,
+                "update",
+                self,
+                actor=by,
+                detail={"reference_sd": as_json_number(sd), "source": self.change_sd_source, "was": before},
+            )
+
+    def add_clinic_rule(self, rule: dict, *, by, request=None) -> None:
+        """Add one of the clinic's own flags; raises InstrumentError saying why it cannot be used."""
+        if any(r["code"] == rule.get("code") for r in self.clinic_rules):
+            raise InstrumentError(f"There is already a rule coded {rule.get('code')}.")
+        if any(f["code"] == rule.get("code") for f in self.scoring.get("flags", [])):
+            raise InstrumentError(f"{rule.get('code')} is the code of one of the instrument's own flags.")
+        problems = clinic_rule_problems([rule], self.scoring)
+        if problems:
+            raise InstrumentError("; ".join(problems) + ".")
+        with transaction.atomic():
+            self.clinic_rules = [*self.clinic_rules, rule]
+            self.save(update_fields=["clinic_rules", "version"])
+            record(request, "update", self, actor=by, detail={"clinic_rule_added": rule})
+
+    def remove_clinic_rule(self, code: str, *, reason: str, by, request=None) -> None:
+        """Remove one of the clinic's own flags, with the reason, which the audit trail keeps."""
+        reason = (reason or "").strip()
+        rule = next((r for r in self.clinic_rules if r["code"] == code), None)
+        if rule is None:
+            raise InstrumentError(f"There is no rule coded {code}.")
+        if not reason:
+            raise InstrumentError("Say why the rule is removed: a safety rule goes only with a reason.")
+        with transaction.atomic():
+            self.clinic_rules = [r for r in self.clinic_rules if r["code"] != code]
+            self.save(update_fields=["clinic_rules", "version"])
+            record(request, "update", self, actor=by, detail={"clinic_rule_removed": rule, "reason": reason})
+
+    @property
     def loinc_total(self) -> str | None:
         return self.scoring.get("loinc", {}).get("total", {}).get("code")
+
+
+class InstrumentError(Exception):
+    """An instrument's settings cannot change as asked; the message says why."""
 
 
 def clinic_rule_problems(rules: list, scoring: dict) -> list[str]:
@@ -175,6 +252,11 @@ class Assignment(models.Model):
     is_active = models.BooleanField(default=True)
     created_by = models.ForeignKey("clinics.User", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        "clinics.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cancel_reason = models.TextField(blank=True)
 
     objects = ClinicScopedQuerySet.as_manager()
 
@@ -190,15 +272,61 @@ class Assignment(models.Model):
                 condition=models.Q(schedule="once") | models.Q(course__isnull=False),
                 name="assignment_course_for_schedule",
             ),
+            models.CheckConstraint(
+                condition=models.Q(cancelled_at__isnull=True) | ~models.Q(cancel_reason=""),
+                name="assignment_cancelled_with_reason",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.instrument.name} {self.get_schedule_display().lower()}"
 
+    def cancel(self, *, by, reason: str, request=None) -> int:
+        """Stop asking: no new occasions, and the links still waiting stop working. Returns how
+        many waiting questionnaires were withdrawn with it."""
+        reason = _reason(reason)
+        with transaction.atomic():
+            current = Assignment.objects.select_for_update().get(pk=self.pk)
+            if current.cancelled_at is not None:
+                raise AssignmentError("This request was already cancelled.")
+            now = timezone.now()
+            self.is_active, self.cancelled_at, self.cancelled_by, self.cancel_reason = False, now, by, reason
+            self.save(update_fields=["is_active", "cancelled_at", "cancelled_by", "cancel_reason"])
+            withdrawn = (
+                Invitation.objects.filter(assignment=self)
+                .waiting()
+                .update(cancelled_at=now, cancelled_by=by, cancel_reason=reason)
+            )
+            record(
+                request,
+                "update",
+                self,
+                patient=self.patient_id,
+                actor=by,
+                detail={"cancelled": True, "reason": reason, "withdrawn": withdrawn},
+            )
+        return withdrawn
+
+
+class AssignmentError(Exception):
+    """A request to answer cannot change as asked; the message says why."""
+
+
+def _reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise AssignmentError("Say why it is cancelled; the reason is kept in the record.")
+    return reason
+
 
 class InvitationQuerySet(ClinicScopedQuerySet):
+    def waiting(self):
+        """Not answered and not cancelled (expired or not)."""
+        return self.filter(used_at__isnull=True, cancelled_at__isnull=True)
+
     def open(self):
-        return self.filter(response__isnull=True, expires_at__gt=timezone.now())
+        """Waiting and its link still works."""
+        return self.waiting().filter(expires_at__gt=timezone.now())
 
 
 class Invitation(models.Model):
@@ -219,6 +347,11 @@ class Invitation(models.Model):
     draft = models.JSONField(default=dict, blank=True)
     draft_saved_at = models.DateTimeField(null=True, blank=True)
     used_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        "clinics.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cancel_reason = models.TextField(blank=True)
 
     objects = InvitationQuerySet.as_manager()
 
@@ -228,6 +361,10 @@ class Invitation(models.Model):
             models.UniqueConstraint(fields=["assignment", "occasion"], name="one_invitation_per_occasion"),
             models.CheckConstraint(
                 condition=models.Q(reminders_sent__lte=3), name="invitation_at_most_three_reminders"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(cancelled_at__isnull=True) | ~models.Q(cancel_reason=""),
+                name="invitation_cancelled_with_reason",
             ),
         ]
 
@@ -248,6 +385,64 @@ class Invitation(models.Model):
     @property
     def is_used(self) -> bool:
         return self.used_at is not None
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+    @property
+    def can_resend(self) -> bool:
+        return (
+            self.assignment.channel != Channel.CLINIC
+            and not (self.is_used or self.is_cancelled or self.is_expired)
+            and self.due_at <= timezone.now()
+        )
+
+    def _locked_waiting(self) -> "Invitation":
+        current = Invitation.objects.select_for_update().get(pk=self.pk)
+        if current.used_at is not None:
+            raise AssignmentError("This questionnaire has already been answered.")
+        if current.cancelled_at is not None:
+            raise AssignmentError("This questionnaire was already cancelled.")
+        return current
+
+    def cancel(self, *, by, reason: str, request=None) -> None:
+        """Withdraw this one occasion: its link stops working; the schedule goes on."""
+        reason = _reason(reason)
+        with transaction.atomic():
+            self._locked_waiting()
+            self.cancelled_at, self.cancelled_by, self.cancel_reason = timezone.now(), by, reason
+            self.save(update_fields=["cancelled_at", "cancelled_by", "cancel_reason"])
+            record(
+                request,
+                "update",
+                self,
+                patient=self.patient_id,
+                actor=by,
+                detail={"cancelled": True, "reason": reason, "occasion": self.occasion},
+            )
+
+    def renew_link(self, *, by, request=None) -> None:
+        """Make a fresh link for a resend: the one sent before stops working, so a link that went
+        to the wrong place or was forwarded is worth nothing. The answers saved so far are kept."""
+        with transaction.atomic():
+            current = self._locked_waiting()
+            if self.assignment.channel == Channel.CLINIC:
+                raise AssignmentError("This questionnaire is entered in clinic; there is no link to send.")
+            if current.is_expired:
+                raise AssignmentError("This link has expired; ask the patient again with a new request.")
+            if current.due_at > timezone.now():
+                raise AssignmentError("This questionnaire is not due yet; its link goes out when it is.")
+            self.nonce, self.sent_at = secrets.token_hex(16), None
+            self.save(update_fields=["nonce", "sent_at"])
+            record(
+                request,
+                "update",
+                self,
+                patient=self.patient_id,
+                actor=by,
+                detail={"resend": self.assignment.channel, "occasion": self.occasion},
+            )
 
 
 class ResponseQuerySet(ClinicScopedQuerySet):
@@ -339,6 +534,8 @@ def record_response(
             locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
             if locked.used_at is not None:
                 raise LinkUsed("This questionnaire has already been answered.")
+            if locked.cancelled_at is not None:
+                raise LinkUsed("Your care team has withdrawn this questionnaire.")
         response = Response.objects.create(
             clinic=patient.clinic,
             patient=patient,
@@ -415,6 +612,10 @@ class AlertError(Exception):
     """An alert cannot change as asked; the message says why."""
 
 
+ALERT_SUBJECT = "A patient's result needs review"
+ALERT_TEXT = "A patient's result needs review. Sign in to see it: {url}"
+
+
 class AlertQuerySet(ClinicScopedQuerySet):
     def open(self):
         return self.filter(closed_at__isnull=True)
@@ -460,6 +661,8 @@ class SafetyAlert(models.Model):
         "clinics.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     closed_at = models.DateTimeField(null=True, blank=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
+    notified = models.JSONField(default=list, blank=True, help_text="Who was told, by what.")
 
     objects = AlertQuerySet.as_manager()
 
@@ -508,7 +711,56 @@ class SafetyAlert(models.Model):
             actor="kapcare measures",
             detail={"rule": flag["code"], "instrument": response.instrument.name},
         )
+        from kapcare.measures.tasks import notify_alert
+
+        # With the database task backend the job is written in this transaction, so the worker
+        # sees it only once the alert itself is saved.
+        notify_alert.enqueue(alert.pk)
         return alert
+
+    def care_team(self) -> list:
+        """Who is told of the alert: the course's prescriber and therapist; without a course,
+        every active prescriber of the clinic."""
+        from kapcare.clinics.models import Membership, User
+
+        course = self.response.course
+        team = [u for u in (self.prescriber, course.therapist if course else None) if u is not None]
+        if not team:
+            team = list(
+                User.objects.filter(
+                    pk__in=Membership.objects.filter(
+                        clinic_id=self.clinic_id, role="prescriber", is_active=True
+                    ).values("user_id")
+                )
+            )
+        return [u for u in dict.fromkeys(team) if u.is_active and u.email]
+
+    def notify_care_team(self) -> list[str]:
+        """Email the care team that a result needs review, once. The message carries a link to
+        the alert and nothing about the patient or the answer: email is not a private channel."""
+        from kapcare.lib.messaging import send_email
+
+        with transaction.atomic():
+            current = SafetyAlert.objects.select_for_update().get(pk=self.pk)
+            if current.notified_at is not None:
+                return []
+            url = settings.MEASURES_BASE_URL.rstrip("/") + reverse("measures:alert", args=[self.pk])
+            told = []
+            for user in self.care_team():
+                send_email(user.email, ALERT_SUBJECT, ALERT_TEXT.format(url=url))
+                told.append(user.email)
+            self.notified_at, self.notified = timezone.now(), [{"to": e, "by": "email"} for e in told]
+            self.save(update_fields=["notified_at", "notified"])
+            record(
+                None,
+                "update",
+                self,
+                patient=self.patient_id,
+                clinic=self.clinic_id,
+                actor="kapcare measures",
+                detail={"notified": self.notified},
+            )
+        return told
 
     def _ask_for_cssrs(self, response: Response, prescriber) -> None:
         """The C-SSRS screen as a task on the chart: waiting to be entered in clinic."""

@@ -1,7 +1,8 @@
 """When a patient is asked to answer: the occasions of each assignment, worked out from the
 course's dates, and the texts and email that carry the link and up to three reminders.
 
-The sessions app calls `dosing_session_scheduled` and `dosing_session_completed`; everything else
+The sessions app calls `dosing_session_scheduled` and `dosing_session_completed` (and offers the
+sessions already booked through `measures_booked_sessions` on its AppConfig); everything else
 follows from the course: its opening (baseline), the weeks it is active (weekly) and the date it
 was completed (1, 3 and 6 months after).
 """
@@ -9,8 +10,10 @@ was completed (1, 3 and 6 months after).
 from datetime import datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
+from django.apps import apps
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from kapcare.audit.trail import record
@@ -65,12 +68,37 @@ def sync(assignment: Assignment, now: datetime | None = None) -> list[Invitation
     now = now or timezone.now()
     if not assignment.is_active:
         return []
-    existing = set(assignment.invitations.values_list("occasion", flat=True))
+    existing = {invitation.occasion for invitation in assignment.invitations.all()}
+    if assignment.schedule == Schedule.BEFORE_DOSING:
+        return _before_booked_sessions(assignment, existing, now)
     return [
         _invite(assignment, occasion, due)
         for occasion, due in occasions(assignment, now)
         if occasion not in existing
     ]
+
+
+def booked_dosing_sessions(course) -> list[tuple[str, datetime]]:
+    """Dosing sessions already booked for a course, from any app that offers them
+    (`measures_booked_sessions(course)` on its AppConfig: [(session key, planned start)])."""
+    booked = []
+    for config in apps.get_app_configs():
+        offer = getattr(config, "measures_booked_sessions", None)
+        if offer is not None:
+            booked += offer(course)
+    return booked
+
+
+def _before_booked_sessions(assignment, existing, now) -> list[Invitation]:
+    """A 'before each dosing session' request made after sessions were booked still covers
+    those not yet begun; later bookings arrive through `dosing_session_scheduled`."""
+    made = []
+    for key, starts_at in booked_dosing_sessions(assignment.course):
+        occasion = f"before-dosing:{key}"
+        if starts_at > now and occasion not in existing:
+            due = max(now, starts_at - timedelta(hours=settings.MEASURES_BEFORE_DOSING_HOURS))
+            made.append(_invite(assignment, occasion, due, starts_at))
+    return made
 
 
 def _invite(assignment, occasion, due, expires=None) -> Invitation | None:
@@ -188,23 +216,42 @@ def _wants_reminder(invitation: Invitation, now, interval) -> bool:
     return (
         invitation.sent_at is not None
         and invitation.used_at is None
+        and invitation.cancelled_at is None
         and now < invitation.expires_at
         and invitation.reminders_sent < settings.MEASURES_MAX_REMINDERS
         and now - invitation.last_contacted_at >= interval
     )
 
 
+def _to_sync():
+    """Active assignments that may still have occasions to make, with what `sync` reads, so the
+    sweep's queries do not grow with the number of assignments. Dosing-session occasions are
+    made when the sessions app calls, and a one-off or baseline is made once."""
+    once = Q(schedule__in=[Schedule.ONCE, Schedule.BASELINE]) & Q(invitations__isnull=False)
+    return (
+        Assignment.objects.filter(is_active=True)
+        .exclude(schedule__in=[Schedule.BEFORE_DOSING, Schedule.AFTER_DOSING])
+        .exclude(pk__in=Assignment.objects.filter(once).values("pk"))
+        .select_related("course")
+        .prefetch_related(
+            "course__transitions",
+            Prefetch("invitations", Invitation.objects.only("assignment_id", "occasion")),
+        )
+    )
+
+
 def sweep(now: datetime | None = None) -> dict:
     """What the worker does every so often: make due invitations, send them, send reminders."""
     now = now or timezone.now()
-    made = sum(len(sync(a, now)) for a in Assignment.objects.filter(is_active=True).select_related("course"))
-    unsent = Invitation.objects.filter(
-        sent_at__isnull=True, used_at__isnull=True, due_at__lte=now, expires_at__gt=now
-    ).exclude(assignment__channel=Channel.CLINIC)
+    made = sum(len(sync(a, now)) for a in _to_sync())
+    unsent = (
+        Invitation.objects.waiting()
+        .filter(sent_at__isnull=True, due_at__lte=now, expires_at__gt=now)
+        .exclude(assignment__channel=Channel.CLINIC)
+    )
     sent = sum(send(i) for i in unsent.select_related("assignment", "patient"))
-    waiting = Invitation.objects.filter(
+    waiting = Invitation.objects.waiting().filter(
         sent_at__isnull=False,
-        used_at__isnull=True,
         expires_at__gt=now,
         reminders_sent__lt=settings.MEASURES_MAX_REMINDERS,
     )

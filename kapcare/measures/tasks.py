@@ -7,13 +7,13 @@ from django.tasks import default_task_backend, task
 from django.utils import timezone
 
 from kapcare.measures import schedule
-from kapcare.measures.models import Invitation
+from kapcare.measures.models import Invitation, SafetyAlert
 
 
 @task
 def send_invitation(invitation_id: int) -> bool:
     invitation = Invitation.objects.select_related("assignment", "patient").filter(pk=invitation_id).first()
-    if invitation is None or invitation.sent_at or invitation.used_at:
+    if invitation is None or invitation.sent_at or invitation.used_at or invitation.cancelled_at:
         return False
     sent = schedule.send(invitation)
     if sent:
@@ -28,6 +28,13 @@ def send_reminder(invitation_id: int) -> bool:
     if sent:
         queue_reminder(invitation_id)
     return sent
+
+
+@task
+def notify_alert(alert_id: int) -> int:
+    """Tell the patient's prescriber and care team that a result needs review."""
+    alert = SafetyAlert.objects.select_related("prescriber", "response__course__therapist").get(pk=alert_id)
+    return len(alert.notify_care_team())
 
 
 @task

@@ -132,8 +132,10 @@ def _assessment(instrument, results, course) -> tuple[ChangeAssessment | None, s
         return None, "Change is judged once the course has a baseline and a later result."
     try:
         definition = instrument.definition()
+        # The clinic's reference SD, where it set one, lets Jacobson–Truax judge the change.
+        sd = float(instrument.change_sd) if instrument.change_sd is not None else None
         return scoring.assess_change(
-            definition, _score(instrument, in_course[0]), _score(instrument, in_course[-1])
+            definition, _score(instrument, in_course[0]), _score(instrument, in_course[-1]), sd=sd
         ), ""
     except DefinitionError as error:
         return None, str(error).split(": ", 1)[-1]

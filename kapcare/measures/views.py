@@ -16,6 +16,7 @@ from kapcare.measures import forms, links, schedule
 from kapcare.measures.models import (
     AlertError,
     Assignment,
+    AssignmentError,
     Channel,
     EnteredVia,
     Instrument,
@@ -31,7 +32,6 @@ from kapcare.measures.tasks import send_invitation
 from kapcare.measures.trends import trends_for
 from kapcare.patients.access import get_patient_for_user
 from kapcare.patients.models import Course, Patient
-from kapcare.portal.access import portal_view
 
 # The Questionnaire and scoring JSON: lists need only an instrument's name and title.
 HEAVY_INSTRUMENT_FIELDS = ("instrument__questionnaire", "instrument__scoring", "instrument__import_report")
@@ -60,8 +60,15 @@ def panel(request, pk):
         "trends": trends_for(patient, course, zone),
         "alerts": list(SafetyAlert.objects.filter(patient=patient).open().select_related("prescriber")),
         "waiting": list(
-            Invitation.objects.filter(patient=patient, used_at__isnull=True, expires_at__gt=timezone.now())
+            Invitation.objects.filter(patient=patient)
+            .open()
             .select_related("instrument", "assignment")
+            .defer(*HEAVY_INSTRUMENT_FIELDS)
+        ),
+        "schedules": list(
+            Assignment.objects.filter(patient=patient, is_active=True)
+            .exclude(schedule=Schedule.ONCE)
+            .select_related("instrument")
             .defer(*HEAVY_INSTRUMENT_FIELDS)
         ),
         "can_assign": allows(role, "measures.assign"),
@@ -117,7 +124,9 @@ def _assign(request, patient, course, data) -> list[Invitation]:
                 detail={"instrument": assignment.instrument.name, "schedule": assignment.schedule},
             )
     if data["channel"] != Channel.CLINIC:
-        for invitation in invitations:
+        # What is due goes now; a questionnaire due later (before a session next week) goes with
+        # the sweep when it falls due.
+        for invitation in (i for i in invitations if i.due_at <= timezone.now()):
             send_invitation.enqueue(invitation.pk)
             invitation.refresh_from_db()
     return invitations
@@ -130,6 +139,88 @@ def _assigned_message(data, made: int, sent: int) -> str:
     if sent:
         return text + f" Link sent by {Channel(data['channel']).label.lower()}."
     return text + " The link goes out when each occasion falls due."
+
+
+# Cancelling and resending ----------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view("measures.assign")
+def assignment_cancel(request, pk):
+    assignment = get_object_for_user(
+        request,
+        Assignment.objects.select_related("patient", "instrument").defer(*HEAVY_INSTRUMENT_FIELDS),
+        pk=pk,
+    )
+    form = forms.CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            withdrawn = assignment.cancel(
+                by=request.user, reason=form.cleaned_data["reason"], request=request
+            )
+        except AssignmentError as error:
+            form.add_error(None, str(error))
+        else:
+            text = f"{assignment.instrument.title}: no longer asked."
+            if withdrawn:
+                text += f" {withdrawn} waiting questionnaire{'s' if withdrawn != 1 else ''} withdrawn."
+            messages.success(request, text)
+            return redirect("patients:chart", pk=assignment.patient_id)
+    what = f"{assignment.instrument.title}, {assignment.get_schedule_display().lower()}"
+    return _cancel_page(request, assignment.patient, what, form, stops_schedule=True)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view("measures.assign")
+def invitation_cancel(request, pk):
+    invitation = get_object_for_user(
+        request,
+        Invitation.objects.select_related("patient__clinic", "instrument").defer(*HEAVY_INSTRUMENT_FIELDS),
+        pk=pk,
+    )
+    form = forms.CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation.cancel(by=request.user, reason=form.cleaned_data["reason"], request=request)
+        except AssignmentError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"{invitation.instrument.title} ({invitation.occasion}) cancelled.")
+            return redirect("patients:chart", pk=invitation.patient_id)
+    due = timezone.localtime(invitation.due_at, invitation.patient.clinic.zone)
+    what = f"{invitation.instrument.title}, {invitation.occasion}, due {due:%b %-d, %Y}"
+    return _cancel_page(request, invitation.patient, what, form, stops_schedule=False)
+
+
+def _cancel_page(request, patient, what, form, *, stops_schedule):
+    context = {"patient": patient, "what": what, "form": form, "stops_schedule": stops_schedule}
+    return render(request, "measures/cancel.html", context)
+
+
+@require_POST
+@staff_view("measures.assign")
+def invitation_resend(request, pk):
+    """Send the link again, as a fresh link (the old one stops working)."""
+    invitation = get_object_for_user(
+        request,
+        Invitation.objects.select_related("patient", "assignment", "instrument").defer(
+            *HEAVY_INSTRUMENT_FIELDS
+        ),
+        pk=pk,
+    )
+    try:
+        invitation.renew_link(by=request.user, request=request)
+    except AssignmentError as error:
+        messages.error(request, str(error))
+    else:
+        send_invitation.enqueue(invitation.pk)
+        invitation.refresh_from_db(fields=["sent_at"])
+        how = invitation.assignment.get_channel_display().lower()
+        if invitation.sent_at:
+            messages.success(request, f"A new link was sent by {how}; the earlier link no longer works.")
+        else:
+            messages.success(request, f"A new link is being sent by {how}; the earlier link no longer works.")
+    return redirect("patients:chart", pk=invitation.patient_id)
 
 
 # Entering answers in clinic ----------------------------------------------------------------
@@ -145,7 +236,8 @@ def enter(request, pk):
         return render(request, "measures/enter_choose.html", {"patient": patient, "instruments": instruments})
     invitation = (
         Invitation.objects.visible_to(request.user)
-        .filter(patient=patient, instrument=instrument, used_at__isnull=True, expires_at__gt=timezone.now())
+        .filter(patient=patient, instrument=instrument)
+        .open()
         .first()
     )
     questions = forms.questions_for(instrument)
@@ -326,7 +418,9 @@ def answer(request, token):
             instrument, patient, answers, via=EnteredVia.LINK, invitation=invitation, request=request
         )
     except LinkUsed:
-        return render(request, "measures/link_problem.html", {"reason": "used"}, status=410)
+        cancelled = Invitation.objects.filter(pk=invitation.pk, cancelled_at__isnull=False).exists()
+        reason = "cancelled" if cancelled else "used"
+        return render(request, "measures/link_problem.html", {"reason": reason}, status=410)
     return render(
         request,
         "measures/answered.html",
@@ -337,7 +431,7 @@ def answer(request, token):
 def _save_draft(request, invitation, questions, answers):
     """Keep the answers so far, whatever their state; nothing is scored until the patient submits."""
     now = timezone.now()
-    Invitation.objects.filter(pk=invitation.pk, used_at__isnull=True).update(
+    Invitation.objects.filter(pk=invitation.pk).waiting().update(
         draft={k: (str(v) if not isinstance(v, bool | int | str) else v) for k, v in answers.items()},
         draft_saved_at=now,
     )
@@ -369,26 +463,3 @@ def _answer_page(request, invitation, questions, status=200, saved=False):
         "token": request.resolver_match.kwargs["token"],
     }
     return render(request, "measures/answer.html", context, status=status)
-
-
-# The patient portal's panel ------------------------------------------------------------------
-
-
-@require_GET
-@portal_view
-def portal_panel(request):
-    """Questionnaires the signed-in patient has been asked to answer and has not yet."""
-    patient = request.portal_patient
-    waiting = [
-        (invitation, links.token_for(invitation))
-        for invitation in Invitation.objects.filter(
-            patient=patient,
-            used_at__isnull=True,
-            due_at__lte=timezone.now(),
-            expires_at__gt=timezone.now(),
-        )
-        .exclude(assignment__channel=Channel.CLINIC)
-        .select_related("instrument")
-    ]
-    template = "measures/portal_panel.html#panel" if request.htmx else "measures/portal_panel.html"
-    return render(request, template, {"waiting": waiting, "patient": patient})

@@ -1,6 +1,9 @@
 from django.urls import path
+from django.utils.module_loading import import_string
 
 from kapcare.portal import views
+from kapcare.portal.access import portal_view
+from kapcare.portal.panels import served_panels
 
 app_name = "portal"
 urlpatterns = [
@@ -12,4 +15,8 @@ urlpatterns = [
     path("documents/<str:kind>/withdraw/", views.consent_withdraw, name="consent_withdraw"),
     path("documents/signed/<int:pk>.pdf", views.consent_pdf, name="consent_pdf"),
     path("preparation/", views.preparation, name="preparation"),
+]
+# Other apps' sections that the portal serves and guards for them (see panels.py).
+urlpatterns += [
+    path(route, portal_view(import_string(view)), name=name) for route, view, name in served_panels()
 ]

@@ -17,6 +17,43 @@ def _results(cast):
     return {"pk": cast["patient"].pk, "instrument": "phq-9"}
 
 
+def _instrument(cast):
+    from kapcare.measures.models import install_shipped
+
+    return {"pk": next(i for i in install_shipped(cast["clinic"]) if i.name == "phq-9").pk}
+
+
+def _invitation(cast):
+    from django.utils import timezone
+
+    from kapcare.measures.models import Assignment, Invitation, install_shipped
+
+    phq9 = next(i for i in install_shipped(cast["clinic"]) if i.name == "phq-9")
+    assignment = Assignment.objects.create(
+        clinic=cast["clinic"],
+        patient=cast["patient"],
+        instrument=phq9,
+        schedule="once",
+        channel="sms",
+        created_by=cast["users"]["prescriber"],
+    )
+    invitation = Invitation.objects.create(
+        clinic=cast["clinic"],
+        patient=cast["patient"],
+        assignment=assignment,
+        instrument=phq9,
+        occasion="once",
+        due_at=timezone.now(),
+    )
+    return {"pk": invitation.pk}
+
+
+def _assignment(cast):
+    from kapcare.measures.models import Invitation
+
+    return {"pk": Invitation.objects.get(pk=_invitation(cast)["pk"]).assignment_id}
+
+
 URLS = {
     "measures:panel": (lambda cast: {"pk": cast["patient"].pk}, "get"),
     "measures:assign": (lambda cast: {"pk": cast["patient"].pk}, "get"),
@@ -26,4 +63,13 @@ URLS = {
     "measures:alerts": (lambda cast: {}, "get"),
     "measures:alert": (lambda cast: {"pk": _alert(cast).pk}, "get"),
     "measures:alert_close": (lambda cast: {"pk": _alert(cast).pk}, "post"),
+    "measures:assignment_cancel": (_assignment, "get"),
+    "measures:invitation_cancel": (_invitation, "get"),
+    "measures:invitation_resend": (_invitation, "post"),
+    "measures:instruments": (lambda cast: {}, "get"),
+    "measures:import": (lambda cast: {}, "get"),
+    "measures:instrument": (_instrument, "get"),
+    "measures:rule_add": (_instrument, "post"),
+    "measures:rule_remove": (_instrument, "post"),
+    "measures:reference_sd": (_instrument, "post"),
 }

@@ -108,3 +108,45 @@ def test_a_cssrs_follow_up_waits_on_the_chart_and_is_done_when_the_screen_is_ent
     alert.refresh_from_db()
     assert alert.follow_up_done_at is not None
     assert alert.is_open  # closing still needs the recorded action
+
+
+# Telling the care team ---------------------------------------------------------------------
+
+
+def test_the_prescriber_and_therapist_are_emailed_that_a_result_needs_review(
+    phq9, patient, course, therapist, mailoutbox, sms_outbox
+):
+    course.therapist = therapist
+    course.save()
+    record_response(phq9, patient, phq9_answers([2, 2, 1, 1, 1, 1, 1, 1, 1]), via="link")
+    alert = SafetyAlert.objects.get()
+    assert sorted(m.to[0] for m in mailoutbox) == [
+        "prescriber@riverside.example",
+        "therapist@riverside.example",
+    ]
+    url = "http://127.0.0.1:8000" + reverse("measures:alert", args=[alert.pk])
+    for message in mailoutbox:
+        # Email is not private: a link to the alert, and nothing about the patient or the answer.
+        assert message.subject == "A patient's result needs review"
+        assert message.body == f"A patient's result needs review. Sign in to see it: {url}"
+    alert.refresh_from_db()
+    assert alert.notified_at is not None and len(alert.notified) == 2
+    assert AuditEvent.objects.filter(object_type="SafetyAlert", detail__has_key="notified").count() == 1
+
+
+def test_the_care_team_is_told_once(alert, mailoutbox):
+    from kapcare.measures.tasks import notify_alert
+
+    assert len(mailoutbox) == 1
+    assert notify_alert.enqueue(alert.pk).return_value == 0
+    assert len(mailoutbox) == 1
+
+
+def test_without_a_course_the_clinics_prescribers_are_told(phq9, patient, prescriber, nurse, mailoutbox):
+    record_response(phq9, patient, phq9_answers([1] * 9), via="link")
+    assert [m.to for m in mailoutbox] == [["prescriber@riverside.example"]]
+
+
+def test_the_alert_page_says_who_was_told(signed_in, nurse, alert):
+    body = signed_in(nurse).get(reverse("measures:alert", args=[alert.pk])).content.decode()
+    assert "prescriber@riverside.example by email" in body

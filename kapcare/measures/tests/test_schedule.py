@@ -145,3 +145,44 @@ def test_the_sweep_command_says_what_it_did(phq9, patient, course, prescriber, s
     out = StringIO()
     call_command("measures-sweep", stdout=out)
     assert out.getvalue().strip() == "1 made, 1 sent, 0 reminded."
+
+
+def test_the_hourly_sweep_issues_the_same_number_of_queries_whatever_the_number_of_assignments(
+    phq9, gad7, patient, course, prescriber
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for instrument in (phq9, gad7):
+        for kind in ("weekly", "after_course_1m", "before_dosing", "once", "baseline"):
+            assign(patient, course, instrument, kind, prescriber, channel="clinic")
+    schedule.sweep()  # makes the one-off and baseline occasions
+    with CaptureQueriesContext(connection) as few:
+        assert schedule.sweep()["made"] == 0
+    for _ in range(5):
+        for kind in ("weekly", "after_course_3m", "after_dosing", "once", "baseline"):
+            assign(patient, course, phq9, kind, prescriber, channel="clinic")
+    schedule.sweep()
+    with CaptureQueriesContext(connection) as many:
+        assert schedule.sweep()["made"] == 0
+    assert len(many) == len(few)
+
+
+def test_a_questionnaire_withdrawn_while_the_patient_answers_is_not_stored(
+    client, phq9, patient, course, prescriber, monkeypatch
+):
+    from django.urls import reverse
+
+    from kapcare.measures import links
+    from kapcare.measures.models import Response
+    from kapcare.measures.tests.conftest import phq9_answers
+
+    invitation = schedule.sync(assign(patient, course, phq9, "baseline", prescriber))[0]
+    token = links.token_for(invitation)
+    opened = links.invitation_for(token)
+    # Staff cancel it between the link's check and the answers being stored.
+    monkeypatch.setattr(links, "invitation_for", lambda token: opened)
+    invitation.cancel(by=prescriber, reason="Entered on paper")
+    response = client.post(reverse("measures:answer", args=[token]), phq9_answers([0] * 9))
+    assert response.status_code == 410 and "withdrawn this questionnaire" in response.content.decode()
+    assert not Response.objects.exists()

@@ -7,7 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from kapcare.clinics.models import Clinic
-from kapcare.measures.importing import import_questionnaire
+from kapcare.measures.importing import import_questionnaire, report_for
 from kapcare.measures.questionnaires import QuestionnaireError
 
 
@@ -36,40 +36,25 @@ class Command(BaseCommand):
         self._report(imported)
 
     def _report(self, imported):
-        parsed, report, out = imported.parsed, imported.parsed.report, self.stdout
+        report, out = report_for(imported), self.stdout
         out.write(
             f"Imported '{imported.instrument.title}' as {imported.instrument.name} "
             f"into {imported.instrument.clinic.name}."
         )
-        for issue in report.for_item(None):
-            out.write(f"  questionnaire: {issue.severity}: {issue.message}")
-        scored = {i.answer_key: i for i in imported.definition.items} if imported.definition else {}
-        reported = set()
-        for item in parsed.walk():
-            what = f"{item.type}"
-            if item.options:
-                weighted = "weighted" if item.is_weighted else "no weights"
-                what += f", {len(item.options)} answers, {weighted}"
-            if item.calculated_expression:
-                what += ", calculated"
-            if item.link_id in scored:
-                what += f", scored as {scored[item.link_id].label or scored[item.link_id].link_id}"
-            out.write(f"  item {item.link_id or '(no linkId)'}: {what}")
-            if item.link_id not in reported:  # a duplicated linkId's issues are said once
-                for issue in report.for_item(item.link_id):
-                    out.write(f"    {issue.severity}: {issue.message}")
-            reported.add(item.link_id)
-        if imported.definition is not None:
-            out.write(self.style.SUCCESS(f"Scored with kapcare's {imported.definition.title} definition."))
+        for severity, message in report.questionnaire_issues:
+            out.write(f"  questionnaire: {severity}: {message}")
+        for line in report.items:
+            out.write(f"  item {line.link_id}: {line.what}")
+            for severity, message in line.issues:
+                out.write(f"    {severity}: {message}")
+        if report.scored_with:
+            out.write(self.style.SUCCESS(f"Scored with kapcare's {report.scored_with} definition."))
         else:
-            why = imported.binding_problem or "no shipped scoring definition matches its code or url"
             out.write(
                 self.style.WARNING(
-                    f"Not scored: {why}. It cannot be assigned until a scoring definition is added."
+                    f"Not scored: {report.not_scored_why}. "
+                    "It cannot be assigned until a scoring definition is added."
                 )
             )
-        warnings = len(report.warnings)
-        out.write(
-            f"{warnings} warning{'s' if warnings != 1 else ''}, "
-            f"{len(report.issues) - warnings} note{'s' if len(report.issues) - warnings != 1 else ''}."
-        )
+        w, n = report.warnings, report.notes
+        out.write(f"{w} warning{'s' if w != 1 else ''}, {n} note{'s' if n != 1 else ''}.")

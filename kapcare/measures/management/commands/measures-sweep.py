@@ -1,5 +1,6 @@
 """`kapcare measures-sweep`: make the questionnaire occasions that have fallen due on every
-schedule, send their links, and send reminders. Run it hourly (cron or a systemd timer)."""
+schedule, send their links, and send reminders. `kapcare worker` runs the same sweep every hour
+(the measures app's periodic task); this command is for a manual run."""
 
 from django.core.management.base import BaseCommand
 
