@@ -149,7 +149,7 @@ def evaluate_vitals(rules: dict, reading, history: list) -> list[Fired]:
 def evaluate_rating(rules: dict, rating) -> list[Fired]:
     if rating.kind != RatingKind.SEDATION:
         return []
-    deep = rule(rules, "sessions.alert_sedation_at_most")
+    deep = rule(rules, "ratings.alert_sedation_at_most")
     if rating.score > deep.value:
         return []
     return [

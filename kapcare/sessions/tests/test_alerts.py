@@ -4,6 +4,7 @@ acknowledges them with the action taken."""
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from kapcare.clinics.models import Protocol
 from kapcare.sessions.models import Alert, SessionError
@@ -111,6 +112,38 @@ def test_it_does_not_alert_on_moaas_2(dosed, nurse):
         dosed, by=nurse, kind="sedation", score=2, taken_at=dosed.dosed_at + timedelta(minutes=20)
     )
     assert alerts == []
+
+
+def use_rules(session, admin, change):
+    rules = session.protocol.rules
+    change(rules)
+    protocol = Protocol.revise(session.clinic, rules, by=admin, note="Changed for a test")
+    type(session).objects.filter(pk=session.pk).update(protocol=protocol)
+    session.refresh_from_db()
+
+
+def sedation(session, nurse, score):
+    _, alerts = record_rating(
+        session, by=nurse, kind="sedation", score=score, taken_at=timezone.now() - timedelta(minutes=1)
+    )
+    return [a.rule for a in alerts]
+
+
+def test_the_deep_sedation_threshold_is_the_clinics_protocol_setting(dosed, nurse, admin):
+    use_rules(dosed, admin, lambda r: r["ratings"]["alert_sedation_at_most"].update(value=2))
+    assert sedation(dosed, nurse, 3) == []
+    assert sedation(dosed, nurse, 2) == ["deep_sedation"]
+    alert = Alert.objects.get()
+    assert alert.rule_text == "Alert when MOAA/S is 2 or lower"
+    assert "unverified" in alert.source and "§4.9" in alert.source
+
+
+def test_a_protocol_saved_before_the_sedation_setting_existed_alerts_at_the_default(dosed, nurse, admin):
+    use_rules(dosed, admin, lambda r: r["ratings"].pop("alert_sedation_at_most"))
+    assert "alert_sedation_at_most" not in dosed.protocol.rules["ratings"]
+    assert sedation(dosed, nurse, 2) == []
+    assert sedation(dosed, nurse, 1) == ["deep_sedation"]
+    assert "MOAA/S anchors" in Alert.objects.get().source
 
 
 def test_vitals_are_due_every_15_minutes_after_the_dose(dosed):
