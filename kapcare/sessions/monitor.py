@@ -16,6 +16,7 @@ from kapcare.sessions.models import (
     AdverseEvent,
     Alert,
     AlertRule,
+    DosingSession,
     Rating,
     RatingKind,
     SessionError,
@@ -24,7 +25,7 @@ from kapcare.sessions.models import (
     State,
     VitalSign,
 )
-from kapcare.sessions.models.session import POST_DOSE_STATES, RECORDING_STATES
+from kapcare.sessions.models.session import POST_DOSE_STATES, RECORDING_STATES, share_protocols
 from kapcare.sessions.rules import rule, value, vitals_due_minutes
 
 
@@ -426,13 +427,33 @@ def raise_overdue(sessions: list, last_taken: dict, now: datetime, request=None)
                 ],
             )
     new = save_alerts(alerts)
-    if new:
+    by_clinic: dict = {}
+    for alert in new:
+        by_clinic.setdefault(alert.clinic_id, []).append(alert.session_id)
+    for clinic_id, session_ids in by_clinic.items():
         record(
             request,
             "create",
             None,
-            clinic=new[0].clinic_id,
+            clinic=clinic_id,
             actor="kapcare sessions",
-            detail={"overdue_alerts": [a.session_id for a in new]},
+            detail={"overdue_alerts": session_ids},
         )
     return new
+
+
+def sweep_overdue(now: datetime | None = None) -> list[Alert]:
+    """Overdue alerts for every session under monitoring in every clinic, whether or not a board
+    is open (the worker runs this every minute). Raising is idempotent: once per missed time."""
+    from kapcare.sessions.board import latest
+
+    now = now or timezone.now()
+    sessions = share_protocols(
+        list(
+            DosingSession.objects.filter(state__in=POST_DOSE_STATES, dosed_at__isnull=False)
+            .annotate(last_taken=latest(VitalSign, "taken_at"))
+            .select_related("site")
+        )
+    )
+    last_taken = {s.pk: s.last_taken for s in sessions if s.last_taken}
+    return raise_overdue(sessions, last_taken, now)

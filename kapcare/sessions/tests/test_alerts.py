@@ -191,3 +191,29 @@ def test_the_first_post_dose_reading_starts_monitoring(dosed, nurse):
     reading(dosed, nurse, 5)
     dosed.refresh_from_db()
     assert dosed.state == "monitoring"
+
+
+def test_the_worker_raises_overdue_alerts_with_no_board_open_once_per_missed_time(dosed):
+    from django.apps import apps
+
+    from kapcare.audit.models import AuditEvent
+    from kapcare.sessions.tasks import raise_overdue_alerts
+
+    assert ("kapcare.sessions.tasks.raise_overdue_alerts", 60) in apps.get_app_config("dosing").periodic_tasks
+    # Dosed 30 minutes ago with no reading since: the 15-minute reading is overdue.
+    assert raise_overdue_alerts.call() == 1
+    alert = Alert.objects.get(session=dosed)
+    assert alert.rule == "overdue" and alert.is_open
+    assert AuditEvent.objects.filter(clinic_id=dosed.clinic_id, detail__overdue_alerts=[dosed.pk]).exists()
+    assert raise_overdue_alerts.call() == 0
+    assert Alert.objects.filter(rule="overdue").count() == 1
+
+
+def test_the_worker_leaves_a_session_alone_until_its_next_reading_is_overdue(dosed, nurse):
+    from kapcare.sessions.monitor import sweep_overdue
+
+    reading(dosed, nurse, 20)  # next due on the 15-minute grid: minute 30
+    assert sweep_overdue(dosed.dosed_at + timedelta(minutes=30)) == []
+    [alert] = sweep_overdue(dosed.dosed_at + timedelta(minutes=30, seconds=1))
+    assert alert.rule == "overdue" and alert.session_id == dosed.pk
+
