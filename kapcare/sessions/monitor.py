@@ -147,6 +147,17 @@ def evaluate_vitals(rules: dict, reading, history: list) -> list[Fired]:
     return fired
 
 
+def looks_back(rules: dict, reading) -> bool:
+    """Whether judging this reading needs the earlier ones: only a high blood pressure or heart
+    rate can extend a run of high readings (so a normal reading costs no look-up)."""
+    high = (
+        ("systolic", "vitals.alert_systolic_above"),
+        ("diastolic", "vitals.alert_diastolic_above"),
+        ("heart_rate", "vitals.alert_heart_rate_above"),
+    )
+    return any(_above(reading, field, value(rules, path)) for field, path in high)
+
+
 def evaluate_rating(rules: dict, rating) -> list[Fired]:
     if rating.kind != RatingKind.SEDATION:
         return []
@@ -273,7 +284,8 @@ def after_reading(session, reading, *, by=None, request=None) -> list[Alert]:
         return []
     if session.state == State.DOSED:
         session.start_monitoring(by=by, request=request)
-    fired = evaluate_vitals(session.rules, reading, history(session, reading.taken_at))
+    earlier = history(session, reading.taken_at) if looks_back(session.rules, reading) else []
+    fired = evaluate_vitals(session.rules, reading, earlier)
     return save_alerts(make_alerts(session, fired, vital=reading))
 
 

@@ -216,4 +216,3 @@ def test_the_worker_leaves_a_session_alone_until_its_next_reading_is_overdue(dos
     assert sweep_overdue(dosed.dosed_at + timedelta(minutes=30)) == []
     [alert] = sweep_overdue(dosed.dosed_at + timedelta(minutes=30, seconds=1))
     assert alert.rule == "overdue" and alert.session_id == dosed.pk
-
