@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kapcare.audit.trail import record
+from kapcare.sessions import dissociation
 from kapcare.sessions import vitals as plausibility
 from kapcare.sessions.models import (
     AdverseEvent,
@@ -290,13 +291,27 @@ def after_reading(session, reading, *, by=None, request=None) -> list[Alert]:
 
 
 def record_rating(
-    session, *, by, kind: str, score: int, taken_at, items=None, request=None
+    session, *, by, kind: str, taken_at, score: int | None = None, items: dict | None = None, request=None
 ) -> tuple[Rating, list]:
+    """Keep a sedation (MOAA/S) or dissociation rating. A dissociation rating on a scale kapcare
+    knows (CADSS-6, CADSS) is given item by item and totalled here; on another scale, as a total."""
     session.ensure_open()
     rules = session.rules
     scale = value(
         rules, "ratings.sedation_scale" if kind == RatingKind.SEDATION else "ratings.dissociation_scale"
     )
+    stored_items: list = []
+    itemised = dissociation.scale_named(scale) if kind == RatingKind.DISSOCIATION else None
+    if itemised is not None:
+        try:
+            total, stored_items = dissociation.score(itemised, items or {})
+        except ValueError as error:
+            raise SessionError(str(error)) from None
+        if score is not None and score != total:
+            raise SessionError(f"The items add up to {total}, not {score}.")
+        score, scale = total, itemised.name
+    if score is None:
+        raise SessionError("Give the score.")
     if kind == RatingKind.SEDATION and not 0 <= score <= 5:
         raise SessionError("MOAA/S runs from 0 (no response to a painful stimulus) to 5 (alert).")
     if score < 0:
@@ -306,7 +321,7 @@ def record_rating(
     with transaction.atomic():
         session.ensure_open()
         rating = Rating.objects.create(
-            session=session, kind=kind, scale=scale, score=score, items=items or [], taken_at=taken_at, by=by
+            session=session, kind=kind, scale=scale, score=score, items=stored_items, taken_at=taken_at, by=by
         )
         if session.state == State.DOSED:
             session.start_monitoring(by=by, request=request)
@@ -318,7 +333,7 @@ def record_rating(
             patient=session.patient_id,
             clinic=session.clinic_id,
             actor=by,
-            detail={"kind": kind, "score": score, "alerts": [a.rule for a in alerts]},
+            detail={"kind": kind, "score": score, "items": stored_items, "alerts": [a.rule for a in alerts]},
         )
     return rating, alerts
 

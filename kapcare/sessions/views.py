@@ -20,7 +20,7 @@ from kapcare.sessions import forms, monitor
 from kapcare.sessions.access import get_alert_for_user, get_session_for_user, get_site_for_user
 from kapcare.sessions.board import site_board
 from kapcare.sessions.discharge import scale_for
-from kapcare.sessions.models import DosingSession, Frozen, LedgerEntry, RemsForm, SessionError
+from kapcare.sessions.models import DosingSession, Frozen, LedgerEntry, RatingKind, RemsForm, SessionError
 from kapcare.sessions.models import dose as dosing
 from kapcare.sessions.models.rems import rems_missing
 from kapcare.sessions.rules import route_label, rule
@@ -98,7 +98,8 @@ def session_context(request, session, **forms_in):
     context["due_at"] = monitor.next_due(session, vitals[-1].taken_at if vitals else None, context["now"])
     defaults = {
         "vitals_form": forms.VitalsForm(),
-        "rating_form": forms.RatingForm(),
+        "rating_form": forms.RatingForm(initial={"kind": RatingKind.SEDATION}),
+        "dissociation_form": forms.DissociationForm(rules=rules),
         "note_form": forms.NoteForm(),
         "event_form": forms.AdverseEventForm(
             initial={"onset_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")}
@@ -342,12 +343,20 @@ def add_vitals(request, pk):
 @require_POST
 @staff_view("sessions.chart")
 def add_rating(request, pk):
+    itemised = request.POST.get("kind") == RatingKind.DISSOCIATION
+
+    def form(session):
+        if itemised:
+            return forms.DissociationForm(request.POST, rules=session.rules)
+        return forms.RatingForm(request.POST)
+
     def act(session, data):
         _, alerts = monitor.record_rating(
             session,
             by=request.user,
             kind=data["kind"],
-            score=data["score"],
+            score=data.get("score"),
+            items=form_items(session, data) if itemised else None,
             taken_at=timezone.now(),
             request=request,
         )
@@ -356,12 +365,18 @@ def add_rating(request, pk):
     return session_step(
         request,
         pk,
-        form=lambda session: forms.RatingForm(request.POST),
-        name="rating_form",
+        form=form,
+        name="dissociation_form" if itemised else "rating_form",
         invalid="The rating was not saved: see below.",
         act=act,
         done="Rating saved.",
     )
+
+
+def form_items(session, data) -> dict:
+    return {
+        int(name.removeprefix("item_")): score for name, score in data.items() if name.startswith("item_")
+    }
 
 
 @require_POST
