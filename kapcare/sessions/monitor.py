@@ -435,24 +435,38 @@ def fixed_minutes(session) -> str:
 
 def raise_overdue(sessions: list, last_taken: dict, now: datetime, request=None) -> list[Alert]:
     """An alert for each session whose vital signs are overdue, once per missed time."""
-    alerts = []
+    overdue = []
     for session in sessions:
         due = next_due(session, last_taken.get(session.pk), now)
         if due is not None and now > due:
-            every = rule(session.rules, "monitoring.vitals_every_minutes")
-            alerts += make_alerts(
-                session,
-                [
-                    Fired(
-                        AlertRule.OVERDUE,
-                        f"due-{due.isoformat()}",
-                        f"Vital signs were due at {local(due, session):%H:%M}; none since.",
-                        f"Vital signs every {every.value} minutes and at {fixed_minutes(session)} minutes "
-                        "after the dose",
-                        every.source,
-                    )
-                ],
-            )
+            overdue.append((session, due))
+    if not overdue:
+        return []
+    # A board polls every few seconds: build alerts only for missed times not yet raised.
+    raised = set(
+        Alert.objects.filter(session_id__in=[s.pk for s, _ in overdue], rule=AlertRule.OVERDUE).values_list(
+            "session_id", "key"
+        )
+    )
+    alerts = []
+    for session, due in overdue:
+        key = f"due-{due.isoformat()}"
+        if (session.pk, key) in raised:
+            continue
+        every = rule(session.rules, "monitoring.vitals_every_minutes")
+        alerts += make_alerts(
+            session,
+            [
+                Fired(
+                    AlertRule.OVERDUE,
+                    key,
+                    f"Vital signs were due at {local(due, session):%H:%M}; none since.",
+                    f"Vital signs every {every.value} minutes and at {fixed_minutes(session)} minutes "
+                    "after the dose",
+                    every.source,
+                )
+            ],
+        )
     new = save_alerts(alerts)
     by_clinic: dict = {}
     for alert in new:
