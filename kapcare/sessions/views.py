@@ -562,14 +562,15 @@ def rems_queue(request):
         .select_related("patient", "site", "rems")
         .order_by("dosed_at")
     )
-    today = timezone.localdate()
+    now = timezone.now()
     rows = []
     for session in sessions:
-        treated = timezone.localtime(session.dosed_at).date()
+        # Calendar days where the treatment was given: the site's own time zone.
+        treated, today = session.local(session.dosed_at).date(), session.local(now).date()
         due = treated + timezone.timedelta(days=7)
         rows.append({"session": session, "treated": treated, "due": due, "days_left": (due - today).days})
     record(request, "list", detail={"page": "REMS forms due", "count": len(rows)})
-    return render(request, "sessions/rems_queue.html", {"rows": rows, "today": today})
+    return render(request, "sessions/rems_queue.html", {"rows": rows})
 
 
 @require_POST
