@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "kapcare.clinics.middleware.SlidingSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -136,7 +137,8 @@ AXES_VERBOSE = False
 # Idle sign-out: the session lives this long after the last request.
 IDLE_MINUTES = env_int("KAPCARE_IDLE_MINUTES", 15)
 SESSION_COOKIE_AGE = IDLE_MINUTES * 60
-SESSION_SAVE_EVERY_REQUEST = True
+# A session's expiry moves on with use; it is rewritten at most once a minute (SlidingSessionMiddleware).
+SESSION_REFRESH_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -167,6 +169,12 @@ SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("KAPCARE_BEHIND_PROXY") else None
+# How many proxies of the clinic's own stand in front of kapcare (one when behind a proxy): the
+# client's address for audit and rate limits is read that many places from the right of
+# X-Forwarded-For. Zero: the connection's own address.
+PROXY_COUNT = env_int("KAPCARE_PROXY_COUNT", 1 if env_bool("KAPCARE_BEHIND_PROXY") else 0)
+AXES_IPWARE_PROXY_COUNT = PROXY_COUNT or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")[0 if PROXY_COUNT else 1 :]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -224,11 +232,12 @@ TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN")
 TWILIO_FROM_NUMBER = env("TWILIO_FROM_NUMBER")
 
 # coverage: eligibility checks (X12 270/271) go through one clearinghouse adapter.
-# "sandbox" answers locally for the demo payers; "stedi" uses Stedi's JSON eligibility API;
+# "sandbox" answers locally for the demo payers; "stedi" uses Stedi's raw X12 eligibility endpoint;
 # "x12-https" posts the 270 to any clearinghouse that takes X12 over HTTPS and answers with a 271.
 COVERAGE_CLEARINGHOUSE = env("KAPCARE_CLEARINGHOUSE", "sandbox")
 COVERAGE_STEDI_URL = env(
-    "KAPCARE_STEDI_URL", "https://healthcare.us.stedi.com/2024-04-01/change/medicalnetwork/eligibility/v3"
+    "KAPCARE_STEDI_URL",
+    "https://healthcare.us.stedi.com/2024-04-01/change/medicalnetwork/eligibility/v3/raw-x12",
 )
 COVERAGE_STEDI_API_KEY = env("KAPCARE_STEDI_API_KEY")
 COVERAGE_X12_URL = env("KAPCARE_X12_URL")
@@ -246,6 +255,8 @@ FHIR_MRN_SYSTEM = env("KAPCARE_FHIR_MRN_SYSTEM", "urn:kapcare:{clinic}:mrn")
 FHIR_DEFAULT_COUNT = env_int("KAPCARE_FHIR_DEFAULT_COUNT", 20)
 FHIR_MAX_COUNT = env_int("KAPCARE_FHIR_MAX_COUNT", 200)
 # Bulk export NDJSON files, one folder per export; deleted when the client cancels or deletes it.
+# Data read once from installed packages and kept for look-ups (the ICD-10-CM code set).
+ICD10_CACHE_DIR = Path(env("KAPCARE_CACHE_DIR", str(VAR_DIR / "cache")))
 FHIR_EXPORT_DIR = Path(env("KAPCARE_FHIR_EXPORT_DIR", str(VAR_DIR / "fhir-export")))
 
 # Outcome measures (kapcare.measures).

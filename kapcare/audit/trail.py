@@ -1,11 +1,21 @@
 """Recording what people do with health information. Call `record` from every view and model
 method that reads or writes it; the request supplies who, role, clinic and address."""
 
+from django.conf import settings
+
 from kapcare.audit.models import Action, append
 
 
 def client_address(request) -> str | None:
-    # REMOTE_ADDR only: a forwarded-for header is whatever the client says it is.
+    """The address the request came from. Behind `PROXY_COUNT` proxies of our own, the connection
+    comes from the nearest proxy, and the client is the entry that many places from the right of
+    X-Forwarded-For (each proxy appends the address it saw); entries further left are whatever the
+    client sent and are never trusted. Without proxies, REMOTE_ADDR only."""
+    count = settings.PROXY_COUNT
+    if count:
+        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+        if len(forwarded) >= count:
+            return forwarded[-count]
     return request.META.get("REMOTE_ADDR") or None
 
 

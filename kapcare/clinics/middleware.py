@@ -1,5 +1,6 @@
 """Guards the staff app: signed in, a member of a clinic, and past the second factor."""
 
+import time
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -8,6 +9,26 @@ from django.urls import reverse
 from django.utils import timezone
 
 STAFF_PREFIX = "/staff/"
+REFRESHED_KEY = "_refreshed"
+
+
+class SlidingSessionMiddleware:
+    """Keeps a signed-in session alive while it is used, as SESSION_SAVE_EVERY_REQUEST would, but
+    rewrites it at most once per SESSION_REFRESH_SECONDS rather than on every page and every poll
+    of the live board. A session therefore ends at most that much sooner than IDLE_MINUTES after
+    the last request, never later."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and not session.modified and not session.is_empty():
+            now = int(time.time())
+            if now - session.get(REFRESHED_KEY, 0) >= settings.SESSION_REFRESH_SECONDS:
+                session[REFRESHED_KEY] = now  # saved, with a new expiry, by SessionMiddleware
+        return response
 
 
 def open_page(view):

@@ -247,3 +247,15 @@ class Protocol(models.Model):
             )
             record(request, "create", protocol, clinic=clinic, actor=by, detail={"version": protocol.version})
         return protocol
+
+
+class PeriodicTask(models.Model):
+    """When a periodic background task (an app's `periodic_tasks`) is next due. One row per task, so
+    several workers enqueue each run once: the worker that moves `due_at` forward enqueues it."""
+
+    name = models.CharField(max_length=200, unique=True, help_text="Dotted path of the task.")
+    due_at = models.DateTimeField()
+    last_enqueued_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return self.name

@@ -7,3 +7,4 @@ class CoverageConfig(AppConfig):
     verbose_name = "Insurance coverage and eligibility"
     staff_nav = [("Coverage", "coverage:leads", "coverage.check")]
     chart_panels = ["coverage:panel"]
+    lead_actions = [("Run eligibility check", "coverage:lead_check", "coverage.check", ("coverage",))]

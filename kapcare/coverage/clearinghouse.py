@@ -4,7 +4,7 @@ Every adapter has the same small interface, `exchange(inquiry, request_270) -> s
 does not care where the answer came from:
 
 - `SandboxClearinghouse` (default) answers locally for the demo payers and test members;
-- `StediClearinghouse` asks Stedi's JSON real-time eligibility API and keeps the raw 271 it returns;
+- `StediClearinghouse` sends the 270 through Stedi's raw X12 eligibility endpoint and reads the 271;
 - `X12HttpsClearinghouse` posts the 270 as X12 to any endpoint that answers with a 271.
 
 The real adapters reach the network only through `transport`, a function of (url, body, headers,
@@ -57,12 +57,14 @@ class SandboxClearinghouse:
 
 
 class StediClearinghouse:
-    """Stedi's JSON real-time eligibility check. Stedi returns the payer's raw 271 beside its JSON;
-    kapcare reads that 271 with its own parser, so every adapter's result means the same."""
+    """Stedi's raw X12 real-time eligibility endpoint: kapcare's own 270 goes in the request's `x12`
+    property and the payer's 271 comes back in the answer's `x12` property (Stedi documents the
+    answer as "in both JSON and raw X12 EDI format"). kapcare reads that 271 with its own parser,
+    so every adapter's result means the same, and the 270 it stores is the one the payer got."""
 
     name = "stedi"
     label = "Stedi"
-    sends_our_270 = False  # Stedi writes its own 270 from the JSON; it echoes our control number
+    sends_our_270 = True  # so the 271 carries our trace number back
 
     def __init__(self, url: str, api_key: str, transport: Transport = urllib_transport, timeout: float = 30):
         if not api_key:
@@ -72,7 +74,7 @@ class StediClearinghouse:
         self.url, self.api_key, self.transport, self.timeout = url, api_key, transport, timeout
 
     def exchange(self, inquiry: EligibilityInquiry, request_270: str) -> str:
-        body = json.dumps(stedi_request(inquiry)).encode()
+        body = json.dumps({"x12": request_270}).encode()
         headers = {
             "Authorization": self.api_key,
             "Content-Type": "application/json",
@@ -85,46 +87,13 @@ class StediClearinghouse:
             raise ClearinghouseError(f"Stedi answered {status} with something that is not JSON.") from error
         if status >= 400 or not isinstance(answer, dict):
             raise ClearinghouseError(f"Stedi refused the inquiry ({status}): {_stedi_errors(answer)}")
-        sent = f"{inquiry.interchange_control_number:09d}"
-        if answer.get("controlNumber") not in (None, sent):
-            raise ClearinghouseError(
-                f"Stedi's answer is for inquiry {answer['controlNumber']}, not {sent}; "
-                "nothing was kept. Run the check again."
-            )
         x12 = answer.get("x12")
         if not isinstance(x12, str) or not x12.startswith("ISA"):
-            raise ClearinghouseError("Stedi's answer carried no X12 271 to read; ask Stedi support about it.")
+            raise ClearinghouseError(
+                f"Stedi's answer carried no X12 271 to read ({_stedi_errors(answer)}); "
+                "ask Stedi support about it."
+            )
         return x12
-
-
-def stedi_request(inquiry: EligibilityInquiry) -> dict:
-    """The JSON body of Stedi's eligibility check for the same question as the 270."""
-    subscriber = inquiry.subscriber
-    body = {
-        "controlNumber": f"{inquiry.interchange_control_number:09d}",
-        "tradingPartnerServiceId": inquiry.payer_id,
-        "provider": {"organizationName": inquiry.provider_name, "npi": inquiry.provider_npi},
-        "subscriber": _person(subscriber.first_name, subscriber.last_name, subscriber.birth_date)
-        | {"memberId": subscriber.member_id},
-        "encounter": {
-            "serviceTypeCodes": [inquiry.service_type],
-            "dateOfService": f"{inquiry.service_date:%Y%m%d}",
-        },
-    }
-    if inquiry.dependent is not None:
-        dependent = inquiry.dependent
-        body["dependents"] = [
-            _person(dependent.first_name, dependent.last_name, dependent.birth_date)
-            | {"individualRelationshipCode": dependent.relationship}
-        ]
-    return body
-
-
-def _person(first: str, last: str, born) -> dict:
-    person = {"firstName": first, "lastName": last}
-    if born is not None:
-        person["dateOfBirth"] = f"{born:%Y%m%d}"
-    return person
 
 
 def _stedi_errors(answer) -> str:

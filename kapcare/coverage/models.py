@@ -184,6 +184,10 @@ class Coverage(models.Model):
     is_active = models.BooleanField("current", default=True)
     created_at = models.DateTimeField(default=timezone.now)
     changed_at = models.DateTimeField(default=timezone.now, help_text="Last change to what a check asks.")
+    # An automatic check that could not be completed (the clearinghouse down, the payer not set up
+    # for electronic checks): shown on the chart until a later check completes.
+    failed_check_at = models.DateTimeField(null=True, blank=True)
+    failed_check_reason = models.TextField(blank=True)
 
     objects = CoverageQuerySet.as_manager()
 

@@ -4,6 +4,7 @@ from functools import partial
 
 from django.db import transaction
 from django.tasks import task
+from django.utils import timezone
 
 from kapcare.clinics.models import User
 from kapcare.coverage.eligibility import CheckFailed, check_coverage
@@ -24,6 +25,10 @@ def recheck_coverage(coverage_id: int, user_id: int | None = None) -> str:
     try:
         return check_coverage(coverage, by=user, automatic=True).status
     except CheckFailed as failure:
+        # Nobody is watching a background check: keep why it failed for the chart to show.
+        Coverage.objects.filter(pk=coverage.pk).update(
+            failed_check_at=timezone.now(), failed_check_reason=failure.message
+        )
         return failure.message
 
 

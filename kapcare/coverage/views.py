@@ -122,6 +122,12 @@ def render_panel(request, patient, status=200):
 
 def _coverage_row(coverage, latest, options) -> dict:
     warnings = []
+    failed = coverage.failed_check_at
+    if coverage.is_active and failed and (latest is None or latest.ran_at < failed):
+        warnings.append(
+            f"The automatic check after the last change could not be completed "
+            f"({timezone.localtime(failed):%b %-d, %Y %-I:%M %p}): {coverage.failed_check_reason}"
+        )
     if coverage.is_active and latest is None:
         warnings.append("No eligibility check has been run for this coverage yet.")
     elif latest is not None and coverage.is_active:

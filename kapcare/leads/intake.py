@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from kapcare.audit.trail import record
 from kapcare.clinics.roles import roles_for
+from kapcare.leads import tasks
 from kapcare.leads.models import Channel, Direction, Kind, Lead, LeadSettings, SmsOptOut, Status
 from kapcare.lib import messaging
 
@@ -31,7 +32,10 @@ def create_lead(
                 by=by,
             )
         record(request, "create", lead, clinic=clinic.pk, actor=by, detail={"kind": kind})
-        transaction.on_commit(lambda: notify_staff(lead, request))
+        # Queued with the lead, in its transaction: the email goes when the lead exists, and a
+        # slow mail server never holds up the visitor's page.
+        path = reverse("leads:detail", kwargs={"pk": lead.pk})
+        tasks.notify_staff.enqueue(lead.pk, request.build_absolute_uri(path) if request is not None else path)
     return lead
 
 
@@ -79,13 +83,11 @@ def opt_in(clinic, phone, *, request=None) -> None:
         record(request, "update", clinic=clinic.pk, detail={"sms": "START"})
 
 
-def notify_staff(lead: Lead, request=None) -> None:
+def notify_staff(lead: Lead, link: str) -> int:
     """Tell the inbox's staff a lead arrived: a link only, since email is not a private channel."""
     if not LeadSettings.for_clinic(lead.clinic).notify_staff:
-        return
-    path = reverse("leads:detail", kwargs={"pk": lead.pk})
-    link = request.build_absolute_uri(path) if request is not None else path
-    emails = (
+        return 0
+    emails = list(
         lead.clinic.memberships.active()
         .filter(role__in=[role.value for role in roles_for("leads.manage")])
         .values_list("user__email", flat=True)
@@ -96,6 +98,7 @@ def notify_staff(lead: Lead, request=None) -> None:
             f"New lead at {lead.clinic.name}",
             f"A new lead arrived in the inbox. Sign in to read it:\n\n{link}\n",
         )
+    return len(emails)
 
 
 def _address(request):

@@ -2,6 +2,7 @@
 
 import mimetypes
 
+from django.apps import apps
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -97,16 +98,35 @@ def bulk_close(request):
     if not form.is_valid():
         messages.error(request, "Choose why these leads are closed.")
         return redirect(back)
+    reason = form.cleaned_data["reason"]
     if request.POST.get("scope") == "matching":
         data = forms.InboxFilter(_query(request.POST.get("filter", "")))
-        leads = filtered_leads(request, data.cleaned_data if data.is_valid() else {})
+        leads = filtered_leads(request, data.cleaned_data if data.is_valid() else {}).filter(
+            status__in=OPEN_STATUSES
+        )
+        upto = request.POST.get("upto", "")
+        if not upto.isdigit():
+            # Closing everything a filter matches cannot be undone in one click: show what it
+            # would close first. The confirmation closes only leads that existed when it was
+            # shown, so a real lead that arrives meanwhile stays open.
+            newest = leads.order_by("-pk").values_list("pk", flat=True).first()
+            context = {
+                "count": leads.count(),
+                "sample": leads.order_by("-created_at")[:10],
+                "reason": reason,
+                "reason_label": dict(form.fields["reason"].choices)[reason],
+                "filter": request.POST.get("filter", ""),
+                "upto": newest or 0,
+                "back": back,
+            }
+            return render(request, "leads/bulk_confirm.html", context)
+        leads = leads.filter(pk__lte=int(upto))
     else:
         ids = [int(i) for i in request.POST.getlist("lead") if i.isdigit()]
         if not ids:
             messages.error(request, "Tick the leads to close first.")
             return redirect(back)
         leads = Lead.objects.visible_to(request.user).filter(pk__in=ids)
-    reason = form.cleaned_data["reason"]
     with transaction.atomic():
         ids = list(leads.filter(status__in=OPEN_STATUSES).values_list("pk", flat=True))
         Lead.objects.filter(pk__in=ids).update(
@@ -148,6 +168,7 @@ def detail(request, pk):
         "settings": settings,
         "can_manage": allows(role, "leads.manage"),
         "can_convert": allows(role, "leads.convert") and lead.is_open,
+        "actions": lead_actions(lead, role),
         "reply_form": forms.ReplyForm(
             initial={"channel": Channel.SMS if lead.can_text() and not lead.email else Channel.EMAIL}
         ),
@@ -156,6 +177,17 @@ def detail(request, pk):
         "status_form": forms.StatusForm(initial={"status": lead.status}),
     }
     return render(request, "leads/detail.html", context)
+
+
+def lead_actions(lead, role: str) -> list[dict]:
+    """Actions other apps offer on a lead of a kind (an AppConfig's `lead_actions`:
+    [(label, url name taking the lead's pk, permission, kinds)]), for roles that may."""
+    return [
+        {"label": label, "url": reverse(name, kwargs={"pk": lead.pk})}
+        for config in apps.get_app_configs()
+        for label, name, permission, kinds in getattr(config, "lead_actions", [])
+        if lead.kind in kinds and allows(role, permission)
+    ]
 
 
 def _act(request, pk, form_class, action, form_kwargs=None):

@@ -14,7 +14,7 @@ from django.db import models, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from kapcare.audit.trail import record
+from kapcare.audit.trail import client_address, record
 from kapcare.clinics.models import Clinic, ClinicScopedQuerySet
 from kapcare.lib.pdf import html_to_pdf, sha256_text
 
@@ -156,7 +156,7 @@ class ConsentDocument(models.Model):
                 version=self.version,
                 typed_name=" ".join(typed_name.split()),
                 signed_at=timezone.now(),
-                address=request.META.get("REMOTE_ADDR") if request is not None else None,
+                address=client_address(request) if request is not None else None,
                 text_sha256=self.sha256,
                 channel=channel,
                 witnessed_by=witnessed_by,

@@ -14,7 +14,7 @@ from datetime import date
 from django.db import models, transaction
 from django.utils import timezone
 
-from kapcare.audit.trail import record
+from kapcare.audit.trail import client_address, record
 from kapcare.clinics.models import Clinic, ClinicScopedQuerySet
 
 # (key, what the patient confirms); {placeholders} are filled from the clinic's protocol values.
@@ -92,7 +92,7 @@ class PreparationConfirmation(models.Model):
                 session_date=session_date,
                 items=[{"key": key, "text": text} for key, text in checklist_items(patient.clinic, values)],
                 protocol_version=values["protocol_version"],
-                address=request.META.get("REMOTE_ADDR") if request is not None else None,
+                address=client_address(request) if request is not None else None,
             )
             record(
                 request,

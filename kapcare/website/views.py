@@ -3,7 +3,6 @@
 import json
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,7 +15,7 @@ from kapcare.audit.trail import record
 from kapcare.clinics.models import Clinic
 from kapcare.leads.intake import create_lead, opt_in, opt_out, receive_text
 from kapcare.leads.models import ContactMethod, CoverageRequest, Kind, LeadSettings, SmsOptOut
-from kapcare.website import forms, ratelimit, screen, sms
+from kapcare.website import forms, ratelimit, screen, sms, tasks
 from kapcare.website.models import Faq, GuideRequest, Page, ProviderProfile, SelfScreen
 from kapcare.website.pages import PAGES, SLUGS, shipped, shipped_faqs
 
@@ -231,16 +230,8 @@ def guide(request):
         with transaction.atomic():
             ask = GuideRequest.objects.create(clinic=clinic, email=form.cleaned_data["email"])
             record(request, "create", ask, clinic=clinic.pk)
-        link = request.build_absolute_uri(reverse("website:guide_confirm", kwargs={"token": ask.token}))
-        EmailMessage(
-            subject=f"Confirm your email to get the guide from {clinic.name}",
-            body=(
-                f"Someone, hopefully you, asked {clinic.name} to send its guide to this address.\n\n"
-                f"To get it, open this link and press Confirm:\n{link}\n\n"
-                "If it was not you, ignore this email: nothing more will be sent.\n"
-            ),
-            to=[ask.email],
-        ).send()
+            link = request.build_absolute_uri(reverse("website:guide_confirm", kwargs={"token": ask.token}))
+            tasks.send_guide_confirmation.enqueue(ask.pk, link)
         return redirect("website:thanks", kind="guide")
     return render(request, "website/guide.html", {**context, "form": form})
 
@@ -267,17 +258,7 @@ def confirm_guide(request, ask):
             message=f"Confirmed their address and was sent the guide “{website.guide_title}”.",
         )  # fmt: skip
         ask.save(update_fields=["confirmed_at", "lead"])
-    message = EmailMessage(
-        subject=website.guide_title,
-        body=(
-            f"Here is the guide you asked for from {ask.clinic.name}.\n\n"
-            "It is general information, not medical advice. In a crisis, call or text 988, or call 911.\n"
-        ),
-        to=[ask.email],
-    )
-    with website.guide_pdf.open("rb") as pdf:
-        message.attach("guide.pdf", pdf.read(), "application/pdf")
-    message.send()
+        tasks.send_guide.enqueue(ask.pk)
 
 
 @require_http_methods(["GET", "POST"])

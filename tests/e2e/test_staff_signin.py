@@ -65,3 +65,20 @@ def test_the_public_home_page_fits_a_phone_and_shows_crisis_resources(phone, liv
     assert width <= 390, f"the page scrolls sideways on a phone ({width}px)"
     screenshot(phone, "home-phone")
     assert phone.console_errors == []
+
+
+def test_the_chart_fits_a_phone_with_a_long_email_address(phone, live_server, prescriber, course):
+    patient = course.patient
+    patient.email = "marguerite.quillfeather.longaddress@example-health-mail.com"
+    patient.address_line = "1846 Commonwealth Avenue, Apartment 12B"
+    patient.save()
+    sign_in_with_password(phone, live_server, prescriber.email)
+    device = TOTPDevice.objects.get(user=prescriber)
+    phone.get_by_label("Six-digit code").fill(current_code(device.bin_key))
+    phone.get_by_role("button", name="Continue").click()
+    phone.goto(f"{live_server.url}/staff/patients/{patient.pk}/")
+    phone.get_by_text(patient.email).wait_for()
+    phone.wait_for_load_state("networkidle")  # every panel in
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the chart scrolls sideways on a phone ({width}px)"
+    screenshot(phone, "chart-phone")

@@ -97,7 +97,8 @@ def test_a_visitor_asks_for_coverage_verification_and_staff_convert_the_lead(pag
     assert page.console_errors == []
 
 
-def test_a_visitor_takes_the_self_screen_and_asks_for_the_guide(phone, live_server, public_site):
+def test_a_visitor_takes_the_self_screen_and_asks_for_the_guide(phone, live_server, public_site, settings):
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}  # the worker
     page = phone
     page.goto(live_server.url + "/")
     page.get_by_role("link", name="Am I a candidate?").first.click()

@@ -137,3 +137,22 @@ def test_admins_filter_the_log_and_other_roles_may_not(client, admin, nurse, pat
     assert "nurse@riverside.example" in page and "Daisy Quillfeather (K000001)" in page
     page = client.get(reverse("audit:log"), {"actor": "nobody"}).content.decode()
     assert "No events match" in page
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "expected"),
+    [
+        (0, "198.51.100.4", "10.0.0.2"),  # no proxy of ours: the header is the client's word only
+        (1, "198.51.100.4", "198.51.100.4"),
+        (1, "6.6.6.6, 198.51.100.4", "198.51.100.4"),  # the client's own entry is not trusted
+        (2, "198.51.100.4, 10.0.0.9", "198.51.100.4"),
+        (2, "10.0.0.9", "10.0.0.2"),  # fewer entries than proxies: something is wrong, use the peer
+        (1, "", "10.0.0.2"),
+    ],
+)
+def test_the_address_recorded_is_the_clients_as_the_clinics_proxies_saw_it(settings, rf, proxies, forwarded, expected):
+    from kapcare.audit.trail import client_address
+
+    settings.PROXY_COUNT = proxies
+    request = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_address(request) == expected

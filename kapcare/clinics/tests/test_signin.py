@@ -103,7 +103,28 @@ def test_the_password_policy_refuses_a_short_or_common_password(client, admin, s
 
 def test_sessions_end_after_the_idle_time():
     assert settings.SESSION_COOKIE_AGE == settings.IDLE_MINUTES * 60 == 15 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST
+
+
+def test_a_session_in_use_stays_signed_in_and_is_rewritten_at_most_once_a_minute(
+    client, prescriber, patient, signed_in, time_machine
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def session_writes():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("patients:list")).status_code == 200
+        return sum('"django_session"' in q["sql"] and not q["sql"].startswith("SELECT") for q in queries)
+
+    time_machine.move_to("2026-11-27 10:00:00+00:00", tick=False)
+    signed_in(prescriber)
+    assert session_writes() == 1
+    time_machine.shift(30)
+    assert session_writes() == 0  # the second page within the minute writes nothing
+    # Used every ten minutes for an hour: never idle for 15 minutes, never signed out.
+    for _ in range(6):
+        time_machine.shift(10 * 60)
+        assert session_writes() == 1
 
 
 def test_an_idle_session_is_signed_out(client, prescriber, patient, signed_in, time_machine):

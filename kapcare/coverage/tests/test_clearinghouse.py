@@ -13,10 +13,8 @@ from kapcare.coverage.clearinghouse import (
     StediClearinghouse,
     X12HttpsClearinghouse,
     get_clearinghouse,
-    stedi_request,
 )
 from kapcare.coverage.x12 import (
-    Dependent,
     EligibilityInquiry,
     Subscriber,
     behavioral_health_summary,
@@ -60,40 +58,20 @@ def inquiry(control=913, dependent=None, payer_id="62308") -> EligibilityInquiry
     )
 
 
-def test_stedi_sends_the_same_question_as_the_270_in_its_json_shape():
+def test_stedi_gets_our_own_270_in_the_x12_property_of_its_raw_x12_endpoint():
     transport = FakeTransport(200, recorded("stedi_active.json"))
     asked = inquiry()
-    StediClearinghouse("https://stedi.example/eligibility/v3", "test-key", transport).exchange(
-        asked, build_270(asked)
+    request_270 = build_270(asked)
+    StediClearinghouse("https://stedi.example/eligibility/v3/raw-x12", "test-key", transport).exchange(
+        asked, request_270
     )
     (sent,) = transport.sent
-    body = json.loads(sent["body"])
-    assert sent["url"] == "https://stedi.example/eligibility/v3"
+    assert sent["url"] == "https://stedi.example/eligibility/v3/raw-x12"
     assert sent["headers"]["Authorization"] == "test-key"
-    assert body["controlNumber"] == "000000913"
-    assert body["tradingPartnerServiceId"] == "62308"
-    assert body["provider"] == {"organizationName": "RIVERSIDE KAP", "npi": "1234567893"}
-    assert body["subscriber"] == {
-        "firstName": "MARGUERITE",
-        "lastName": "QUILLFEATHER",
-        "dateOfBirth": "19840309",
-        "memberId": "U1234567801",
-    }
-    assert body["encounter"] == {"serviceTypeCodes": ["MH"], "dateOfService": "20261103"}
-    assert "dependents" not in body
-
-
-def test_stedi_asks_about_a_dependent_with_the_relationship_code():
-    asked = inquiry(dependent=Dependent("QUILLFEATHER", "ROWAN", date(2012, 7, 1), "", "19"))
-    body = stedi_request(asked)
-    assert body["dependents"] == [
-        {
-            "firstName": "ROWAN",
-            "lastName": "QUILLFEATHER",
-            "dateOfBirth": "20120701",
-            "individualRelationshipCode": "19",
-        }
-    ]
+    assert sent["headers"]["Content-Type"] == "application/json"
+    assert json.loads(sent["body"]) == {"x12": request_270}
+    # Stedi accepts only ~ * : ^ as delimiters; kapcare's 270 uses exactly those.
+    assert request_270[3] == "*" and request_270[104:106] == ":~" and "*^*00501*" in request_270
 
 
 def test_stedi_returns_the_raw_271_it_recorded_and_it_reads_as_active_coverage():
@@ -104,13 +82,6 @@ def test_stedi_returns_the_raw_271_it_recorded_and_it_reads_as_active_coverage()
     assert summary.status == "active"
     assert summary.plan_name == "OPEN ACCESS PLUS"
     assert [str(share.amount) for share in summary.copays] == ["40", "25"]
-
-
-def test_stedi_refuses_an_answer_to_another_inquiry():
-    transport = FakeTransport(200, recorded("stedi_active.json"))
-    asked = inquiry(control=914)
-    with pytest.raises(ClearinghouseError, match="for inquiry 000000913, not 000000914"):
-        StediClearinghouse("https://stedi.example/v3", "k", transport).exchange(asked, build_270(asked))
 
 
 def test_stedi_validation_errors_are_shown_with_what_to_do():
@@ -204,3 +175,14 @@ def test_an_unknown_clearinghouse_setting_is_refused(settings):
     settings.COVERAGE_CLEARINGHOUSE = "availity"
     with pytest.raises(ImproperlyConfigured, match="sandbox, stedi or x12-https"):
         get_clearinghouse()
+
+
+def test_stedis_271_echoes_our_trace_number_and_an_answer_to_another_inquiry_is_refused():
+    from kapcare.coverage.eligibility import _check_trace
+
+    transport = FakeTransport(200, recorded("stedi_active.json"))
+    asked = inquiry()
+    text = StediClearinghouse("https://stedi.example/v3", "k", transport).exchange(asked, build_270(asked))
+    _check_trace(parse_271(text), asked)  # ours: accepted
+    with pytest.raises(ClearinghouseError, match="for another inquiry"):
+        _check_trace(parse_271(text), inquiry(control=914))

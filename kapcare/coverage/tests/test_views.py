@@ -394,3 +394,23 @@ def test_with_the_database_worker_saving_coverage_queues_a_check_for_later(
 
     assert recheck_coverage.call(*queued.args_kwargs["args"]) == "active"
     assert EligibilityCheck.objects.get().automatic
+
+
+def test_an_automatic_check_that_fails_is_shown_on_the_chart_until_a_check_completes(
+    signed_in, intake, avery_coverage, coverage_settings
+):
+    from kapcare.coverage.tasks import recheck_coverage
+
+    coverage_settings.billing_npi = ""
+    coverage_settings.save()
+    assert "billing NPI" in recheck_coverage.call(avery_coverage.pk, intake.pk)
+    assert not EligibilityCheck.objects.exists()
+    client = signed_in(intake)
+    panel = client.get(reverse("coverage:panel", args=[avery_coverage.patient_id])).content.decode()
+    assert "The automatic check after the last change could not be completed" in panel
+    assert "billing NPI" in panel
+    coverage_settings.billing_npi = "1234567893"
+    coverage_settings.save()
+    check_coverage(avery_coverage, by=intake)
+    panel = client.get(reverse("coverage:panel", args=[avery_coverage.patient_id])).content.decode()
+    assert "could not be completed" not in panel

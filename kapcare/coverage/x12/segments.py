@@ -51,8 +51,11 @@ def tokenize(text: str) -> tuple[Delimiters, list[Segment]]:
     # Many senders put a line break after each terminator; it is not part of the data.
     if "\n" in text or "\r" in text:
         pieces = [piece.strip("\r\n") for piece in pieces]
-    for index, piece in enumerate(pieces, start=2):
-        segments.append(_split_segment(piece, delimiters, index))
+    separator = delimiters.element
+    segments.extend(piece.split(separator) for piece in pieces)
+    for index, segment in enumerate(segments[1:], start=2):
+        if segment[0] not in _valid_ids:
+            _check_segment_id(segment, delimiters, index)
     if tail.strip():
         unterminated = _split_segment(tail.strip("\r\n"), delimiters, len(segments) + 1)
         raise X12Error(
@@ -103,13 +106,18 @@ def _check_delimiters(delimiters: Delimiters) -> None:
 
 def _split_segment(piece: str, delimiters: Delimiters, position: int) -> Segment:
     segment = piece.split(delimiters.element)
-    if segment[0] not in _valid_ids and SEGMENT_ID.fullmatch(segment[0]) is None:
+    if segment[0] not in _valid_ids:
+        _check_segment_id(segment, delimiters, position)
+    return segment
+
+
+def _check_segment_id(segment: Segment, delimiters: Delimiters, position: int) -> None:
+    if SEGMENT_ID.fullmatch(segment[0]) is None:
         segment_id = segment[0][:12] or "(empty)"
         raise X12Error(f"{segment_id!r} is not a segment ID; check the element separator "
                        f"{delimiters.element!r} and terminator {delimiters.segment!r} from ISA",
                        segment_id=segment_id, position=position)
     _valid_ids.add(segment[0])  # at most 36**3 IDs, and checking each once keeps reading fast
-    return segment
 
 
 def join_segments(segments: list[Segment], delimiters: Delimiters = STANDARD_DELIMITERS,

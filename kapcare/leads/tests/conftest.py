@@ -4,6 +4,12 @@ from kapcare.leads.intake import create_lead
 from kapcare.leads.models import Kind
 
 
+@pytest.fixture(autouse=True)
+def tasks_run_at_once(settings):
+    """Queued work (staff notifications) runs inline; tests that check the queue say so."""
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
+
 @pytest.fixture
 def lead(clinic):
     return create_lead(
