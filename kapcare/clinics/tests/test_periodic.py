@@ -25,6 +25,10 @@ def queued() -> int:
 @pytest.fixture
 def declared(monkeypatch, settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    # Only this test's task: the apps' own periodic tasks are tested in their apps.
+    for config in apps.get_app_configs():
+        if hasattr(config, "periodic_tasks"):
+            monkeypatch.setattr(config, "periodic_tasks", [])
     monkeypatch.setattr(apps.get_app_config("clinics"), "periodic_tasks", [(PATH, 300)], raising=False)
 
 

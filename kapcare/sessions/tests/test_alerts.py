@@ -216,3 +216,11 @@ def test_the_worker_leaves_a_session_alone_until_its_next_reading_is_overdue(dos
     assert sweep_overdue(dosed.dosed_at + timedelta(minutes=30)) == []
     [alert] = sweep_overdue(dosed.dosed_at + timedelta(minutes=30, seconds=1))
     assert alert.rule == "overdue" and alert.session_id == dosed.pk
+
+
+def test_the_worker_enqueues_the_overdue_sweep_and_running_it_raises_the_alert(dosed, settings):
+    from kapcare.clinics import periodic
+
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    assert "kapcare.sessions.tasks.raise_overdue_alerts" in periodic.enqueue_due()
+    assert Alert.objects.get(session=dosed).rule == "overdue"
