@@ -316,7 +316,7 @@ def attach(clinic, readings: list[Reading], where: str) -> dict[int, Refused]:
 
 
 def store(clinic, readings: list[Reading], result: IngestResult, *, actor: str, request=None) -> None:
-    """Store new readings once each, raise the protocol's alerts, and audit once per session."""
+    """Store new readings once each, raise the protocol's alerts, and audit the post once."""
     if not readings:
         return
     # Most posts are new readings: insert first, and look for earlier copies only if one clashes.
@@ -335,16 +335,29 @@ def store(clinic, readings: list[Reading], result: IngestResult, *, actor: str, 
     result.created += len(fresh)
     result.duplicates += len(readings) - len(fresh)
     result.alerts += len(raise_alerts(fresh))
-    for session, stored in per_session(fresh).items():
-        record(
-            request,
-            "create",
-            session,
-            patient=session.patient_id,
-            clinic=clinic.pk,
-            actor=actor,
-            detail={"vital_signs_from_device": len(stored), "readings": stored},
-        )
+    audit(clinic, fresh, actor=actor, request=request)
+
+
+def audit(clinic, fresh: list[Reading], *, actor: str, request=None) -> None:
+    """One audit event for the post, naming every reading stored, by session and patient."""
+    if not fresh:
+        return
+    by_session = per_session(fresh)
+    patients = sorted({s.patient_id for s in by_session})
+    only = next(iter(by_session)) if len(by_session) == 1 else None
+    record(
+        request,
+        "create",
+        only,
+        patient=patients[0] if len(patients) == 1 else None,
+        clinic=clinic.pk,
+        actor=actor,
+        detail={
+            "vital_signs_from_device": len(fresh),
+            "patients": patients,
+            "readings": {str(session.pk): ids for session, ids in by_session.items()},
+        },
+    )
 
 
 def prepare(clinic, readings: list[Reading], existing: dict) -> list[Reading]:
@@ -403,6 +416,7 @@ def raise_alerts(fresh: list[Reading]) -> list:
     """The protocol's alerts on the new post-dose readings, judged in time order per session."""
     from kapcare.sessions.models import State
     from kapcare.sessions.monitor import history, looks_back
+    from kapcare.sessions.rules import RuleBook
 
     alerts = []
     by_session: dict = {}
@@ -412,7 +426,7 @@ def raise_alerts(fresh: list[Reading]) -> list:
     for session, new in by_session.items():
         if session.state == State.DOSED:
             session.start_monitoring(at=new[0].taken_at)
-        rules = session.rules
+        rules = RuleBook(session.rules)
         earlier = history(session, new[0].taken_at) if any(looks_back(rules, r) for r in new) else []
         for reading in new:
             alerts += make_alerts(session, evaluate_vitals(rules, reading, earlier), vital=reading)

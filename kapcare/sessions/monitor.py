@@ -27,7 +27,7 @@ from kapcare.sessions.models import (
     VitalSign,
 )
 from kapcare.sessions.models.session import POST_DOSE_STATES, RECORDING_STATES, share_protocols
-from kapcare.sessions.rules import rule, value, vitals_due_minutes
+from kapcare.sessions.rules import book, rule, value, vitals_due_minutes
 
 
 class Implausible(SessionError):
@@ -80,12 +80,14 @@ class _Test:
         return any(_above(reading, f, limit) for f, limit in zip(self.fields, self.limits, strict=True))
 
 
-def evaluate_vitals(rules: dict, reading, history: list) -> list[Fired]:
-    """The alerts one post-dose reading raises, given the session's earlier readings (oldest first)."""
+def evaluate_vitals(rules, reading, history: list) -> list[Fired]:
+    """The alerts one post-dose reading raises, given the session's earlier readings (oldest first).
+    `rules` is the protocol's rules, or a RuleBook of them when judging many readings."""
+    rule = book(rules)
     fired = []
     once_s, once_d = (
-        rule(rules, "vitals.alert_systolic_once_above"),
-        rule(rules, "vitals.alert_diastolic_once_above"),
+        rule("vitals.alert_systolic_once_above"),
+        rule("vitals.alert_diastolic_once_above"),
     )
     if _above(reading, "systolic", once_s.value) or _above(reading, "diastolic", once_d.value):
         fired.append(
@@ -97,8 +99,8 @@ def evaluate_vitals(rules: dict, reading, history: list) -> list[Fired]:
                 once_s.source,
             )
         )
-    high_s, high_d = rule(rules, "vitals.alert_systolic_above"), rule(rules, "vitals.alert_diastolic_above")
-    confirm = rule(rules, "vitals.alert_confirm_minutes")
+    high_s, high_d = rule("vitals.alert_systolic_above"), rule("vitals.alert_diastolic_above")
+    confirm = rule("vitals.alert_confirm_minutes")
     bp_high = _Test(("systolic", "diastolic"), (high_s.value, high_d.value))
     if bp_high(reading):
         start = _run_start(reading, history, bp_high)
@@ -116,8 +118,8 @@ def evaluate_vitals(rules: dict, reading, history: list) -> list[Fired]:
                 )
             )
     hr, sustained = (
-        rule(rules, "vitals.alert_heart_rate_above"),
-        rule(rules, "vitals.alert_heart_rate_sustained_minutes"),
+        rule("vitals.alert_heart_rate_above"),
+        rule("vitals.alert_heart_rate_sustained_minutes"),
     )
     hr_high = _Test(("heart_rate",), (hr.value,))
     if hr_high(reading):
@@ -134,7 +136,7 @@ def evaluate_vitals(rules: dict, reading, history: list) -> list[Fired]:
                     hr.source,
                 )
             )
-    spo2 = rule(rules, "vitals.alert_spo2_below")
+    spo2 = rule("vitals.alert_spo2_below")
     if spo2.value is not None and reading.spo2 is not None and reading.spo2 < spo2.value:
         fired.append(
             Fired(
@@ -148,7 +150,7 @@ def evaluate_vitals(rules: dict, reading, history: list) -> list[Fired]:
     return fired
 
 
-def looks_back(rules: dict, reading) -> bool:
+def looks_back(rules, reading) -> bool:
     """Whether judging this reading needs the earlier ones: only a high blood pressure or heart
     rate can extend a run of high readings (so a normal reading costs no look-up)."""
     high = (
@@ -156,7 +158,8 @@ def looks_back(rules: dict, reading) -> bool:
         ("diastolic", "vitals.alert_diastolic_above"),
         ("heart_rate", "vitals.alert_heart_rate_above"),
     )
-    return any(_above(reading, field, value(rules, path)) for field, path in high)
+    rule = book(rules)
+    return any(_above(reading, field, rule(path).value) for field, path in high)
 
 
 def evaluate_rating(rules: dict, rating) -> list[Fired]:

@@ -42,6 +42,23 @@ def rule(rules: dict, path: str) -> Rule:
     )
 
 
+class RuleBook:
+    """A protocol version's rules, each read once: for judging many readings against one version
+    (a batch of device readings) without looking every setting up again for each."""
+
+    def __init__(self, rules: dict):
+        self.rules, self.seen = rules, {}
+
+    def __call__(self, path: str) -> Rule:
+        if path not in self.seen:
+            self.seen[path] = rule(self.rules, path)
+        return self.seen[path]
+
+
+def book(rules) -> RuleBook:
+    return rules if isinstance(rules, RuleBook) else RuleBook(rules)
+
+
 def value(rules: dict, path: str):
     return rule(rules, path).value
 

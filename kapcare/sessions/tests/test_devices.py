@@ -184,7 +184,7 @@ def test_consecutive_high_readings_in_one_batch_raise_the_consecutive_alert(dose
     assert Alert.objects.get().rule == "bp_confirmed"
 
 
-def test_device_posts_are_audited_once_per_session_and_batch(client, dosed, token):
+def test_device_posts_are_audited_once_per_post_naming_each_reading(client, dosed, token):
     from kapcare.audit.models import AuditEvent
 
     before = AuditEvent.objects.count()
@@ -193,7 +193,8 @@ def test_device_posts_are_audited_once_per_session_and_batch(client, dosed, toke
     assert [e.detail["vital_signs_from_device"] for e in events] == [10]
     assert events[0].actor.startswith("api-token:")
     stored = VitalSign.objects.filter(source="device").values_list("pk", flat=True)
-    assert sorted(events[0].detail["readings"]) == sorted(stored)
+    assert sorted(events[0].detail["readings"][str(dosed.pk)]) == sorted(stored)
+    assert events[0].patient_id == dosed.patient_id and events[0].detail["patients"] == [dosed.patient_id]
 
 
 def test_a_batch_mixing_a_stored_reading_and_a_new_one_stores_only_the_new(client, dosed, token):
