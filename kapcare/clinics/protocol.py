@@ -125,7 +125,7 @@ LIST_FACTS = {"medication_classes"}
 ROUTES = ("lozenge", "intranasal", "iv", "im")
 
 # The settings a protocol must have: section -> {name: kind}. Kinds: number, number-or-null,
-# number-list, text, text-list, bool. Routes are checked per route.
+# number-list, text, text-list, bool, whole-number. Routes are checked per route.
 SETTINGS = {
     "vitals": {
         "hold_systolic_above": "number",
@@ -145,7 +145,12 @@ SETTINGS = {
         "pulse_oximetry": "bool",
         "minimum_minutes": "number",
     },
-    "ratings": {"sedation_scale": "text", "dissociation_scale": "text", "at_minutes": "number-list"},
+    "ratings": {
+        "sedation_scale": "text",
+        "dissociation_scale": "text",
+        "at_minutes": "number-list",
+        "alert_sedation_at_most": "whole-number",
+    },
     "discharge": {
         "minimum_minutes": "number",
         "checklist": "text-list",
@@ -160,6 +165,10 @@ SETTINGS = {
         "ride_home_required": "bool",
     },
 }
+# Settings added after protocols were first saved. A version saved before a setting existed does
+# not hold it; reading it then gives the shipped default (with its source), and a revision may
+# leave it out.
+ADDED_SETTINGS = {"ratings.alert_sedation_at_most"}
 ROUTE_SETTINGS = {"bioavailability": "fraction", "max_iv_equivalent_mg_per_kg": "number"}
 OPTIONAL_ROUTE_SETTINGS = {"max_mg": "number"}
 COMPARISONS = {"above", "below", "at_least", "at_most"}
@@ -251,12 +260,29 @@ def clause_holds(condition: dict, value) -> bool:
     }[op]
 
 
+def setting_entry(rules: dict, path: str) -> dict:
+    """A setting by dotted path (`routes.iv.bioavailability`): its value, unit, source and flags.
+    A setting added after this protocol version was saved comes from the shipped defaults."""
+    node = rules
+    try:
+        for part in path.split("."):
+            node = node[part]
+    except KeyError:
+        if path not in ADDED_SETTINGS:
+            raise
+        return setting_entry(default_rules_cached(), path)
+    return node
+
+
 def setting(rules: dict, path: str):
     """A setting's value by dotted path, for example `routes.iv.bioavailability`."""
-    node = rules
-    for part in path.split("."):
-        node = node[part]
-    return node["value"]
+    return setting_entry(rules, path)["value"]
+
+
+@cache
+def default_rules_cached() -> dict:
+    # Read-only use: callers never change what setting_entry returns.
+    return default_rules()
 
 
 def settings_table(rules: dict) -> list[dict]:
@@ -269,7 +295,7 @@ def settings_table(rules: dict) -> list[dict]:
                 rows.append({"section": f"routes: {route}", "name": name, **entry})
     for section, names in SETTINGS.items():
         for name in names:
-            rows.append({"section": section, "name": name, **rules[section][name]})
+            rows.append({"section": section, "name": name, **setting_entry(rules, f"{section}.{name}")})
     return rows
 
 
@@ -295,6 +321,8 @@ def validate_rules(rules) -> list[str]:
             errors.append(f"{section}: missing; it must hold {', '.join(names)}.")
             continue
         for name, kind in names.items():
+            if name not in block and f"{section}.{name}" in ADDED_SETTINGS:
+                continue  # the shipped default applies
             errors += check_setting(block.get(name), kind, f"{section}.{name}")
         errors += [f"{section}.{extra}: unknown setting." for extra in block.keys() - names.keys()]
     return errors
@@ -427,6 +455,7 @@ def check_setting(entry, kind: str, where: str) -> list[str]:
 KIND_WORDS = {
     "number": "a positive number",
     "number-or-null": "a positive number or null",
+    "whole-number": "a whole number, 0 or more",
     "fraction": "a number above 0 and at most 1",
     "number-list": "a list of numbers of minutes",
     "text": "a text",
@@ -443,6 +472,8 @@ def value_fits(value, kind: str) -> bool:
         return value is None or positive(value)
     if kind == "number":
         return positive(value)
+    if kind == "whole-number":
+        return isinstance(value, int) and not isinstance(value, bool) and value >= 0
     if kind == "fraction":
         return positive(value) and value <= 1
     if kind == "number-list":

@@ -4,9 +4,10 @@ readings the sessions hold."""
 from dataclasses import dataclass, field
 
 from django.db.models import OuterRef, Subquery
+from django.urls import reverse
 
 from kapcare.sessions.models import ACTIVE_STATES, Alert, DosingSession, Rating, RatingKind, VitalSign
-from kapcare.sessions.models.session import share_protocols
+from kapcare.sessions.models.session import share_protocols, with_protocol_stamp
 from kapcare.sessions.monitor import next_due, raise_overdue
 from kapcare.sessions.rules import rule
 
@@ -34,6 +35,7 @@ class Row:
     seconds_to_due: int | None = None
     minutes_since_dose: int | None = None
     last_taken: object = None
+    url: str = ""
 
     @property
     def overdue(self) -> bool:
@@ -88,9 +90,11 @@ def rows_for(sessions: list[DosingSession], now, request=None) -> list[Row]:
     alerts: dict[int, list] = {}
     for alert in Alert.objects.filter(session_id__in=ids, acknowledged_at__isnull=True).order_by("raised_at"):
         alerts.setdefault(alert.session_id, []).append(alert)
+    detail = reverse("sessions:detail", args=[0]).removesuffix("0/")
     rows = []
     for session in sessions:
         row = Row(
+            url=f"{detail}{session.pk}/",
             session=session,
             alerts=alerts.get(session.pk, []),
             sedation=rating(session, RatingKind.SEDATION),
@@ -140,13 +144,57 @@ def describe_vitals(row: Row, rules: dict, session) -> None:
             "high": high,
             "low": low,
         }
+    row.cells = cells(row.values)
+
+
+# What a tile shows of a session, its patient, room and site (a wall display polls every 5 s).
+BOARD_FIELDS = (
+    "clinic_id",
+    "patient_id",
+    "protocol_id",
+    "state",
+    "dosed_at",
+    "planned_start",
+    "patient__preferred_name",
+    "patient__legal_first_name",
+    "patient__legal_last_name",
+    "room__name",
+    "site__time_zone",
+)
+
+
+@dataclass
+class Cell:
+    """One vital sign on a tile, ready to show: its words carry the meaning, colour only repeats it."""
+
+    label: str
+    text: str
+    trend: str = ""
+    arrow: str = ""
+    flag: str = ""
+
+
+def cells(values: dict) -> list[Cell]:
+    def cell(label, name, text, flag=""):
+        v = values[name]
+        return Cell(label, text, v["trend"], v["arrow"], flag)
+
+    bp, hr, spo2, rr = values["systolic"], values["heart_rate"], values["spo2"], values["resp_rate"]
+    bp_text = f"{bp['value']}/{values['diastolic']['value'] or '–'}" if bp["value"] else "–"
+    return [
+        cell("BP", "systolic", bp_text, "HIGH" if bp["high"] or values["diastolic"]["high"] else ""),
+        cell("HR", "heart_rate", str(hr["value"] or "–"), "HIGH" if hr["high"] else ""),
+        cell("SpO2", "spo2", f"{spo2['value']}%" if spo2["value"] else "–", "LOW" if spo2["low"] else ""),
+        cell("RR", "resp_rate", str(rr["value"] or "–")),
+    ]
 
 
 def site_board(site, now, request=None) -> list[Row]:
     sessions = share_protocols(
         list(
-            with_latest(DosingSession.objects.filter(site=site, state__in=ACTIVE_STATES))
+            with_protocol_stamp(with_latest(DosingSession.objects.filter(site=site, state__in=ACTIVE_STATES)))
             .select_related("patient", "room", "site")
+            .only(*BOARD_FIELDS)
             .order_by("room__name", "planned_start")
         )
     )

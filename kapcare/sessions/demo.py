@@ -16,6 +16,7 @@ from django.utils import timezone
 from kapcare.audit.trail import record
 from kapcare.clinics.models import Protocol
 from kapcare.patients.models import CourseState
+from kapcare.sessions.dissociation import SCALES
 from kapcare.sessions.models import (
     CheckKind,
     DosingSession,
@@ -295,11 +296,14 @@ def monitor(session, protocol, dosed_at, until_minute, staff, baseline, rise, rn
                 taken_at=at,
                 by=staff["nurse"],
             )
+            peak = 0 if m == 0 else 3 if m == 40 else 1
+            items = [{"item": n, "score": rng.randint(0, peak)} for n in SCALES["CADSS-6"].items]
             Rating.objects.create(
                 session=session,
                 kind="dissociation",
-                scale="CADSS",
-                score=0 if m == 0 else rng.randint(4, 18) if m == 40 else rng.randint(0, 3),
+                scale="CADSS-6",
+                score=sum(i["score"] for i in items),
+                items=items,
                 taken_at=at,
                 by=staff["nurse"],
             )

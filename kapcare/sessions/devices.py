@@ -22,7 +22,7 @@ from django.utils.dateparse import parse_datetime
 from kapcare.audit.trail import record
 from kapcare.sessions import vitals as plausibility
 from kapcare.sessions.models import DosingSession, Source, VitalSign
-from kapcare.sessions.models.session import RECORDING_STATES, share_protocols
+from kapcare.sessions.models.session import RECORDING_STATES, share_protocols, with_protocol_stamp
 from kapcare.sessions.monitor import evaluate_vitals, make_alerts, save_alerts
 
 LOINC = "http://loinc.org"
@@ -273,16 +273,29 @@ def quantity(element: dict, name: str, where: str) -> int:
     return round(q["value"])
 
 
+# What storing a reading and judging it reads of its session (the rest loads if ever needed).
+SESSION_FIELDS = ("clinic_id", "patient_id", "protocol_id", "state", "dosed_at", "signed_at")
+
+
 def attach(clinic, readings: list[Reading], where: str) -> dict[int, Refused]:
-    """Find each reading's patient and active session in the clinic (two queries for a batch);
-    the readings that have none, refused, by index."""
+    """Find each reading's patient and active session in the clinic (one query for a batch, and one
+    more when a reading is refused); the readings that have none, refused, by index."""
     outcomes = {}
     ids = {r.patient_ref for r in readings if r.patient_ref.isdigit()}
-    found = DosingSession.objects.filter(clinic=clinic, patient_id__in=ids, state__in=RECORDING_STATES)
+    found = with_protocol_stamp(
+        DosingSession.objects.filter(clinic=clinic, patient_id__in=ids, state__in=RECORDING_STATES).only(
+            *SESSION_FIELDS
+        )
+    )
     sessions = {str(s.patient_id): s for s in share_protocols(list(found))}
-    from kapcare.patients.models import Patient
+    known = set(sessions)
+    if any(r.patient_ref not in sessions for r in readings):
+        # Only a refusal needs to know whether the patient exists at all (404 or 409).
+        from kapcare.patients.models import Patient
 
-    known = {str(pk) for pk in Patient.objects.filter(clinic=clinic, pk__in=ids).values_list("pk", flat=True)}
+        known |= {
+            str(pk) for pk in Patient.objects.filter(clinic=clinic, pk__in=ids).values_list("pk", flat=True)
+        }
     for reading in readings:
         at = where.format(index=reading.index)
         if reading.patient_ref not in known:
@@ -303,13 +316,55 @@ def attach(clinic, readings: list[Reading], where: str) -> dict[int, Refused]:
 
 
 def store(clinic, readings: list[Reading], result: IngestResult, *, actor: str, request=None) -> None:
-    """Store new readings once each, raise the protocol's alerts, and audit once per session."""
+    """Store new readings once each, raise the protocol's alerts, and audit the post once."""
     if not readings:
         return
-    wanted = {r.identifier for r in readings}
-    existing = {v.identifier: v for v in VitalSign.objects.filter(clinic=clinic, identifier__in=wanted)}
+    # Most posts are new readings: insert first, and look for earlier copies only if one clashes.
+    fresh = prepare(clinic, readings, existing={})
+    try:
+        with transaction.atomic():
+            VitalSign.objects.bulk_create([r.stored for r in fresh])
+    except IntegrityError:
+        wanted = {r.identifier for r in readings}
+        existing = {v.identifier: v for v in VitalSign.objects.filter(clinic=clinic, identifier__in=wanted)}
+        fresh = prepare(clinic, readings, existing)
+        fresh = insert_one_by_one(fresh)
+    for reading in readings:
+        if reading.duplicate and reading.stored is None:
+            reading.stored = VitalSign.objects.get(clinic=clinic, identifier=reading.identifier)
+    result.created += len(fresh)
+    result.duplicates += len(readings) - len(fresh)
+    result.alerts += len(raise_alerts(fresh))
+    audit(clinic, fresh, actor=actor, request=request)
+
+
+def audit(clinic, fresh: list[Reading], *, actor: str, request=None) -> None:
+    """One audit event for the post, naming every reading stored, by session and patient."""
+    if not fresh:
+        return
+    by_session = per_session(fresh)
+    patients = sorted({s.patient_id for s in by_session})
+    only = next(iter(by_session)) if len(by_session) == 1 else None
+    record(
+        request,
+        "create",
+        only,
+        patient=patients[0] if len(patients) == 1 else None,
+        clinic=clinic.pk,
+        actor=actor,
+        detail={
+            "vital_signs_from_device": len(fresh),
+            "patients": patients,
+            "readings": {str(session.pk): ids for session, ids in by_session.items()},
+        },
+    )
+
+
+def prepare(clinic, readings: list[Reading], existing: dict) -> list[Reading]:
+    """Unsaved rows for the readings not already stored (nor repeated in this post)."""
     fresh, seen = [], set()
     for reading in readings:
+        reading.duplicate, reading.stored = False, None
         if reading.identifier in existing or reading.identifier in seen:
             reading.duplicate = True
             reading.stored = existing.get(reading.identifier)
@@ -328,46 +383,40 @@ def store(clinic, readings: list[Reading], result: IngestResult, *, actor: str, 
             **reading.values,
         )
         fresh.append(reading)
+    return fresh
+
+
+def insert_one_by_one(fresh: list[Reading]) -> list[Reading]:
+    """Store rows each in its own savepoint: another post may store one of them meanwhile."""
     try:
-        VitalSign.objects.bulk_create([r.stored for r in fresh])
+        with transaction.atomic():
+            VitalSign.objects.bulk_create([r.stored for r in fresh])
+        return fresh
     except IntegrityError:
-        # Another post stored one of these identifiers in the meantime: store them one by one.
-        for reading in fresh:
-            try:
-                with transaction.atomic():
-                    reading.stored.save()
-            except IntegrityError:
-                reading.duplicate = True
-        fresh = [r for r in fresh if not r.duplicate]
-    for reading in readings:
-        if reading.duplicate and reading.stored is None:
-            reading.stored = VitalSign.objects.get(clinic=clinic, identifier=reading.identifier)
-    result.created += len(fresh)
-    result.duplicates += len(readings) - len(fresh)
-    result.alerts += len(raise_alerts(fresh))
-    for session, count in per_session(fresh).items():
-        record(
-            request,
-            "create",
-            session,
-            patient=session.patient_id,
-            clinic=clinic.pk,
-            actor=actor,
-            detail={"vital_signs_from_device": count},
-        )
+        pass
+    for reading in fresh:
+        try:
+            with transaction.atomic():
+                reading.stored.pk = None
+                reading.stored.save()
+        except IntegrityError:
+            reading.duplicate, reading.stored = True, None
+    return [r for r in fresh if not r.duplicate]
 
 
 def per_session(readings: list[Reading]) -> dict:
-    counts: dict = {}
+    """The stored readings' ids, by session: what one audit event per session names."""
+    ids: dict = {}
     for reading in readings:
-        counts[reading.session] = counts.get(reading.session, 0) + 1
-    return counts
+        ids.setdefault(reading.session, []).append(reading.stored.pk)
+    return ids
 
 
 def raise_alerts(fresh: list[Reading]) -> list:
     """The protocol's alerts on the new post-dose readings, judged in time order per session."""
     from kapcare.sessions.models import State
-    from kapcare.sessions.monitor import history
+    from kapcare.sessions.monitor import history, looks_back
+    from kapcare.sessions.rules import RuleBook
 
     alerts = []
     by_session: dict = {}
@@ -377,9 +426,10 @@ def raise_alerts(fresh: list[Reading]) -> list:
     for session, new in by_session.items():
         if session.state == State.DOSED:
             session.start_monitoring(at=new[0].taken_at)
-        earlier = history(session, new[0].taken_at)
+        rules = RuleBook(session.rules)
+        earlier = history(session, new[0].taken_at) if any(looks_back(rules, r) for r in new) else []
         for reading in new:
-            alerts += make_alerts(session, evaluate_vitals(session.rules, reading, earlier), vital=reading)
+            alerts += make_alerts(session, evaluate_vitals(rules, reading, earlier), vital=reading)
             earlier.append(reading)
     return save_alerts(alerts)
 

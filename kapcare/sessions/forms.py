@@ -4,7 +4,9 @@ from django import forms
 from django.utils import timezone
 
 from kapcare.clinics.models import Membership, Room, User
+from kapcare.clinics.protocol import setting
 from kapcare.clinics.roles import Role
+from kapcare.sessions import dissociation
 from kapcare.sessions import vitals as plausibility
 from kapcare.sessions.discharge import scale_for
 from kapcare.sessions.models import AdverseEvent, Medication, RatingKind, RemsForm
@@ -172,6 +174,8 @@ class VitalsForm(VitalsFields):
 
 
 class RatingForm(forms.Form):
+    """A sedation rating (MOAA/S), or a dissociation rating given as a total."""
+
     kind = forms.ChoiceField(choices=RatingKind.choices)
     score = forms.IntegerField(
         min_value=0, max_value=92, help_text="MOAA/S 0–5; dissociation as the scale counts."
@@ -182,6 +186,31 @@ class RatingForm(forms.Form):
         if data.get("kind") == RatingKind.SEDATION and data.get("score") is not None and data["score"] > 5:
             self.add_error("score", "MOAA/S runs from 0 to 5.")
         return data
+
+
+class DissociationForm(forms.Form):
+    """A dissociation rating on the protocol's scale, item by item where kapcare knows its items
+    (item numbers only: the item text is on the clinic's licensed form)."""
+
+    kind = forms.CharField(widget=forms.HiddenInput, initial=RatingKind.DISSOCIATION)
+
+    def __init__(self, *args, rules: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        name = setting(rules, "ratings.dissociation_scale")
+        self.scale = dissociation.scale_named(name)
+        self.scale_name = self.scale.name if self.scale else name
+        if self.scale is None:
+            self.fields["score"] = forms.IntegerField(label=f"{name} total", min_value=0)
+            return
+        for number in self.scale.items:
+            self.fields[f"item_{number}"] = forms.IntegerField(
+                label=f"Item {number}", min_value=0, max_value=self.scale.item_max
+            )
+
+    def clean_kind(self):
+        if self.cleaned_data["kind"] != RatingKind.DISSOCIATION:
+            raise forms.ValidationError("This form records dissociation.")
+        return RatingKind.DISSOCIATION
 
 
 class NoteForm(forms.Form):

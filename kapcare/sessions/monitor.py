@@ -11,11 +11,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from kapcare.audit.trail import record
+from kapcare.sessions import dissociation
 from kapcare.sessions import vitals as plausibility
 from kapcare.sessions.models import (
     AdverseEvent,
     Alert,
     AlertRule,
+    DosingSession,
     Rating,
     RatingKind,
     SessionError,
@@ -24,8 +26,8 @@ from kapcare.sessions.models import (
     State,
     VitalSign,
 )
-from kapcare.sessions.models.session import POST_DOSE_STATES, RECORDING_STATES
-from kapcare.sessions.rules import rule, value, vitals_due_minutes
+from kapcare.sessions.models.session import POST_DOSE_STATES, RECORDING_STATES, share_protocols
+from kapcare.sessions.rules import book, rule, value, vitals_due_minutes
 
 
 class Implausible(SessionError):
@@ -78,12 +80,14 @@ class _Test:
         return any(_above(reading, f, limit) for f, limit in zip(self.fields, self.limits, strict=True))
 
 
-def evaluate_vitals(rules: dict, reading, history: list) -> list[Fired]:
-    """The alerts one post-dose reading raises, given the session's earlier readings (oldest first)."""
+def evaluate_vitals(rules, reading, history: list) -> list[Fired]:
+    """The alerts one post-dose reading raises, given the session's earlier readings (oldest first).
+    `rules` is the protocol's rules, or a RuleBook of them when judging many readings."""
+    rule = book(rules)
     fired = []
     once_s, once_d = (
-        rule(rules, "vitals.alert_systolic_once_above"),
-        rule(rules, "vitals.alert_diastolic_once_above"),
+        rule("vitals.alert_systolic_once_above"),
+        rule("vitals.alert_diastolic_once_above"),
     )
     if _above(reading, "systolic", once_s.value) or _above(reading, "diastolic", once_d.value):
         fired.append(
@@ -95,8 +99,8 @@ def evaluate_vitals(rules: dict, reading, history: list) -> list[Fired]:
                 once_s.source,
             )
         )
-    high_s, high_d = rule(rules, "vitals.alert_systolic_above"), rule(rules, "vitals.alert_diastolic_above")
-    confirm = rule(rules, "vitals.alert_confirm_minutes")
+    high_s, high_d = rule("vitals.alert_systolic_above"), rule("vitals.alert_diastolic_above")
+    confirm = rule("vitals.alert_confirm_minutes")
     bp_high = _Test(("systolic", "diastolic"), (high_s.value, high_d.value))
     if bp_high(reading):
         start = _run_start(reading, history, bp_high)
@@ -114,8 +118,8 @@ def evaluate_vitals(rules: dict, reading, history: list) -> list[Fired]:
                 )
             )
     hr, sustained = (
-        rule(rules, "vitals.alert_heart_rate_above"),
-        rule(rules, "vitals.alert_heart_rate_sustained_minutes"),
+        rule("vitals.alert_heart_rate_above"),
+        rule("vitals.alert_heart_rate_sustained_minutes"),
     )
     hr_high = _Test(("heart_rate",), (hr.value,))
     if hr_high(reading):
@@ -132,7 +136,7 @@ def evaluate_vitals(rules: dict, reading, history: list) -> list[Fired]:
                     hr.source,
                 )
             )
-    spo2 = rule(rules, "vitals.alert_spo2_below")
+    spo2 = rule("vitals.alert_spo2_below")
     if spo2.value is not None and reading.spo2 is not None and reading.spo2 < spo2.value:
         fired.append(
             Fired(
@@ -146,10 +150,22 @@ def evaluate_vitals(rules: dict, reading, history: list) -> list[Fired]:
     return fired
 
 
+def looks_back(rules, reading) -> bool:
+    """Whether judging this reading needs the earlier ones: only a high blood pressure or heart
+    rate can extend a run of high readings (so a normal reading costs no look-up)."""
+    high = (
+        ("systolic", "vitals.alert_systolic_above"),
+        ("diastolic", "vitals.alert_diastolic_above"),
+        ("heart_rate", "vitals.alert_heart_rate_above"),
+    )
+    rule = book(rules)
+    return any(_above(reading, field, rule(path).value) for field, path in high)
+
+
 def evaluate_rating(rules: dict, rating) -> list[Fired]:
     if rating.kind != RatingKind.SEDATION:
         return []
-    deep = rule(rules, "sessions.alert_sedation_at_most")
+    deep = rule(rules, "ratings.alert_sedation_at_most")
     if rating.score > deep.value:
         return []
     return [
@@ -272,18 +288,33 @@ def after_reading(session, reading, *, by=None, request=None) -> list[Alert]:
         return []
     if session.state == State.DOSED:
         session.start_monitoring(by=by, request=request)
-    fired = evaluate_vitals(session.rules, reading, history(session, reading.taken_at))
+    earlier = history(session, reading.taken_at) if looks_back(session.rules, reading) else []
+    fired = evaluate_vitals(session.rules, reading, earlier)
     return save_alerts(make_alerts(session, fired, vital=reading))
 
 
 def record_rating(
-    session, *, by, kind: str, score: int, taken_at, items=None, request=None
+    session, *, by, kind: str, taken_at, score: int | None = None, items: dict | None = None, request=None
 ) -> tuple[Rating, list]:
+    """Keep a sedation (MOAA/S) or dissociation rating. A dissociation rating on a scale kapcare
+    knows (CADSS-6, CADSS) is given item by item and totalled here; on another scale, as a total."""
     session.ensure_open()
     rules = session.rules
     scale = value(
         rules, "ratings.sedation_scale" if kind == RatingKind.SEDATION else "ratings.dissociation_scale"
     )
+    stored_items: list = []
+    itemised = dissociation.scale_named(scale) if kind == RatingKind.DISSOCIATION else None
+    if itemised is not None:
+        try:
+            total, stored_items = dissociation.score(itemised, items or {})
+        except ValueError as error:
+            raise SessionError(str(error)) from None
+        if score is not None and score != total:
+            raise SessionError(f"The items add up to {total}, not {score}.")
+        score, scale = total, itemised.name
+    if score is None:
+        raise SessionError("Give the score.")
     if kind == RatingKind.SEDATION and not 0 <= score <= 5:
         raise SessionError("MOAA/S runs from 0 (no response to a painful stimulus) to 5 (alert).")
     if score < 0:
@@ -293,7 +324,7 @@ def record_rating(
     with transaction.atomic():
         session.ensure_open()
         rating = Rating.objects.create(
-            session=session, kind=kind, scale=scale, score=score, items=items or [], taken_at=taken_at, by=by
+            session=session, kind=kind, scale=scale, score=score, items=stored_items, taken_at=taken_at, by=by
         )
         if session.state == State.DOSED:
             session.start_monitoring(by=by, request=request)
@@ -305,7 +336,7 @@ def record_rating(
             patient=session.patient_id,
             clinic=session.clinic_id,
             actor=by,
-            detail={"kind": kind, "score": score, "alerts": [a.rule for a in alerts]},
+            detail={"kind": kind, "score": score, "items": stored_items, "alerts": [a.rule for a in alerts]},
         )
     return rating, alerts
 
@@ -407,32 +438,66 @@ def fixed_minutes(session) -> str:
 
 def raise_overdue(sessions: list, last_taken: dict, now: datetime, request=None) -> list[Alert]:
     """An alert for each session whose vital signs are overdue, once per missed time."""
-    alerts = []
+    overdue = []
     for session in sessions:
         due = next_due(session, last_taken.get(session.pk), now)
         if due is not None and now > due:
-            every = rule(session.rules, "monitoring.vitals_every_minutes")
-            alerts += make_alerts(
-                session,
-                [
-                    Fired(
-                        AlertRule.OVERDUE,
-                        f"due-{due.isoformat()}",
-                        f"Vital signs were due at {local(due, session):%H:%M}; none since.",
-                        f"Vital signs every {every.value} minutes and at {fixed_minutes(session)} minutes "
-                        "after the dose",
-                        every.source,
-                    )
-                ],
-            )
+            overdue.append((session, due))
+    if not overdue:
+        return []
+    # A board polls every few seconds: build alerts only for missed times not yet raised.
+    raised = set(
+        Alert.objects.filter(session_id__in=[s.pk for s, _ in overdue], rule=AlertRule.OVERDUE).values_list(
+            "session_id", "key"
+        )
+    )
+    alerts = []
+    for session, due in overdue:
+        key = f"due-{due.isoformat()}"
+        if (session.pk, key) in raised:
+            continue
+        every = rule(session.rules, "monitoring.vitals_every_minutes")
+        alerts += make_alerts(
+            session,
+            [
+                Fired(
+                    AlertRule.OVERDUE,
+                    key,
+                    f"Vital signs were due at {local(due, session):%H:%M}; none since.",
+                    f"Vital signs every {every.value} minutes and at {fixed_minutes(session)} minutes "
+                    "after the dose",
+                    every.source,
+                )
+            ],
+        )
     new = save_alerts(alerts)
-    if new:
+    by_clinic: dict = {}
+    for alert in new:
+        by_clinic.setdefault(alert.clinic_id, []).append(alert.session_id)
+    for clinic_id, session_ids in by_clinic.items():
         record(
             request,
             "create",
             None,
-            clinic=new[0].clinic_id,
+            clinic=clinic_id,
             actor="kapcare sessions",
-            detail={"overdue_alerts": [a.session_id for a in new]},
+            detail={"overdue_alerts": session_ids},
         )
     return new
+
+
+def sweep_overdue(now: datetime | None = None) -> list[Alert]:
+    """Overdue alerts for every session under monitoring in every clinic, whether or not a board
+    is open (the worker runs this every minute). Raising is idempotent: once per missed time."""
+    from kapcare.sessions.board import latest
+
+    now = now or timezone.now()
+    sessions = share_protocols(
+        list(
+            DosingSession.objects.filter(state__in=POST_DOSE_STATES, dosed_at__isnull=False)
+            .annotate(last_taken=latest(VitalSign, "taken_at"))
+            .select_related("site")
+        )
+    )
+    last_taken = {s.pk: s.last_taken for s in sessions if s.last_taken}
+    return raise_overdue(sessions, last_taken, now)

@@ -7,6 +7,8 @@ show the rule, the values and the source. Nothing clinical is decided here.
 
 from dataclasses import dataclass
 
+from kapcare.clinics.protocol import setting_entry
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -25,33 +27,10 @@ class Rule:
         return f"{self.citation} (reference/clinical.md §{self.section}){flag}"
 
 
-# Sessions-only settings that the clinic protocol does not yet carry. A clinic protocol may set
-# them under "sessions"; until then these apply, each marked with its source.
-SESSION_SETTINGS = {
-    "alert_sedation_at_most": {
-        "value": 1,
-        "unit": "MOAA/S",
-        "source": {
-            "section": "4.9",
-            "citation": "MOAA/S anchors: 1 = responds only to a painful trapezius squeeze, 0 = no response; "
-            "the reference gives no deep-sedation threshold",
-        },
-        "unverified": True,
-    },
-}
-
-
 def rule(rules: dict, path: str) -> Rule:
-    """The setting at a dotted path (`vitals.hold_systolic_above`), with its source."""
-    node = rules
-    parts = path.split(".")
-    try:
-        for part in parts:
-            node = node[part]
-    except KeyError:
-        if parts[0] != "sessions" or parts[-1] not in SESSION_SETTINGS:
-            raise
-        node = SESSION_SETTINGS[parts[-1]]
+    """The setting at a dotted path (`vitals.hold_systolic_above`), with its source. The protocol
+    module finds it (and gives the shipped default for a setting newer than the version)."""
+    node = setting_entry(rules, path)
     source = node.get("source", {})
     return Rule(
         path=path,
@@ -61,6 +40,23 @@ def rule(rules: dict, path: str) -> Rule:
         section=str(source.get("section", "")),
         unverified=bool(node.get("unverified")),
     )
+
+
+class RuleBook:
+    """A protocol version's rules, each read once: for judging many readings against one version
+    (a batch of device readings) without looking every setting up again for each."""
+
+    def __init__(self, rules: dict):
+        self.rules, self.seen = rules, {}
+
+    def __call__(self, path: str) -> Rule:
+        if path not in self.seen:
+            self.seen[path] = rule(self.rules, path)
+        return self.seen[path]
+
+
+def book(rules) -> RuleBook:
+    return rules if isinstance(rules, RuleBook) else RuleBook(rules)
 
 
 def value(rules: dict, path: str):

@@ -115,7 +115,12 @@ def timeline(session, context) -> list[dict]:
         for a in context["administrations"]
     ]
     events += [
-        {"at": r.taken_at, "what": f"{r.get_kind_display()}: {r.scale} {r.score}", "detail": "", "by": r.by}
+        {
+            "at": r.taken_at,
+            "what": f"{r.get_kind_display()}: {r.scale} {r.score}",
+            "detail": ", ".join(f"item {i['item']}: {i['score']}" for i in r.items),
+            "by": r.by,
+        }
         for r in context["ratings"]
     ]
     events += [{"at": n.at, "what": "Observation", "detail": n.text, "by": n.by} for n in context["notes"]]

@@ -20,11 +20,12 @@ from kapcare.sessions import forms, monitor
 from kapcare.sessions.access import get_alert_for_user, get_session_for_user, get_site_for_user
 from kapcare.sessions.board import site_board
 from kapcare.sessions.discharge import scale_for
-from kapcare.sessions.models import DosingSession, Frozen, LedgerEntry, RemsForm, SessionError
+from kapcare.sessions.models import DosingSession, Frozen, LedgerEntry, RatingKind, RemsForm, SessionError
 from kapcare.sessions.models import dose as dosing
 from kapcare.sessions.models.rems import rems_missing
 from kapcare.sessions.rules import route_label, rule
 from kapcare.sessions.summary import summary_context, vital_rows
+from kapcare.sessions.vitals import FIELDS as VITAL_FIELDS
 
 # Board --------------------------------------------------------------------------------------------
 
@@ -97,7 +98,8 @@ def session_context(request, session, **forms_in):
     context["due_at"] = monitor.next_due(session, vitals[-1].taken_at if vitals else None, context["now"])
     defaults = {
         "vitals_form": forms.VitalsForm(),
-        "rating_form": forms.RatingForm(),
+        "rating_form": forms.RatingForm(initial={"kind": RatingKind.SEDATION}),
+        "dissociation_form": forms.DissociationForm(rules=rules),
         "note_form": forms.NoteForm(),
         "event_form": forms.AdverseEventForm(
             initial={"onset_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")}
@@ -128,6 +130,28 @@ def refused(request, session, error, status=200, **forms_in):
     """Re-render the session with what went wrong; nothing was saved."""
     messages.error(request, str(error))
     return show(request, session, status=409 if isinstance(error, Frozen) else status, **forms_in)
+
+
+def session_step(request, pk, *, form, name: str, invalid: str, act, done):
+    """One form, one model method: bind `form(session)`, call `act(session, cleaned_data)`, and
+    go back to the session page saying `done` (a text, or made from what `act` returned). A form
+    that does not validate, or a step the session refuses, re-renders the page with the form
+    under `name` and what went wrong; nothing is saved."""
+    session = get_session_for_user(request, pk)
+    bound = form(session)
+    if not bound.is_valid():
+        return refused(request, session, invalid, **{name: bound})
+    try:
+        result = act(session, bound.cleaned_data)
+    except SessionError as error:
+        return refused(request, session, error, **{name: bound})
+    messages.success(request, done(result, bound.cleaned_data) if callable(done) else done)
+    return redirect("sessions:detail", pk=session.pk)
+
+
+def alerts_said(request, alerts) -> None:
+    for alert in alerts:
+        messages.error(request, f"Alert: {alert.message}")
 
 
 # Check-in ------------------------------------------------------------------------------------------
@@ -165,33 +189,31 @@ def check_in(request, pk):
 @require_POST
 @staff_view("sessions.order")
 def override(request, pk):
-    session = get_session_for_user(request, pk)
-    form = forms.ReasonForm(request.POST)
-    if not form.is_valid():
-        return refused(
-            request, session, "Give the reason for going ahead despite the hold.", reason_form=form
-        )
-    try:
-        session.override_hold(by=request.user, reason=form.cleaned_data["reason"], request=request)
-    except SessionError as error:
-        return refused(request, session, error, reason_form=form)
-    messages.success(request, "Hold overridden; the session is cleared to dose.")
-    return redirect("sessions:detail", pk=session.pk)
+    return session_step(
+        request,
+        pk,
+        form=lambda session: forms.ReasonForm(request.POST),
+        name="reason_form",
+        invalid="Give the reason for going ahead despite the hold.",
+        act=lambda session, data: session.override_hold(
+            by=request.user, reason=data["reason"], request=request
+        ),
+        done="Hold overridden; the session is cleared to dose.",
+    )
 
 
 @require_POST
 @staff_view("sessions.chart")
 def abort(request, pk):
-    session = get_session_for_user(request, pk)
-    form = forms.ReasonForm(request.POST)
-    if not form.is_valid():
-        return refused(request, session, "Give the reason the session is stopped.", reason_form=form)
-    try:
-        session.abort(by=request.user, reason=form.cleaned_data["reason"], request=request)
-    except SessionError as error:
-        return refused(request, session, error, reason_form=form)
-    messages.success(request, "Session stopped.")
-    return redirect("sessions:detail", pk=session.pk)
+    return session_step(
+        request,
+        pk,
+        form=lambda session: forms.ReasonForm(request.POST),
+        name="reason_form",
+        invalid="Give the reason the session is stopped.",
+        act=lambda session, data: session.abort(by=request.user, reason=data["reason"], request=request),
+        done="Session stopped.",
+    )
 
 
 # Dose -----------------------------------------------------------------------------------------------
@@ -268,12 +290,7 @@ def administer(request, pk):
 @require_POST
 @staff_view("sessions.chart")
 def waste(request, pk):
-    session = get_session_for_user(request, pk)
-    form = forms.WasteForm(request.POST, clinic_id=session.clinic_id, user=request.user)
-    if not form.is_valid():
-        return refused(request, session, "Check the wasted amount and its witness.", waste_form=form)
-    data = form.cleaned_data
-    try:
+    def act(session, data):
         dosing.waste(
             session,
             data["product"],
@@ -283,10 +300,16 @@ def waste(request, pk):
             note=data["note"],
             request=request,
         )
-    except SessionError as error:
-        return refused(request, session, error, waste_form=form)
-    messages.success(request, f"{data['amount_mg']} mg wasted, witnessed by {data['witness'].display_name}.")
-    return redirect("sessions:detail", pk=session.pk)
+
+    return session_step(
+        request,
+        pk,
+        form=lambda session: forms.WasteForm(request.POST, clinic_id=session.clinic_id, user=request.user),
+        name="waste_form",
+        invalid="Check the wasted amount and its witness.",
+        act=act,
+        done=lambda _, data: f"{data['amount_mg']} mg wasted, witnessed by {data['witness'].display_name}.",
+    )
 
 
 # Monitoring -------------------------------------------------------------------------------------------
@@ -295,80 +318,97 @@ def waste(request, pk):
 @require_POST
 @staff_view("sessions.chart")
 def add_vitals(request, pk):
-    session = get_session_for_user(request, pk)
-    form = forms.VitalsForm(request.POST)
-    if not form.is_valid():
-        return refused(request, session, "The vital signs were not saved: see below.", vitals_form=form)
-    taken_at = form.cleaned_data.get("taken_at") or timezone.now()
-    try:
+    def act(session, data):
         _, alerts = monitor.record_vitals(
             session,
             by=request.user,
-            taken_at=taken_at,
-            values=form.values(),
-            confirmed_note=form.cleaned_data["confirmed_note"],
+            taken_at=data.get("taken_at") or timezone.now(),
+            values={f: data.get(f) for f in VITAL_FIELDS},
+            confirmed_note=data["confirmed_note"],
             request=request,
         )
-    except SessionError as error:
-        return refused(request, session, error, vitals_form=form)
-    for alert in alerts:
-        messages.error(request, f"Alert: {alert.message}")
-    messages.success(request, "Vital signs saved.")
-    return redirect("sessions:detail", pk=session.pk)
+        alerts_said(request, alerts)
+
+    return session_step(
+        request,
+        pk,
+        form=lambda session: forms.VitalsForm(request.POST),
+        name="vitals_form",
+        invalid="The vital signs were not saved: see below.",
+        act=act,
+        done="Vital signs saved.",
+    )
 
 
 @require_POST
 @staff_view("sessions.chart")
 def add_rating(request, pk):
-    session = get_session_for_user(request, pk)
-    form = forms.RatingForm(request.POST)
-    if not form.is_valid():
-        return refused(request, session, "The rating was not saved: see below.", rating_form=form)
-    try:
+    itemised = request.POST.get("kind") == RatingKind.DISSOCIATION
+
+    def form(session):
+        if itemised:
+            return forms.DissociationForm(request.POST, rules=session.rules)
+        return forms.RatingForm(request.POST)
+
+    def act(session, data):
         _, alerts = monitor.record_rating(
             session,
             by=request.user,
-            kind=form.cleaned_data["kind"],
-            score=form.cleaned_data["score"],
+            kind=data["kind"],
+            score=data.get("score"),
+            items=form_items(session, data) if itemised else None,
             taken_at=timezone.now(),
             request=request,
         )
-    except SessionError as error:
-        return refused(request, session, error, rating_form=form)
-    for alert in alerts:
-        messages.error(request, f"Alert: {alert.message}")
-    messages.success(request, "Rating saved.")
-    return redirect("sessions:detail", pk=session.pk)
+        alerts_said(request, alerts)
+
+    return session_step(
+        request,
+        pk,
+        form=form,
+        name="dissociation_form" if itemised else "rating_form",
+        invalid="The rating was not saved: see below.",
+        act=act,
+        done="Rating saved.",
+    )
+
+
+def form_items(session, data) -> dict:
+    return {
+        int(name.removeprefix("item_")): score for name, score in data.items() if name.startswith("item_")
+    }
 
 
 @require_POST
 @staff_view("sessions.chart")
 def add_note(request, pk):
-    session = get_session_for_user(request, pk)
-    form = forms.NoteForm(request.POST)
-    if not form.is_valid():
-        return refused(request, session, "Write the observation.", note_form=form)
-    try:
-        monitor.add_note(session, by=request.user, text=form.cleaned_data["text"], request=request)
-    except SessionError as error:
-        return refused(request, session, error, note_form=form)
-    messages.success(request, "Observation saved.")
-    return redirect("sessions:detail", pk=session.pk)
+    return session_step(
+        request,
+        pk,
+        form=lambda session: forms.NoteForm(request.POST),
+        name="note_form",
+        invalid="Write the observation.",
+        act=lambda session, data: monitor.add_note(
+            session, by=request.user, text=data["text"], request=request
+        ),
+        done="Observation saved.",
+    )
 
 
 @require_POST
 @staff_view("sessions.chart")
 def add_event(request, pk):
-    session = get_session_for_user(request, pk)
-    form = forms.AdverseEventForm(request.POST)
-    if not form.is_valid():
-        return refused(request, session, "The adverse event was not saved: see below.", event_form=form)
-    try:
-        monitor.add_adverse_event(session, by=request.user, request=request, **form.cleaned_data)
-    except SessionError as error:
-        return refused(request, session, error, event_form=form)
-    messages.success(request, "Adverse event recorded.")
-    return redirect("sessions:detail", pk=session.pk)
+    return session_step(
+        request,
+        pk,
+        form=lambda session: forms.AdverseEventForm(request.POST),
+        name="event_form",
+        invalid="The adverse event was not saved: see below.",
+        act=lambda session, data: monitor.add_adverse_event(
+            session, by=request.user, request=request, **data
+        ),
+        done="Adverse event recorded.",
+    )
 
 
 @require_POST
@@ -399,37 +439,42 @@ def acknowledge(request, pk):
 @require_POST
 @staff_view("sessions.chart")
 def ready(request, pk):
-    session = get_session_for_user(request, pk)
-    form = forms.ReadyForm(request.POST, rules=session.rules)
-    if not form.is_valid():
-        return refused(request, session, "Score every item of the discharge score.", ready_form=form)
-    try:
-        session.mark_ready(by=request.user, score_items=form.cleaned_data, request=request)
-    except (SessionError, ValueError) as error:
-        return refused(request, session, error, ready_form=form)
-    messages.success(request, f"Ready to leave at {timezone.localtime(session.ready_at):%H:%M}.")
-    return redirect("sessions:detail", pk=session.pk)
+    def act(session, data):
+        try:
+            session.mark_ready(by=request.user, score_items=data, request=request)
+        except ValueError as error:
+            raise SessionError(str(error)) from error
+        return session
+
+    return session_step(
+        request,
+        pk,
+        form=lambda session: forms.ReadyForm(request.POST, rules=session.rules),
+        name="ready_form",
+        invalid="Score every item of the discharge score.",
+        act=act,
+        done=lambda session, _: f"Ready to leave at {timezone.localtime(session.ready_at):%H:%M}.",
+    )
 
 
 @require_POST
 @staff_view("sessions.chart")
 def discharge(request, pk):
-    session = get_session_for_user(request, pk)
-    form = forms.DischargeForm(request.POST)
-    form.is_valid()
-    data = form.cleaned_data
-    try:
-        session.discharge(
+    return session_step(
+        request,
+        pk,
+        form=lambda session: forms.DischargeForm(request.POST),
+        name="discharge_form",
+        invalid="Check the discharge details.",
+        act=lambda session, data: session.discharge(
             by=request.user,
-            escort_present=data.get("escort_present", False),
-            escort_name=data.get("escort_name", ""),
-            instructions_given=data.get("instructions_given", False),
+            escort_present=data["escort_present"],
+            escort_name=data["escort_name"],
+            instructions_given=data["instructions_given"],
             request=request,
-        )
-    except SessionError as error:
-        return refused(request, session, error, discharge_form=form)
-    messages.success(request, "Discharged.")
-    return redirect("sessions:detail", pk=session.pk)
+        ),
+        done="Discharged.",
+    )
 
 
 @require_POST
@@ -517,14 +562,15 @@ def rems_queue(request):
         .select_related("patient", "site", "rems")
         .order_by("dosed_at")
     )
-    today = timezone.localdate()
+    now = timezone.now()
     rows = []
     for session in sessions:
-        treated = timezone.localtime(session.dosed_at).date()
+        # Calendar days where the treatment was given: the site's own time zone.
+        treated, today = session.local(session.dosed_at).date(), session.local(now).date()
         due = treated + timezone.timedelta(days=7)
         rows.append({"session": session, "treated": treated, "due": due, "days_left": (due - today).days})
     record(request, "list", detail={"page": "REMS forms due", "count": len(rows)})
-    return render(request, "sessions/rems_queue.html", {"rows": rows, "today": today})
+    return render(request, "sessions/rems_queue.html", {"rows": rows})
 
 
 @require_POST

@@ -30,6 +30,11 @@ def sign_in(page, live_server, user):
     page.get_by_role("link", name="Live board").wait_for()
 
 
+def assert_fits(field):
+    box, cell = field.bounding_box(), field.locator("..").bounding_box()
+    assert box["x"] >= cell["x"] and box["x"] + box["width"] <= cell["x"] + cell["width"] + 0.5, (box, cell)
+
+
 def simulate(clinic, **options):
     call_command("simulate-monitor", clinic=clinic.slug, rounds=1, interval=0, seed=7, **options)
 
@@ -54,6 +59,14 @@ def test_a_session_from_check_in_to_a_signed_summary(browser, page, live_server,
     page.get_by_role("button", name="Check in and run the pre-checks").click()
     page.get_by_text("All pre-checks passed; cleared to dose.").wait_for()
     assert page.get_by_text("Cleared to dose").first.is_visible()
+    # The time a reading was taken fits its box, on a desktop and on a phone.
+    assert_fits(page.get_by_label("Taken at"))
+    phone = new_page(browser, PHONE)
+    phone.context.add_cookies(page.context.cookies())
+    phone.goto(url)
+    assert_fits(phone.get_by_label("Taken at"))
+    screenshot(phone, "dosing-record-phone")
+    phone.context.close()
 
     # The prescriber orders 0.5 mg/kg IV and sees the IV-equivalent.
     prescriber_page = new_page(browser, DESKTOP)
@@ -101,6 +114,14 @@ def test_a_session_from_check_in_to_a_signed_summary(browser, page, live_server,
     page.get_by_text("Alert acknowledged.").wait_for()
     simulate(clinic, spike_chance=0)
 
+    # Dissociation on the protocol's CADSS-6, item by item; kapcare adds them up.
+    page.goto(url)
+    for item, score in zip((1, 2, 6, 7, 15, 22), (2, 1, 0, 1, 3, 0), strict=True):
+        page.get_by_label(f"Item {item}:", exact=True).fill(str(score))
+    page.get_by_role("button", name="Save dissociation rating").click()
+    page.get_by_text("Rating saved.").wait_for()
+    assert page.get_by_text("CADSS-6 7").first.is_visible()
+
     # Two hours later (moved on in the record), the patient is ready, then discharged and signed.
     earlier = timedelta(minutes=125)
     given = Administration.objects.get(session=session)
@@ -128,7 +149,7 @@ def test_a_session_from_check_in_to_a_signed_summary(browser, page, live_server,
     body = page.locator("article.summary").inner_text()
     for expected in ["Identity confirmed", "Ordered 35.00 mg iv", "lot K2026A", "verified by Jo Marsh",
                      "Blood pressure", "Rechecked manually 176/102", "Modified Aldrete 10/10",
-                     "Discharged at", "Sam (partner)", "signed"]:
+                     "Discharged at", "Sam (partner)", "signed", "CADSS-6 7"]:
         assert expected in body, expected
     assert page.locator("svg.trend").count() >= 3
     screenshot(page, "dosing-summary")

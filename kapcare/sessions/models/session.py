@@ -59,15 +59,32 @@ class DosingSessionQuerySet(ClinicScopedQuerySet):
         return self.filter(state__in=ACTIVE_STATES)
 
 
+# Protocol versions never change once saved, so each process keeps the ones it has read, keyed by
+# their id and creation time (an id alone could name another row in a re-created test database).
+_protocols: dict = {}
+
+
+def with_protocol_stamp(sessions):
+    """Sessions that carry their protocol's creation time, so share_protocols needs no query."""
+    return sessions.annotate(protocol_stamp=models.F("protocol__created_at"))
+
+
 def share_protocols(sessions: list) -> list:
     """Give sessions on the same protocol version one shared copy of it: a protocol is a sizeable
-    JSON document, read once per version rather than once per session (versions never change)."""
+    JSON document, read once per version and process rather than once per session."""
     from kapcare.clinics.models import Protocol
 
-    ids = {s.protocol_id for s in sessions}
-    protocols = {p.pk: p for p in Protocol.objects.filter(pk__in=ids)} if ids else {}
+    stamps = {s.protocol_id: getattr(s, "protocol_stamp", None) for s in sessions}
+    if None in stamps.values():
+        stamps = dict(Protocol.objects.filter(pk__in=stamps).values_list("pk", "created_at"))
+    missing = [pk for pk, at in stamps.items() if (pk, at) not in _protocols]
+    if missing:
+        if len(_protocols) > 256:
+            _protocols.clear()
+        for protocol in Protocol.objects.filter(pk__in=missing):
+            _protocols[protocol.pk, protocol.created_at] = protocol
     for session in sessions:
-        session.protocol = protocols[session.protocol_id]
+        session.protocol = _protocols[session.protocol_id, stamps[session.protocol_id]]
     return sessions
 
 

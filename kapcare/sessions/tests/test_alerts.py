@@ -4,6 +4,7 @@ acknowledges them with the action taken."""
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from kapcare.clinics.models import Protocol
 from kapcare.sessions.models import Alert, SessionError
@@ -113,6 +114,38 @@ def test_it_does_not_alert_on_moaas_2(dosed, nurse):
     assert alerts == []
 
 
+def use_rules(session, admin, change):
+    rules = session.protocol.rules
+    change(rules)
+    protocol = Protocol.revise(session.clinic, rules, by=admin, note="Changed for a test")
+    type(session).objects.filter(pk=session.pk).update(protocol=protocol)
+    session.refresh_from_db()
+
+
+def sedation(session, nurse, score):
+    _, alerts = record_rating(
+        session, by=nurse, kind="sedation", score=score, taken_at=timezone.now() - timedelta(minutes=1)
+    )
+    return [a.rule for a in alerts]
+
+
+def test_the_deep_sedation_threshold_is_the_clinics_protocol_setting(dosed, nurse, admin):
+    use_rules(dosed, admin, lambda r: r["ratings"]["alert_sedation_at_most"].update(value=2))
+    assert sedation(dosed, nurse, 3) == []
+    assert sedation(dosed, nurse, 2) == ["deep_sedation"]
+    alert = Alert.objects.get()
+    assert alert.rule_text == "Alert when MOAA/S is 2 or lower"
+    assert "unverified" in alert.source and "§4.9" in alert.source
+
+
+def test_a_protocol_saved_before_the_sedation_setting_existed_alerts_at_the_default(dosed, nurse, admin):
+    use_rules(dosed, admin, lambda r: r["ratings"].pop("alert_sedation_at_most"))
+    assert "alert_sedation_at_most" not in dosed.protocol.rules["ratings"]
+    assert sedation(dosed, nurse, 2) == []
+    assert sedation(dosed, nurse, 1) == ["deep_sedation"]
+    assert "MOAA/S anchors" in Alert.objects.get().source
+
+
 def test_vitals_are_due_every_15_minutes_after_the_dose(dosed):
     assert next_due(dosed, None) == dosed.dosed_at + timedelta(minutes=15)
 
@@ -158,3 +191,36 @@ def test_the_first_post_dose_reading_starts_monitoring(dosed, nurse):
     reading(dosed, nurse, 5)
     dosed.refresh_from_db()
     assert dosed.state == "monitoring"
+
+
+def test_the_worker_raises_overdue_alerts_with_no_board_open_once_per_missed_time(dosed):
+    from django.apps import apps
+
+    from kapcare.audit.models import AuditEvent
+    from kapcare.sessions.tasks import raise_overdue_alerts
+
+    assert ("kapcare.sessions.tasks.raise_overdue_alerts", 60) in apps.get_app_config("dosing").periodic_tasks
+    # Dosed 30 minutes ago with no reading since: the 15-minute reading is overdue.
+    assert raise_overdue_alerts.call() == 1
+    alert = Alert.objects.get(session=dosed)
+    assert alert.rule == "overdue" and alert.is_open
+    assert AuditEvent.objects.filter(clinic_id=dosed.clinic_id, detail__overdue_alerts=[dosed.pk]).exists()
+    assert raise_overdue_alerts.call() == 0
+    assert Alert.objects.filter(rule="overdue").count() == 1
+
+
+def test_the_worker_leaves_a_session_alone_until_its_next_reading_is_overdue(dosed, nurse):
+    from kapcare.sessions.monitor import sweep_overdue
+
+    reading(dosed, nurse, 20)  # next due on the 15-minute grid: minute 30
+    assert sweep_overdue(dosed.dosed_at + timedelta(minutes=30)) == []
+    [alert] = sweep_overdue(dosed.dosed_at + timedelta(minutes=30, seconds=1))
+    assert alert.rule == "overdue" and alert.session_id == dosed.pk
+
+
+def test_the_worker_enqueues_the_overdue_sweep_and_running_it_raises_the_alert(dosed, settings):
+    from kapcare.clinics import periodic
+
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    assert "kapcare.sessions.tasks.raise_overdue_alerts" in periodic.enqueue_due()
+    assert Alert.objects.get(session=dosed).rule == "overdue"

@@ -184,7 +184,7 @@ def test_consecutive_high_readings_in_one_batch_raise_the_consecutive_alert(dose
     assert Alert.objects.get().rule == "bp_confirmed"
 
 
-def test_device_posts_are_audited_once_per_session_and_batch(client, dosed, token):
+def test_device_posts_are_audited_once_per_post_naming_each_reading(client, dosed, token):
     from kapcare.audit.models import AuditEvent
 
     before = AuditEvent.objects.count()
@@ -192,3 +192,57 @@ def test_device_posts_are_audited_once_per_session_and_batch(client, dosed, toke
     events = AuditEvent.objects.filter(seq__gt=before, detail__vital_signs_from_device__isnull=False)
     assert [e.detail["vital_signs_from_device"] for e in events] == [10]
     assert events[0].actor.startswith("api-token:")
+    stored = VitalSign.objects.filter(source="device").values_list("pk", flat=True)
+    assert sorted(events[0].detail["readings"][str(dosed.pk)]) == sorted(stored)
+    assert events[0].patient_id == dosed.patient_id and events[0].detail["patients"] == [dosed.patient_id]
+
+
+def test_a_batch_mixing_a_stored_reading_and_a_new_one_stores_only_the_new(client, dosed, token):
+    post(client, heart_rate(dosed.patient_id, 80, ident="m1"), token)
+    response = post(
+        client,
+        bundle([heart_rate(dosed.patient_id, 80, ident="m1"), spo2(dosed.patient_id, 97, ident="m2")]),
+        token,
+    )
+    assert [e["response"]["status"] for e in response.json()["entry"]] == ["200 OK", "201 Created"]
+    stored = VitalSign.objects.filter(source="device").values_list("identifier", flat=True)
+    assert sorted(i.split("|")[1] for i in stored) == ["m1", "m2"]
+
+
+def test_a_high_reading_continues_a_run_begun_in_an_earlier_post(client, dosed, token):
+    start = dosed.dosed_at + timedelta(minutes=10)
+    post(client, blood_pressure(dosed.patient_id, 185, 100, ident="r1", at=start), token)
+    post(
+        client, blood_pressure(dosed.patient_id, 120, 80, ident="r2", at=start + timedelta(minutes=2)), token
+    )
+    assert not Alert.objects.exists()
+    post(
+        client, blood_pressure(dosed.patient_id, 186, 100, ident="r3", at=start + timedelta(minutes=8)), token
+    )
+    assert not Alert.objects.exists()  # the normal reading between broke the run
+    post(
+        client,
+        blood_pressure(dosed.patient_id, 187, 101, ident="r4", at=start + timedelta(minutes=13)),
+        token,
+    )
+    assert Alert.objects.get().rule == "bp_confirmed"
+
+
+def test_a_single_post_takes_the_same_few_queries_however_long_the_history(client, dosed, token):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(n):
+        with CaptureQueriesContext(connection) as captured:
+            assert post(client, heart_rate(dosed.patient_id, 80, ident=f"q{n}"), token).status_code == 201
+        return len(captured)
+
+    queries(0)  # the first reading starts monitoring
+    first = queries(1)
+    VitalSign.objects.bulk_create(
+        VitalSign(
+            clinic=dosed.clinic, patient=dosed.patient, session=dosed, taken_at=dosed.dosed_at, heart_rate=70
+        )
+        for _ in range(200)
+    )
+    assert queries(2) == first <= 12

@@ -121,3 +121,21 @@ def test_a_submitted_form_leaves_the_queue(esketamine, signed_in, prescriber):
 def test_the_rems_page_fills_what_the_session_already_knows(esketamine, signed_in, nurse):
     body = signed_in(nurse).get(f"/staff/sessions/{esketamine.pk}/rems/").content.decode()
     assert 'value="ES123"' in body and 'value="124/78"' in body and 'value="Main Street"' in body
+
+
+def test_the_queue_counts_calendar_days_in_the_sites_time_zone(esketamine, signed_in, nurse):
+    import datetime as dt
+
+    import time_machine
+
+    from kapcare.sessions.models import DosingSession
+
+    # 11:00 UTC on March 10 is already March 11 at a site on UTC+14.
+    type(esketamine.site).objects.filter(pk=esketamine.site_id).update(time_zone="Pacific/Kiritimati")
+    DosingSession.objects.filter(pk=esketamine.pk).update(
+        dosed_at=dt.datetime(2026, 3, 10, 11, tzinfo=dt.UTC)
+    )
+    with time_machine.travel(dt.datetime(2026, 3, 12, 12, tzinfo=dt.UTC), tick=False):
+        body = signed_in(nurse).get("/staff/sessions/rems/").content.decode()
+    assert "Mar 11" in body and "Wed Mar 18" in body
+    assert "5 days left" in body
