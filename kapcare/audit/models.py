@@ -120,12 +120,24 @@ class ChainHead(models.Model):
 
 def append(**fields) -> AuditEvent:
     """Add one event at the end of the chain."""
+    return append_all([fields])[0]
+
+
+def append_all(rows: list[dict]) -> list[AuditEvent]:
+    """Add several events at the end of the chain, in order, under one lock of its head."""
     with transaction.atomic():
         head, _ = ChainHead.objects.select_for_update().get_or_create(id=1)
-        event = AuditEvent(seq=head.seq + 1, at=timezone.now(), prev_hash=head.hash, **fields)
-        # Store `detail` as the database will give it back, so the hash verifies later.
-        event.detail = json.loads(json.dumps(event.detail, default=str))
-        event.hash = event.compute_hash()
-        event.save()
-        ChainHead.objects.filter(id=1).update(seq=event.seq, hash=event.hash)
-    return event
+        events, seq, previous, at = [], head.seq, head.hash, timezone.now()
+        for fields in rows:
+            seq += 1
+            event = AuditEvent(seq=seq, at=at, prev_hash=previous, **fields)
+            # Store `detail` as the database will give it back, so the hash verifies later.
+            event.detail = json.loads(json.dumps(event.detail, default=str))
+            event.hash = previous = event.compute_hash()
+            events.append(event)
+        if len(events) == 1:
+            events[0].save()
+        else:
+            AuditEvent.objects.bulk_create(events)
+        ChainHead.objects.filter(id=1).update(seq=seq, hash=previous)
+    return events

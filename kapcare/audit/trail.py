@@ -3,7 +3,7 @@ method that reads or writes it; the request supplies who, role, clinic and addre
 
 from django.conf import settings
 
-from kapcare.audit.models import Action, append
+from kapcare.audit.models import Action, append, append_all
 
 
 def client_address(request) -> str | None:
@@ -21,6 +21,24 @@ def client_address(request) -> str | None:
 
 def record(request, action: str, obj=None, *, patient=None, clinic=None, detail=None, actor=None):
     """Write one audit event. `obj` is the record touched; `patient` the person it is about."""
+    fields = event_fields(request, action, obj, patient=patient, clinic=clinic, detail=detail, actor=actor)
+    return append(**fields)
+
+
+def record_each(request, action: str, touched: list[tuple], *, clinic=None, actor=None) -> list:
+    """One audit event per (record, detail) in `touched`, each with the patient its record is
+    about, written together: a device post of readings for many patients, say."""
+    return append_all(
+        [
+            event_fields(request, action, obj, clinic=clinic, detail=detail, actor=actor)
+            for obj, detail in touched
+        ]
+    )
+
+
+def event_fields(
+    request, action: str, obj=None, *, patient=None, clinic=None, detail=None, actor=None
+) -> dict:
     user = getattr(request, "user", None) if request is not None else None
     membership = getattr(request, "membership", None) if request is not None else None
     if actor is None and user is not None and user.is_authenticated:
@@ -31,7 +49,7 @@ def record(request, action: str, obj=None, *, patient=None, clinic=None, detail=
         clinic = membership.clinic_id
     if patient is None and obj is not None:
         patient = getattr(obj, "patient_id", None)
-    return append(
+    return dict(
         actor_id=getattr(actor, "pk", None),
         actor=getattr(actor, "email", None) or str(actor or ""),
         role=membership.role if membership else (getattr(request, "audit_role", "") if request else ""),

@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from kapcare.audit.trail import record
+from kapcare.audit.trail import record_each
 from kapcare.sessions import vitals as plausibility
 from kapcare.sessions.models import DosingSession, Source, VitalSign
 from kapcare.sessions.models.session import RECORDING_STATES, share_protocols, with_protocol_stamp
@@ -339,24 +339,19 @@ def store(clinic, readings: list[Reading], result: IngestResult, *, actor: str, 
 
 
 def audit(clinic, fresh: list[Reading], *, actor: str, request=None) -> None:
-    """One audit event for the post, naming every reading stored, by session and patient."""
+    """One audit event per session the post wrote to, with its patient and the readings stored,
+    all appended together."""
     if not fresh:
         return
-    by_session = per_session(fresh)
-    patients = sorted({s.patient_id for s in by_session})
-    only = next(iter(by_session)) if len(by_session) == 1 else None
-    record(
+    record_each(
         request,
         "create",
-        only,
-        patient=patients[0] if len(patients) == 1 else None,
+        [
+            (session, {"vital_signs_from_device": len(ids), "readings": ids})
+            for session, ids in per_session(fresh).items()
+        ],
         clinic=clinic.pk,
         actor=actor,
-        detail={
-            "vital_signs_from_device": len(fresh),
-            "patients": patients,
-            "readings": {str(session.pk): ids for session, ids in by_session.items()},
-        },
     )
 
 

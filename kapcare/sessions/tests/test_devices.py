@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from kapcare.fhir.models import ApiToken
 from kapcare.sessions.devices import ingest_observations
-from kapcare.sessions.models import Alert, VitalSign
+from kapcare.sessions.models import Alert, DosingSession, VitalSign
 from kapcare.sessions.tests.fhir_readings import blood_pressure, bundle, heart_rate, spo2
 
 URL = "/api/devices/observations"
@@ -184,7 +184,7 @@ def test_consecutive_high_readings_in_one_batch_raise_the_consecutive_alert(dose
     assert Alert.objects.get().rule == "bp_confirmed"
 
 
-def test_device_posts_are_audited_once_per_post_naming_each_reading(client, dosed, token):
+def test_device_posts_are_audited_once_per_session_naming_each_reading(client, dosed, token):
     from kapcare.audit.models import AuditEvent
 
     before = AuditEvent.objects.count()
@@ -193,8 +193,32 @@ def test_device_posts_are_audited_once_per_post_naming_each_reading(client, dose
     assert [e.detail["vital_signs_from_device"] for e in events] == [10]
     assert events[0].actor.startswith("api-token:")
     stored = VitalSign.objects.filter(source="device").values_list("pk", flat=True)
-    assert sorted(events[0].detail["readings"][str(dosed.pk)]) == sorted(stored)
-    assert events[0].patient_id == dosed.patient_id and events[0].detail["patients"] == [dosed.patient_id]
+    assert sorted(events[0].detail["readings"]) == sorted(stored)
+    assert (events[0].patient_id, events[0].object_id) == (dosed.patient_id, str(dosed.pk))
+
+
+def test_a_batch_for_several_patients_is_audited_against_each_patient(dosed):
+    from kapcare.audit.models import AuditEvent
+    from kapcare.audit.verify import verify_chain
+    from kapcare.patients.models import Course, Patient
+
+    other = Patient.objects.create(
+        clinic=dosed.clinic, legal_first_name="Rowan", legal_last_name="Ashby", date_of_birth="1979-05-02",
+        sex_at_birth="male",
+    )  # fmt: skip
+    course = Course.objects.create(clinic=dosed.clinic, patient=other, condition="trd", state="active")
+    DosingSession.objects.create(
+        clinic=dosed.clinic, patient=other, course=course, site=dosed.site, route="iv",
+        planned_start=dosed.dosed_at, protocol=dosed.protocol, state="monitoring", dosed_at=dosed.dosed_at,
+    )  # fmt: skip
+    before = AuditEvent.objects.count()
+    readings = [heart_rate(p, 80, ident=f"m{p}-{n}") for p in (dosed.patient_id, other.pk) for n in range(3)]
+    assert ingest_observations(dosed.clinic, bundle(readings)).created == 6
+    events = AuditEvent.objects.filter(seq__gt=before, detail__vital_signs_from_device__isnull=False)
+    assert sorted((e.patient_id, e.detail["vital_signs_from_device"]) for e in events) == sorted(
+        [(dosed.patient_id, 3), (other.pk, 3)]
+    )
+    assert verify_chain().intact
 
 
 def test_a_batch_mixing_a_stored_reading_and_a_new_one_stores_only_the_new(client, dosed, token):
