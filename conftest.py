@@ -1,12 +1,14 @@
 """The cast every test shares: one clinic with a member of each role, a patient, and an outsider
 from another clinic. Tests ask for them by name (`prescriber`, `nurse`, `outsider`, ...)."""
 
+import time
 from datetime import date
 
 import pytest
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from kapcare.clinics.middleware import REFRESHED_KEY
 from kapcare.clinics.models import Clinic, Membership, Room, Site, User
 from kapcare.clinics.roles import Role
 from kapcare.patients.models import Course, Patient, Sex
@@ -124,6 +126,7 @@ def sign_in(client, user):
     client.force_login(user)
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.get(user=user, confirmed=True).persistent_id
+    session[REFRESHED_KEY] = int(time.time())  # as a real sign-in leaves it
     session.save()
     return client
 

@@ -12,6 +12,10 @@ STAFF_PREFIX = "/staff/"
 REFRESHED_KEY = "_refreshed"
 
 
+def stale(session, now: int) -> bool:
+    return now - session.get(REFRESHED_KEY, 0) >= settings.SESSION_REFRESH_SECONDS
+
+
 class SlidingSessionMiddleware:
     """Keeps a signed-in session alive while it is used, as SESSION_SAVE_EVERY_REQUEST would, but
     rewrites it at most once per SESSION_REFRESH_SECONDS rather than on every page and every poll
@@ -24,10 +28,13 @@ class SlidingSessionMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         session = getattr(request, "session", None)
-        if session is not None and not session.modified and not session.is_empty():
-            now = int(time.time())
-            if now - session.get(REFRESHED_KEY, 0) >= settings.SESSION_REFRESH_SECONDS:
-                session[REFRESHED_KEY] = now  # saved, with a new expiry, by SessionMiddleware
+        if session is None:
+            return response
+        now = int(time.time())
+        if session.modified:
+            session[REFRESHED_KEY] = now  # saved anyway (a sign-in, a message): note when
+        elif not session.is_empty() and stale(session, now):
+            session[REFRESHED_KEY] = now  # saved, with a new expiry, by SessionMiddleware
         return response
 
 
