@@ -85,10 +85,11 @@ def changed_at(mapper, obj, previous):
     return max(at, previous.at) if previous else at
 
 
-def record_version(mapper, obj, clinic_id: int, *, source: str = "app") -> ResourceVersion:
-    """Write the record's present state as its next version. Call inside the write's transaction."""
+def record_version(mapper, obj, clinic_id: int, *, source: str = "app", new: bool = False) -> ResourceVersion:
+    """Write the record's present state as its next version (the first, without looking, for a
+    record just made). Call inside the write's transaction."""
     resource = mapper.to_resource(obj)
-    previous = latest(mapper.resource_type, [resource["id"]]).get(resource["id"])
+    previous = None if new else latest(mapper.resource_type, [resource["id"]]).get(resource["id"])
     return ResourceVersion.objects.create(
         clinic_id=clinic_id,
         resource_type=mapper.resource_type,
