@@ -312,13 +312,14 @@ def update(caller: Caller, resource_type: str, resource_id: str, body, *, if_mat
 def search_type(caller: Caller, resource_type: str, pairs, *, lenient: bool = False, url: str = "") -> Result:
     mapper = mapper_for(resource_type)
     reach = authorize(caller, mapper, "search")
-    found = []
+    found, parsed = [], None
     for part in mapper.parts():
-        parsed = search.parse(part, pairs, caller, lenient=lenient)
-        queryset = part.queryset(caller.clinic.pk).filter(within(caller, part, reach), *parsed.filters)
-        queryset = queryset.order_by(*parsed.order)
-        found.append((part, queryset, parsed))
-    parsed = found[0][2]
+        part_parsed = search.parse(part, pairs, caller, lenient=lenient)
+        parsed = parsed or part_parsed
+        if search.matches_nothing(part_parsed.filters):
+            continue  # for example code=8867-4 on the survey scores: no query to make
+        queryset = part.queryset(caller.clinic.pk).filter(within(caller, part, reach), *part_parsed.filters)
+        found.append((part, queryset.order_by(*part_parsed.order), part_parsed))
     total, page = paged(found, parsed)
     page = [(part, obj) for part, obj in page if part2.releasable(part, obj, caller)]
     resources = current_many(caller, page)
@@ -342,15 +343,8 @@ def search_type(caller: Caller, resource_type: str, pairs, *, lenient: bool = Fa
 
 
 def current_many(caller: Caller, page) -> list[dict]:
-    """The resources for (part, record) pairs, in order, one version lookup per part."""
-    by_part: dict = {}
-    for part, obj in page:
-        by_part.setdefault(id(part), (part, []))[1].append(obj)
-    resources = {}
-    for part, objs in by_part.values():
-        for obj, resource in zip(objs, versions.current(part, objs, caller.clinic.pk), strict=True):
-            resources[(id(part), obj.pk)] = resource
-    return [resources[(id(part), obj.pk)] for part, obj in page]
+    """The resources for (part, record) pairs, in order, with one version lookup for them all."""
+    return versions.current_pairs(page, caller.clinic.pk)
 
 
 def paged(found, parsed) -> tuple[int, list]:

@@ -1,6 +1,7 @@
 """Bearer tokens: who is calling the API, for which clinic, with which scopes."""
 
 from datetime import timedelta
+from functools import lru_cache
 
 from django.utils import timezone
 
@@ -35,12 +36,18 @@ def authenticate(request) -> Caller:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return Caller(
         clinic=token.clinic,
-        scopes=parse_scopes(token.scopes, known_types=None),
+        scopes=scopes_of(token.scopes),
         token=token,
         request=request,
         base=base_url(request),
         patient_id=token.patient_id,
     )
+
+
+@lru_cache(maxsize=1024)
+def scopes_of(text: str) -> list:
+    # A token's scopes never change once issued; read each text once per process.
+    return parse_scopes(text, known_types=None)
 
 
 def base_url(request) -> str:

@@ -142,13 +142,22 @@ def split_commas(value: str) -> list[str]:
     return [part.replace("\\,", ",") for part in re.split(r"(?<!\\),", value)]
 
 
+NOTHING = Q(pk__in=[])
+
+
 def any_of(queries) -> Q:
-    combined = Q(pk__in=[])
+    combined = NOTHING
     for query in queries:
         if not query:
             return Q()  # an alternative that matches everything (Q() | x would drop it)
-        combined |= query
+        if query != NOTHING:
+            combined = query if combined == NOTHING else combined | query
     return combined
+
+
+def matches_nothing(filters: list[Q]) -> bool:
+    """Whether these filters can be seen to match nothing without asking the database."""
+    return any(query == NOTHING for query in filters)
 
 
 def date_range(value: str, name: str):
