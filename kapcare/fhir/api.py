@@ -237,12 +237,11 @@ def check_create(caller: Caller, mapper) -> None:
         raise FhirError(403, "patient/ scopes cannot create records; use a system/ scope.", code="forbidden")
 
 
-def ingested_result(caller: Caller, status: int, stored: dict) -> Result:
-    """A reading ingest kept (201) or had kept already (200), as the API answers it."""
-    if status == 200:
-        audit(
-            caller, "view", None, patient=None, detail={"fhir": f"Observation/{stored['id']}", "repeat": True}
-        )
+def ingested_result(caller: Caller, status: int, stored: dict, *, audit_repeat: bool = True) -> Result:
+    """A reading ingest kept (201) or had kept already (200), as the API answers it. Ingest audits
+    what it keeps; a repeat gives back a reading kept before, which is audited here."""
+    if status == 200 and audit_repeat:
+        audit(caller, "view", None, detail={"fhir": f"Observation/{stored['id']}", "repeat": True})
     where = f"{caller.base}/{stored['resourceType']}/{stored['id']}/_history/{stored['meta']['versionId']}"
     return Result(status, stored, version_headers(stored) | {"Location": where})
 

@@ -265,3 +265,28 @@ def test_readings_include_their_encounter(fhir, cleared, patient):
     found = body(fhir().get("Observation", {"code": "8867-4", "_include": "Observation:encounter"}))
     assert [e["resource"]["resourceType"] for e in found["entry"]] == ["Observation", "Encounter"]
     assert found["entry"][1]["resource"]["id"] == f"dosing-{cleared.pk}"
+
+
+def test_a_bundle_of_readings_is_kept_by_one_ingest_call(fhir, dosed, patient, monkeypatch):
+    from kapcare.sessions import devices
+
+    calls = []
+    real = devices.ingest_observations
+    monkeypatch.setattr(devices, "ingest_observations", lambda *a, **k: calls.append(1) or real(*a, **k))
+    readings = [heart_rate(patient.pk, 80 + n, ident=f"k{n}") for n in range(5)]
+    answer = body(fhir().post("", transaction(readings, "batch")))
+    assert [e["response"]["status"] for e in answer["entry"]] == ["201 Created"] * 5
+    assert calls == [1] and VitalSign.objects.filter(source="device").count() == 5
+
+
+def test_a_bundle_entry_refused_before_ingest_is_named_by_its_place(fhir, dosed, patient):
+    readings = [heart_rate(patient.pk, 80, ident="n0"), {"resourceType": "Observation", "status": "bogus"}]
+    readings.append(spo2(patient.pk, 104, ident="n2"))
+    answer = body(fhir().post("", transaction(readings, "batch")))
+    assert [e["response"]["status"][:3] for e in answer["entry"]] == ["201", "400", "422"]
+    assert answer["entry"][1]["response"]["outcome"]["issue"][0]["expression"][0].startswith(
+        "Bundle.entry[1]"
+    )
+    assert answer["entry"][2]["response"]["outcome"]["issue"][0]["expression"][0].startswith(
+        "Bundle.entry[2]"
+    )
