@@ -13,7 +13,7 @@ from django.utils.http import http_date
 from pydantic import ValidationError
 
 from kapcare.audit.trail import record
-from kapcare.fhir import ingest, part2, scopes, search, versions
+from kapcare.fhir import ingest, paging, part2, scopes, search, versions
 from kapcare.fhir.errors import FhirError, from_validation_error, not_found
 from kapcare.fhir.models import ResourceVersion
 from kapcare.fhir.registry import follow, registry
@@ -318,8 +318,11 @@ def search_type(caller: Caller, resource_type: str, pairs, *, lenient: bool = Fa
         if search.matches_nothing(part_parsed.filters):
             continue  # for example code=8867-4 on the survey scores: no query to make
         queryset = part.queryset(caller.clinic.pk).filter(within(caller, part, reach), *part_parsed.filters)
-        found.append((part, queryset.order_by(*part_parsed.order), part_parsed))
-    total, page = paged(found, parsed)
+        found.append(paging.Source(part, queryset.order_by(*part_parsed.order), part_parsed))
+    found = paging.families(
+        found, lambda part: part.family_queryset(caller.clinic.pk), lambda part: within(caller, part, reach)
+    )
+    total, page = paging.paged(found, parsed)
     page = [(part, obj) for part, obj in page if part2.releasable(part, obj, caller)]
     resources = current_many(caller, page)
     entries = [entry(caller, resource, "match") for resource in resources]
@@ -344,53 +347,6 @@ def search_type(caller: Caller, resource_type: str, pairs, *, lenient: bool = Fa
 def current_many(caller: Caller, page) -> list[dict]:
     """The resources for (part, record) pairs, in order, with one version lookup for them all."""
     return versions.current_pairs(page, caller.clinic.pk)
-
-
-def paged(found, parsed) -> tuple[int, list]:
-    """The total and this page's (part, record) pairs. One part: a plain slice. Several parts sorted
-    by a key: the first offset+count of each, merged. Unsorted: the parts one after another. A count
-    query is spared whenever the rows fetched already tell the total."""
-    start, size = parsed.offset, parsed.count
-    if len(found) > 1 and parsed.order[:-1]:
-        return merged(found, parsed)
-    total, page = 0, []
-    for part, queryset, _ in found:
-        skip, counted = max(start - total, 0), None
-        if skip:
-            counted = queryset.count()
-            if counted <= skip:
-                total += counted
-                continue
-        want = size - len(page)
-        if want <= 0:
-            total += queryset.count()
-            continue
-        rows = list(queryset[skip : skip + want])
-        page += [(part, obj) for obj in rows]
-        if counted is None:
-            counted = skip + len(rows) if len(rows) < want else queryset.count()
-        total += counted
-    return total, page
-
-
-def merged(found, parsed) -> tuple[int, list]:
-    import heapq
-
-    stop = parsed.offset + parsed.count
-    total, runs = 0, []
-    for part, queryset, part_parsed in found:
-        rows = list(queryset[:stop]) if stop else []
-        total += len(rows) if len(rows) < stop else queryset.count()
-        keys = part_parsed.order[:-1]
-        runs.append([(sort_key(obj, keys), part.id_for(obj.pk), part, obj) for obj in rows])
-    # Each run is already in order; descending keys are compared reversed.
-    descending = parsed.order[0].startswith("-")
-    ordered = list(heapq.merge(*runs, key=lambda item: item[0], reverse=descending))
-    return total, [(part, obj) for _, _, part, obj in ordered[parsed.offset : stop]]
-
-
-def sort_key(obj, keys: list[str]) -> tuple:
-    return tuple(follow(obj, key.lstrip("-")) for key in keys)
 
 
 def entry(caller: Caller, resource: dict, mode: str | None = None) -> dict:

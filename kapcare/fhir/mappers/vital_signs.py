@@ -147,10 +147,22 @@ class VitalPart(Mapper):
             code_text=CODE_TEXT,
         )
 
-    def queryset(self, clinic_id):
+    # The kinds share their rows: a search over several is one query (kapcare.fhir.paging.Family).
+    family = "vital-signs"
+
+    def family_queryset(self, clinic_id):
         from kapcare.sessions.models import VitalSign
 
-        return VitalSign.objects.filter(clinic_id=clinic_id, **{f"{self.field}__isnull": False})
+        return VitalSign.objects.filter(clinic_id=clinic_id)
+
+    def kind_q(self) -> Q:
+        return Q(**{f"{self.field}__isnull": False})
+
+    def has(self, reading) -> bool:
+        return getattr(reading, self.field) is not None
+
+    def queryset(self, clinic_id):
+        return self.family_queryset(clinic_id).filter(self.kind_q())
 
     def id_for(self, pk) -> str:
         return f"vs-{pk}-{self.suffix}"
@@ -190,8 +202,11 @@ class BloodPressure(VitalPart):
     suffix, field, profile_name = "bp", "systolic", "us-core-blood-pressure"
     codes = ({"code": "85354-9", "display": "Blood pressure panel with all children optional"},)
 
-    def queryset(self, clinic_id):
-        return super().queryset(clinic_id).filter(diastolic__isnull=False)
+    def kind_q(self) -> Q:
+        return Q(systolic__isnull=False, diastolic__isnull=False)
+
+    def has(self, reading) -> bool:
+        return reading.systolic is not None and reading.diastolic is not None
 
     def value(self, reading) -> dict:
         return {

@@ -290,3 +290,24 @@ def test_a_bundle_entry_refused_before_ingest_is_named_by_its_place(fhir, dosed,
     assert answer["entry"][2]["response"]["outcome"]["issue"][0]["expression"][0].startswith(
         "Bundle.entry[2]"
     )
+
+
+def test_pages_of_readings_cover_every_kind_once(fhir, cleared, patient):
+    api = fhir()
+    seen = []
+    for offset in range(0, 6, 2):
+        page = body(api.get("Observation", {"patient": patient.pk, "_count": 2, "_offset": offset}))
+        assert page["total"] == 5
+        seen += [e["resource"]["id"] for e in page["entry"]]
+    reading = VitalSign.objects.get(session=cleared)
+    assert sorted(seen[:4]) == sorted(f"vs-{reading.pk}-{kind}" for kind in ("bp", "hr", "rr", "spo2"))
+    assert seen[4].startswith("weight-") and len(seen) == 5
+
+
+def test_readings_are_found_by_id(fhir, cleared):
+    reading = VitalSign.objects.get(session=cleared)
+    found = body(fhir().get("Observation", {"_id": f"vs-{reading.pk}-hr,vs-{reading.pk}-bp,survey-1"}))
+    assert sorted(e["resource"]["id"] for e in found["entry"]) == [
+        f"vs-{reading.pk}-bp",
+        f"vs-{reading.pk}-hr",
+    ]
