@@ -317,8 +317,7 @@ def search_type(caller: Caller, resource_type: str, pairs, *, lenient: bool = Fa
         parsed = parsed or part_parsed
         if search.matches_nothing(part_parsed.filters):
             continue  # for example code=8867-4 on the survey scores: no query to make
-        queryset = part.queryset(caller.clinic.pk).filter(within(caller, part, reach), *part_parsed.filters)
-        found.append(paging.Source(part, queryset.order_by(*part_parsed.order), part_parsed))
+        found.append(paging.Source(part, matching(caller, part, reach, part_parsed), part_parsed))
     found = paging.families(
         found, lambda part: part.family_queryset(caller.clinic.pk), lambda part: within(caller, part, reach)
     )
@@ -342,6 +341,16 @@ def search_type(caller: Caller, resource_type: str, pairs, *, lenient: bool = Fa
         "entry": entries,
     }
     return Result(200, bundle)
+
+
+def matching(caller: Caller, part, reach: Q, parsed):
+    """A function making the part's records that match the search, in its order."""
+
+    def make():
+        queryset = part.queryset(caller.clinic.pk).filter(within(caller, part, reach), *parsed.filters)
+        return queryset.order_by(*parsed.order)
+
+    return make
 
 
 def current_many(caller: Caller, page) -> list[dict]:

@@ -18,7 +18,14 @@ class Source:
     """The records of one part that match a search, in the search's order."""
 
     def __init__(self, part, queryset, parsed):
-        self.part, self.queryset, self.parsed = part, queryset, parsed
+        # `queryset` may be a function that makes it, so a part joined into a Family never builds its own.
+        self.part, self._queryset, self.parsed = part, queryset, parsed
+
+    @property
+    def queryset(self):
+        if callable(self._queryset):
+            self._queryset = self._queryset()
+        return self._queryset
 
     def count(self) -> int:
         return self.queryset.count()

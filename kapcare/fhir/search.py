@@ -121,12 +121,20 @@ def criterion(mapper, name: str, modifier: str, value: str, ctx) -> Q | None:
     if param.build is not None:
         return any_of(param.build(v, modifier, ctx) for v in values)
     if param.type == "date":
-        model = mapper.queryset(ctx.clinic.pk).model
+        model = model_of(mapper, ctx.clinic.pk)
         return any_of(
             date_filter(f, v, name, moment=is_moment(model, f)) for v in values for f in param.fields
         )
     lookup = {"exact": "exact", "contains": "icontains"}.get(modifier, "istartswith")
     return any_of(Q(**{f"{f}__{lookup}": v}) for v in values for f in param.fields)
+
+
+def model_of(mapper, clinic_id: int):
+    """The model a mapper's records are, asked once (building its queryset costs more than a lookup)."""
+    model = mapper.__dict__.get("_model")
+    if model is None:
+        model = mapper._model = mapper.queryset(clinic_id).model
+    return model
 
 
 def is_moment(model, path: str) -> bool:
