@@ -254,6 +254,18 @@ def run_batch(caller, entries: list[dict]) -> api.Result:
     return api.Result(200, {"resourceType": "Bundle", "type": "batch-response", "entry": out})
 
 
+def why_skipped(kind: str) -> str:
+    mapper = registry().get(kind)
+    if mapper is not None and mapper.ingests:
+        return (
+            f"kapcare keeps {kind} only as readings of a dosing session in progress, posted to "
+            f"/{kind} as they are taken, not a record's history."
+        )
+    if mapper is not None:
+        return f"kapcare makes its {kind} records itself (read-only through the API)."
+    return f"kapcare does not keep {kind}."
+
+
 def import_bundle(caller, body) -> api.Result:
     """Load the entries kapcare keeps, atomically; say what was loaded and what was skipped, by type."""
     entries = check_bundle(body, ("transaction", "batch", "collection"))
@@ -281,11 +293,7 @@ def import_bundle(caller, body) -> api.Result:
         for kind, count in sorted(loaded.items())
     ]
     issues += [
-        issue(
-            f"Skipped {count} {kind}: kapcare does not keep {kind} through the API yet.",
-            severity="warning",
-            code="not-supported",
-        )
+        issue(f"Skipped {count} {kind}: {why_skipped(kind)}", severity="warning", code="not-supported")
         for kind, count in sorted(skipped.items())
     ]
     if references:
