@@ -256,7 +256,8 @@ def run_all(port: int, token: str, monitored: list[str]) -> dict:
 
     def reads(n):
         return [
-            ("GET", f"/fhir/R4/Patient/{1 + (n * 37 + i) % (CLIENTS * count)}", None)
+            # The bench clinic's own patients: on a database used before, ids do not start at 1.
+            ("GET", f"/fhir/R4/Patient/{monitored[(n * 37 + i) % len(monitored)]}", None)
             for i in range(SEARCHES_PER_CLIENT)
         ]
 
