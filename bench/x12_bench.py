@@ -51,8 +51,10 @@ def main() -> None:
     baseline = rate(split_only, text)
     parse = rate(parse_271, text)
     summary = rate(parse_and_summarise, text)
-    print(f"typical 271: {segments} segments, {len(parse_271(text).subscriber.benefits)} "
-          f"benefits, {len(text)} characters")
+    print(
+        f"typical 271: {segments} segments, {len(parse_271(text).subscriber.benefits)} "
+        f"benefits, {len(text)} characters"
+    )
     print(f"{'work':<28}{'per second':>12}{'time vs split':>15}")
     print(f"{'str.split (baseline)':<28}{baseline:>12,.0f}{1:>15.1f}")
     print(f"{'parse_271':<28}{parse:>12,.0f}{baseline / parse:>15.1f}")

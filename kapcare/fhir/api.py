@@ -13,7 +13,7 @@ from django.utils.http import http_date
 from pydantic import ValidationError
 
 from kapcare.audit.trail import record
-from kapcare.fhir import part2, scopes, search, versions
+from kapcare.fhir import ingest, paging, part2, scopes, search, versions
 from kapcare.fhir.errors import FhirError, from_validation_error, not_found
 from kapcare.fhir.models import ResourceVersion
 from kapcare.fhir.registry import follow, registry
@@ -76,6 +76,11 @@ def authorize(caller: Caller, mapper, interaction: str) -> Q:
     return Q(**{mapper.patient_field: caller.patient_id})
 
 
+def within(caller: Caller, part, reach: Q) -> Q:
+    """The reach `authorize` gave, for one part of a type kept in several models."""
+    return Q(**{part.patient_field: caller.patient_id}) if reach else reach
+
+
 def audit(caller: Caller, action: str, obj=None, *, patient=None, detail=None) -> None:
     if caller.request is not None:
         caller.request.audit_role = "api"
@@ -94,20 +99,25 @@ def audit(caller: Caller, action: str, obj=None, *, patient=None, detail=None) -
 
 
 def fetch(caller: Caller, mapper, resource_id: str, reach: Q, *, for_update: bool = False):
-    queryset = mapper.queryset(caller.clinic.pk).filter(reach)
+    """The record this id names, within the caller's reach; 404 otherwise, 403 if Part 2 withholds it.
+    For a type kept in several models, `mapper` is the composite; the part is returned beside."""
+    part = mapper.part_for(resource_id)
+    if part is None:
+        raise not_found(mapper.resource_type, resource_id)
+    queryset = part.queryset(caller.clinic.pk).filter(within(caller, part, reach))
     if for_update:
         queryset = queryset.select_for_update(of=("self",))
-    pk = mapper.pk_of(resource_id)
-    obj = queryset.filter(pk=pk).first() if pk is not None else None
+    obj = queryset.filter(pk=part.pk_of(resource_id)).first()
     if obj is None:
         raise not_found(mapper.resource_type, resource_id)
-    if not part2.releasable(mapper, obj, caller):
+    if not part2.releasable(part, obj, caller):
         raise FhirError(
             403,
             f"{mapper.resource_type}/{resource_id} is protected under 42 CFR Part 2 and the "
             "patient's consent does not cover this client.",
             code="suppressed",
         )
+    obj._fhir_part = part
     return obj
 
 
@@ -120,9 +130,10 @@ def version_headers(resource: dict) -> dict:
 def read(caller: Caller, resource_type: str, resource_id: str) -> Result:
     mapper = mapper_for(resource_type)
     obj = fetch(caller, mapper, resource_id, authorize(caller, mapper, "read"))
-    resource = versions.current(mapper, [obj], caller.clinic.pk)[0]
+    part = obj._fhir_part
+    resource = versions.current(part, [obj], caller.clinic.pk)[0]
     audit(
-        caller, "view", obj, patient=mapper.patient_id(obj), detail={"fhir": f"{resource_type}/{resource_id}"}
+        caller, "view", obj, patient=part.patient_id(obj), detail={"fhir": f"{resource_type}/{resource_id}"}
     )
     return Result(200, resource, version_headers(resource))
 
@@ -130,7 +141,7 @@ def read(caller: Caller, resource_type: str, resource_id: str) -> Result:
 def vread(caller: Caller, resource_type: str, resource_id: str, version_id: str) -> Result:
     mapper = mapper_for(resource_type)
     obj = fetch(caller, mapper, resource_id, authorize(caller, mapper, "vread"))
-    versions.current(mapper, [obj], caller.clinic.pk)
+    versions.current(obj._fhir_part, [obj], caller.clinic.pk)
     row = ResourceVersion.objects.filter(
         resource_type=resource_type,
         resource_id=resource_id,
@@ -143,7 +154,7 @@ def vread(caller: Caller, resource_type: str, resource_id: str, version_id: str)
         caller,
         "view",
         obj,
-        patient=mapper.patient_id(obj),
+        patient=obj._fhir_part.patient_id(obj),
         detail={"fhir": f"{resource_type}/{resource_id}/_history/{version_id}"},
     )
     return Result(200, resource, version_headers(resource))
@@ -190,30 +201,49 @@ def require_writable(mapper, interaction: str) -> None:
 
 def create(caller: Caller, resource_type: str, body, *, if_none_exist: str = "") -> Result:
     mapper = mapper_for(resource_type)
-    authorize(caller, mapper, "create")
-    require_writable(mapper, "create")
+    check_create(caller, mapper)
     resource = parse_resource(mapper, body)
+    if mapper.ingests:
+        # Readings go through their app's own way in, which keeps them once per identifier.
+        answer = ingest.ingest(caller, mapper, [resource], kind=None)[0]
+        if isinstance(answer, FhirError):
+            raise answer
+        return ingested_result(caller, *answer)
     if if_none_exist:
         found = conditional_match(caller, mapper, if_none_exist)
         if found is not None:
-            return read(caller, resource_type, str(found.pk))
+            return read(caller, resource_type, mapper.id_for(found.pk))
     with transaction.atomic():
-        if scopes.reach(caller.scopes, resource_type, "create") == "patient":
-            raise FhirError(
-                403, "patient/ scopes cannot create records; use a system/ scope.", code="forbidden"
-            )
         obj = mapper.create(resource, caller=caller)
-        version = versions.record_version(mapper, obj, caller.clinic.pk, source="api")
+        version = versions.record_version(mapper, obj, caller.clinic.pk, source="api", new=True)
         audit(
             caller,
             "create",
             obj,
             patient=mapper.patient_id(obj),
-            detail={"fhir": f"{resource_type}/{obj.pk}"},
+            detail={"fhir": f"{resource_type}/{version.resource_id}"},
         )
     stored = versions.with_meta(version.resource, version)
-    headers = version_headers(stored) | {"Location": f"{caller.base}/{resource_type}/{obj.pk}/_history/1"}
+    headers = version_headers(stored) | {
+        "Location": f"{caller.base}/{resource_type}/{version.resource_id}/_history/1"
+    }
     return Result(201, stored, headers)
+
+
+def check_create(caller: Caller, mapper) -> None:
+    authorize(caller, mapper, "create")
+    require_writable(mapper, "create")
+    if scopes.reach(caller.scopes, mapper.resource_type, "create") == "patient":
+        raise FhirError(403, "patient/ scopes cannot create records; use a system/ scope.", code="forbidden")
+
+
+def ingested_result(caller: Caller, status: int, stored: dict, *, audit_repeat: bool = True) -> Result:
+    """A reading ingest kept (201) or had kept already (200), as the API answers it. Ingest audits
+    what it keeps; a repeat gives back a reading kept before, which is audited here."""
+    if status == 200 and audit_repeat:
+        audit(caller, "view", None, detail={"fhir": f"Observation/{stored['id']}", "repeat": True})
+    where = f"{caller.base}/{stored['resourceType']}/{stored['id']}/_history/{stored['meta']['versionId']}"
+    return Result(status, stored, version_headers(stored) | {"Location": where})
 
 
 def conditional_match(caller: Caller, mapper, criteria: str):
@@ -221,8 +251,7 @@ def conditional_match(caller: Caller, mapper, criteria: str):
 
     pairs = parse_qsl(criteria.split("?", 1)[-1], keep_blank_values=True)
     parsed = search.parse(mapper, pairs, caller)
-    queryset = mapper.queryset(caller.clinic.pk).filter(*parsed.filters)[:2]
-    matches = list(queryset)
+    matches = list(mapper.queryset(caller.clinic.pk).filter(*parsed.filters)[:2])
     if len(matches) > 1:
         raise FhirError(
             412,
@@ -282,22 +311,26 @@ def update(caller: Caller, resource_type: str, resource_id: str, body, *, if_mat
 def search_type(caller: Caller, resource_type: str, pairs, *, lenient: bool = False, url: str = "") -> Result:
     mapper = mapper_for(resource_type)
     reach = authorize(caller, mapper, "search")
-    parsed = search.parse(mapper, pairs, caller, lenient=lenient)
-    queryset = mapper.queryset(caller.clinic.pk).filter(reach, *parsed.filters).order_by(*parsed.order)
-    total = queryset.count()
-    page = [
-        obj
-        for obj in queryset[parsed.offset : parsed.offset + parsed.count]
-        if part2.releasable(mapper, obj, caller)
-    ]
-    resources = versions.current(mapper, page, caller.clinic.pk)
+    found, parsed = [], None
+    for part in mapper.parts():
+        part_parsed = search.parse(part, pairs, caller, lenient=lenient)
+        parsed = parsed or part_parsed
+        if search.matches_nothing(part_parsed.filters):
+            continue  # for example code=8867-4 on the survey scores: no query to make
+        found.append(paging.Source(part, matching(caller, part, reach, part_parsed), part_parsed))
+    found = paging.families(
+        found, lambda part: part.family_queryset(caller.clinic.pk), lambda part: within(caller, part, reach)
+    )
+    total, page = paging.paged(found, parsed)
+    page = [(part, obj) for part, obj in page if part2.releasable(part, obj, caller)]
+    resources = current_many(caller, page)
     entries = [entry(caller, resource, "match") for resource in resources]
-    entries += included(caller, mapper, page, parsed.includes)
+    entries += included(caller, page, parsed.includes)
     audit(
         caller,
         "list",
         None,
-        patient=mapper.patient_id(page[0]) if len(page) == 1 else None,
+        patient=page[0][0].patient_id(page[0][1]) if len(page) == 1 else None,
         detail={"fhir": f"{resource_type}?{url}", "ids": [r["id"] for r in resources]},
     )
     bundle = {
@@ -310,6 +343,21 @@ def search_type(caller: Caller, resource_type: str, pairs, *, lenient: bool = Fa
     return Result(200, bundle)
 
 
+def matching(caller: Caller, part, reach: Q, parsed):
+    """A function making the part's records that match the search, in its order."""
+
+    def make():
+        queryset = part.queryset(caller.clinic.pk).filter(within(caller, part, reach), *parsed.filters)
+        return queryset.order_by(*parsed.order)
+
+    return make
+
+
+def current_many(caller: Caller, page) -> list[dict]:
+    """The resources for (part, record) pairs, in order, with one version lookup for them all."""
+    return versions.current_pairs(page, caller.clinic.pk)
+
+
 def entry(caller: Caller, resource: dict, mode: str | None = None) -> dict:
     item = {"fullUrl": f"{caller.base}/{resource['resourceType']}/{resource['id']}", "resource": resource}
     if mode:
@@ -317,21 +365,30 @@ def entry(caller: Caller, resource: dict, mode: str | None = None) -> dict:
     return item
 
 
-def included(caller: Caller, mapper, page, includes) -> list[dict]:
-    entries = []
-    for include in includes:
-        target = mapper_for(include.target)
-        reach = authorize(caller, target, "read")
-        ids = {follow(obj, include.field) for obj in page} - {None}
-        objs = [
-            obj
-            for obj in target.queryset(caller.clinic.pk).filter(reach, pk__in=ids)
-            if part2.releasable(target, obj, caller)
-        ]
-        entries += [
-            entry(caller, resource, "include")
-            for resource in versions.current(target, objs, caller.clinic.pk)
-        ]
+def included(caller: Caller, page, includes) -> list[dict]:
+    entries, seen = [], set()
+    for name in dict.fromkeys(include.name for include in includes):
+        wanted: dict = {}
+        for part, obj in page:
+            include = next(inc for inc in part.includes if inc.name == name)
+            if include.field and (value := follow(obj, include.field)) is not None:
+                wanted.setdefault(include.target, set()).add(f"{include.prefix}{value}")
+        for target_type, values in wanted.items():
+            target = mapper_for(target_type)
+            reach = authorize(caller, target, "read")
+            for part in target.parts():
+                ids = {part.pk_of(value) for value in values} - {None}
+                if not ids:
+                    continue
+                objs = [
+                    obj
+                    for obj in part.queryset(caller.clinic.pk).filter(within(caller, part, reach), pk__in=ids)
+                    if part2.releasable(part, obj, caller)
+                ]
+                for resource in versions.current(part, objs, caller.clinic.pk):
+                    if (target_type, resource["id"]) not in seen:
+                        seen.add((target_type, resource["id"]))
+                        entries.append(entry(caller, resource, "include"))
     return entries
 
 
@@ -359,11 +416,10 @@ def history(caller: Caller, resource_type: str, resource_id: str | None, pairs) 
     rows = ResourceVersion.objects.filter(clinic=caller.clinic, resource_type=resource_type)
     if resource_id is not None:
         obj = fetch(caller, mapper, resource_id, reach)
-        versions.current(mapper, [obj], caller.clinic.pk)
+        versions.current(obj._fhir_part, [obj], caller.clinic.pk)
         rows = rows.filter(resource_id=resource_id)
-    elif reach:
-        allowed = mapper.queryset(caller.clinic.pk).filter(reach).values_list("pk", flat=True)
-        rows = rows.filter(resource_id__in=[mapper.id_for(pk) for pk in allowed])
+    else:
+        rows = rows.exclude(resource_id__in=withheld(caller, mapper, rows, reach))
     count, offset, since = history_params(pairs)
     if since is not None:
         rows = rows.filter(at__gte=since)
@@ -397,6 +453,27 @@ def history(caller: Caller, resource_type: str, resource_id: str | None, pairs) 
     return Result(
         200, {"resourceType": "Bundle", "type": "history", "total": total, "link": links, "entry": entries}
     )
+
+
+def withheld(caller: Caller, mapper, rows, reach: Q) -> list[str]:
+    """The resource ids among these versions whose record the caller may not see: outside a
+    patient/ scope's reach, or withheld under 42 CFR Part 2 (part2.releasable), as read and
+    search withhold them."""
+    ids = list(rows.values_list("resource_id", flat=True).distinct())
+    hidden = []
+    for part in mapper.parts():
+        wanted = {part.pk_of(resource_id): resource_id for resource_id in ids}
+        wanted.pop(None, None)
+        if not wanted:
+            continue
+        seen = set()
+        for start in range(0, len(wanted), 1000):
+            chunk = list(wanted)[start : start + 1000]
+            for obj in part.queryset(caller.clinic.pk).filter(within(caller, part, reach), pk__in=chunk):
+                if part2.releasable(part, obj, caller):
+                    seen.add(str(obj.pk))
+        hidden += [resource_id for pk, resource_id in wanted.items() if str(pk) not in seen]
+    return hidden
 
 
 def history_params(pairs):

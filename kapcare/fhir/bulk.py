@@ -160,25 +160,14 @@ def run(job: ExportJob) -> None:
     members = patients_in_scope(job, caller)
     output = []
     for kind in job.types:
-        mapper = registry().get(kind)
-        queryset = (
-            mapper.queryset(job.clinic_id).filter(api.authorize(caller, mapper, "export")).order_by("pk")
-        )
-        if members is not None:
-            queryset = queryset.filter(
-                **{
-                    f"{mapper.patient_field}__in": registry()
-                    .get("Patient")
-                    .queryset(job.clinic_id)
-                    .filter(members)
-                    .values("pk")
-                }
-            )
-        if job.since is not None and mapper.last_updated_field:
-            queryset = queryset.filter(**{f"{mapper.last_updated_field}__gt": job.since})
-        count = write_ndjson(job, caller, mapper, queryset, folder / f"{kind}.ndjson")
-        if count is None:
-            return
+        count = 0
+        path = folder / f"{kind}.ndjson"
+        with path.open("w", encoding="utf-8") as out:
+            for part in registry().get(kind).parts():
+                written = write_ndjson(job, caller, part, export_queryset(job, caller, part, members), out)
+                if written is None:
+                    return
+                count += written
         output.append({"type": kind, "file": f"{kind}.ndjson", "count": count})
         ExportJob.objects.filter(pk=job.pk).update(
             progress=f"{len(output)} of {len(job.types)} types written"
@@ -201,20 +190,28 @@ def run(job: ExportJob) -> None:
         )
 
 
-def write_ndjson(job, caller, mapper, queryset, path) -> int | None:
+def export_queryset(job, caller, mapper, members):
+    queryset = mapper.queryset(job.clinic_id).filter(api.authorize(caller, mapper, "export")).order_by("pk")
+    if members is not None:
+        patients = registry().get("Patient").queryset(job.clinic_id).filter(members).values("pk")
+        queryset = queryset.filter(**{f"{mapper.patient_field}__in": patients})
+    if job.since is not None and mapper.last_updated_field:
+        queryset = queryset.filter(**{f"{mapper.last_updated_field}__gt": job.since})
+    return queryset
+
+
+def write_ndjson(job, caller, mapper, queryset, out) -> int | None:
     count = 0
-    with path.open("w", encoding="utf-8") as out:
-        batch = []
-        for obj in queryset.iterator(chunk_size=CHUNK):
-            if part2.releasable(mapper, obj, caller):
-                batch.append(obj)
-            if len(batch) == CHUNK:
-                count += flush(out, mapper, batch, job)
-                batch = []
-                if cancelled(job):
-                    return None
-        count += flush(out, mapper, batch, job)
-    return count
+    batch = []
+    for obj in queryset.iterator(chunk_size=CHUNK):
+        if part2.releasable(mapper, obj, caller):
+            batch.append(obj)
+        if len(batch) == CHUNK:
+            count += flush(out, mapper, batch, job)
+            batch = []
+            if cancelled(job):
+                return None
+    return count + flush(out, mapper, batch, job)
 
 
 def flush(out, mapper, batch, job) -> int:

@@ -60,15 +60,17 @@ def resource(mapper) -> dict:
         "versioning": "versioned",
         "readHistory": True,
         "updateCreate": False,
-        "conditionalCreate": mapper.creatable,
+        # Readings that go through ingest are kept once per identifier instead of If-None-Exist.
+        "conditionalCreate": mapper.creatable and not mapper.ingests,
         "conditionalRead": "not-supported",
         "conditionalUpdate": False,
         "conditionalDelete": "not-supported",
         "searchInclude": [f"{mapper.resource_type}:{include.name}" for include in mapper.includes],
         "searchParam": [search_param(mapper, name) for name in supported(mapper)],
     }
-    if mapper.profile:
-        entry["supportedProfile"] = [mapper.profile]
+    profiles = list(dict.fromkeys(part.profile for part in mapper.parts() if part.profile))
+    if profiles:
+        entry["supportedProfile"] = profiles
     if mapper.resource_type in EXPORT_LEVELS:
         entry["operation"] = [{"name": "export", "definition": BULK_EXPORT}]
     return {key: value for key, value in entry.items() if value != []}

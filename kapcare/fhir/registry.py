@@ -31,7 +31,8 @@ class Include:
 
     name: str
     target: str
-    field: str
+    field: str  # "" where this part of a composite type has nothing to include by that name
+    prefix: str = ""  # put before the field's value to make the target's resource id
 
 
 class Mapper:
@@ -42,6 +43,8 @@ class Mapper:
     # Which writes clients may make; kapcare makes the rest of its records itself.
     creatable: ClassVar[bool] = False
     updatable: ClassVar[bool] = False
+    # Whether creates go through the app's own ingest (kapcare.fhir.ingest) rather than `create`.
+    ingests: ClassVar[bool] = False
     # The model field that says when the record last changed, for _lastUpdated and _since.
     last_updated_field: ClassVar[str | None] = None
     # How the record points at its patient, for patient/ scopes and Patient-level export.
@@ -91,6 +94,36 @@ class Mapper:
 
     def param(self, name: str) -> SearchParam | None:
         return next((param for param in self.search_params if param.name == name), None)
+
+    def parts(self) -> list["Mapper"]:
+        """The mappers that hold this type's records: itself, or a composite's parts."""
+        return [self]
+
+    def part_for(self, resource_id: str) -> "Mapper | None":
+        """The mapper whose records this resource id can name, or None."""
+        return self if self.pk_of(resource_id) is not None else None
+
+
+class CompositeMapper(Mapper):
+    """One resource type kept in several kapcare models, each served by one part (a Mapper whose
+    ids carry a prefix no other part uses). Reads go to the part the id names; searches, history
+    and export walk the parts in order. The composite's own search parameters, sorts and includes
+    are those every part understands."""
+
+    members: ClassVar[tuple[Mapper, ...]] = ()
+
+    def parts(self) -> list[Mapper]:
+        return list(self.members)
+
+    def part_for(self, resource_id: str) -> Mapper | None:
+        return next((part for part in self.members if part.pk_of(resource_id) is not None), None)
+
+    def queryset(self, clinic_id: int):
+        raise TypeError(f"{self.resource_type} is kept in several models; use its parts().")
+
+    def pk_of(self, resource_id: str) -> str | None:
+        part = self.part_for(resource_id)
+        return part.pk_of(resource_id) if part else None
 
 
 def follow(obj, path: str):

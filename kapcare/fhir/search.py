@@ -121,12 +121,20 @@ def criterion(mapper, name: str, modifier: str, value: str, ctx) -> Q | None:
     if param.build is not None:
         return any_of(param.build(v, modifier, ctx) for v in values)
     if param.type == "date":
-        model = mapper.queryset(ctx.clinic.pk).model
+        model = model_of(mapper, ctx.clinic.pk)
         return any_of(
             date_filter(f, v, name, moment=is_moment(model, f)) for v in values for f in param.fields
         )
     lookup = {"exact": "exact", "contains": "icontains"}.get(modifier, "istartswith")
     return any_of(Q(**{f"{f}__{lookup}": v}) for v in values for f in param.fields)
+
+
+def model_of(mapper, clinic_id: int):
+    """The model a mapper's records are, asked once (building its queryset costs more than a lookup)."""
+    model = mapper.__dict__.get("_model")
+    if model is None:
+        model = mapper._model = mapper.queryset(clinic_id).model
+    return model
 
 
 def is_moment(model, path: str) -> bool:
@@ -142,13 +150,22 @@ def split_commas(value: str) -> list[str]:
     return [part.replace("\\,", ",") for part in re.split(r"(?<!\\),", value)]
 
 
+NOTHING = Q(pk__in=[])
+
+
 def any_of(queries) -> Q:
-    combined = Q(pk__in=[])
+    combined = NOTHING
     for query in queries:
         if not query:
             return Q()  # an alternative that matches everything (Q() | x would drop it)
-        combined |= query
+        if query != NOTHING:
+            combined = query if combined == NOTHING else combined | query
     return combined
+
+
+def matches_nothing(filters: list[Q]) -> bool:
+    """Whether these filters can be seen to match nothing without asking the database."""
+    return any(query == NOTHING for query in filters)
 
 
 def date_range(value: str, name: str):

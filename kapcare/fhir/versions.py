@@ -15,7 +15,6 @@ unseen changes.
 
 from datetime import UTC
 
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from kapcare.fhir.models import ResourceVersion
@@ -40,27 +39,38 @@ def instant(moment) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+LATEST = """
+    SELECT v.* FROM fhir_resourceversion v
+    WHERE v.resource_type = %s AND v.resource_id IN ({ids}) AND v.version = (
+        SELECT MAX(w.version) FROM fhir_resourceversion w
+        WHERE w.resource_type = v.resource_type AND w.resource_id = v.resource_id
+    )
+"""
+
+
 def latest(resource_type: str, ids: list[str]) -> dict[str, ResourceVersion]:
-    """The latest version of each of these resources, in one query."""
+    """The latest version of each of these resources, in one query (written out: it runs on
+    every read and search, and the ORM's correlated subquery costs more to build than to run)."""
     if not ids:
         return {}
-    newest = (
-        ResourceVersion.objects.filter(resource_type=resource_type, resource_id=OuterRef("resource_id"))
-        .order_by("-version")
-        .values("version")[:1]
-    )
-    rows = ResourceVersion.objects.filter(
-        resource_type=resource_type, resource_id__in=ids, version=Subquery(newest)
-    )
-    return {row.resource_id: row for row in rows}
+    ids = list(dict.fromkeys(ids))
+    sql = LATEST.format(ids=", ".join(["%s"] * len(ids)))
+    return {row.resource_id: row for row in ResourceVersion.objects.raw(sql, [resource_type, *ids])}
 
 
 def current(mapper, objs, clinic_id: int) -> list[dict]:
     """Each record as a resource with its meta, writing a version where the record has changed."""
-    resources = [mapper.to_resource(obj) for obj in objs]
-    known = latest(mapper.resource_type, [resource["id"] for resource in resources])
+    return current_pairs([(mapper, obj) for obj in objs], clinic_id)
+
+
+def current_pairs(pairs, clinic_id: int) -> list[dict]:
+    """The same for (mapper, record) pairs of one resource type, which may come from several parts."""
+    if not pairs:
+        return []
+    resources = [mapper.to_resource(obj) for mapper, obj in pairs]
+    known = latest(pairs[0][0].resource_type, [resource["id"] for resource in resources])
     fresh = []
-    for obj, resource in zip(objs, resources, strict=True):
+    for (mapper, obj), resource in zip(pairs, resources, strict=True):
         version = known.get(resource["id"])
         if version is None or content(version.resource) != content(resource):
             version = ResourceVersion(
@@ -85,10 +95,11 @@ def changed_at(mapper, obj, previous):
     return max(at, previous.at) if previous else at
 
 
-def record_version(mapper, obj, clinic_id: int, *, source: str = "app") -> ResourceVersion:
-    """Write the record's present state as its next version. Call inside the write's transaction."""
+def record_version(mapper, obj, clinic_id: int, *, source: str = "app", new: bool = False) -> ResourceVersion:
+    """Write the record's present state as its next version (the first, without looking, for a
+    record just made). Call inside the write's transaction."""
     resource = mapper.to_resource(obj)
-    previous = latest(mapper.resource_type, [resource["id"]]).get(resource["id"])
+    previous = None if new else latest(mapper.resource_type, [resource["id"]]).get(resource["id"])
     return ResourceVersion.objects.create(
         clinic_id=clinic_id,
         resource_type=mapper.resource_type,

@@ -1,14 +1,25 @@
-"""Observation: survey scores, the total of each scored questionnaire whose instrument has a LOINC
-code for its total (US Core Observation Screening Assessment), from kapcare.measures; read-only.
+"""Observation: vital signs from dosing sessions (US Core vital-signs profiles) and survey scores
+(US Core Observation Screening Assessment). A vital sign POSTed here is a reading for the
+patient's dosing session in progress: it goes to the sessions app's ingest, as from a monitor.
 
-Ids are `survey-{response id}`, leaving room for the vital signs of dosing sessions, which the
-API does not serve yet. Item scores are in the QuestionnaireResponse the Observation derives from.
+Survey scores are the total of each scored questionnaire whose instrument has a LOINC code for
+its total, from kapcare.measures, with ids `survey-{response id}`; item scores are in the
+QuestionnaireResponse the Observation derives from. Vital signs are described in vital_signs.py.
 """
+
+from dataclasses import replace
 
 from django.db.models import Q
 from fhir.resources.R4B.observation import Observation as FhirObservation
 
-from kapcare.fhir.registry import Include, Mapper, SearchParam
+from kapcare.fhir.mappers.vital_signs import (
+    CODE_TEXT,
+    VITAL_CODES,
+    VITAL_PARTS,
+    BodyWeight,
+    observation_params,
+)
+from kapcare.fhir.registry import CompositeMapper, Include, Mapper
 from kapcare.measures.fhir import US_CORE_SURVEY, observations
 from kapcare.measures.models import Response
 
@@ -16,61 +27,37 @@ PREFIX = "survey-"
 LOINC = "http://loinc.org"
 
 
-def patient_filter(value: str, modifier: str, ctx) -> Q:
-    target = value.removeprefix("Patient/")
-    return Q(patient_id=target) if target.isdigit() else Q(pk__in=[])
+class SurveyScores(Mapper):
+    """The total scores of scored questionnaires (kapcare.measures Response)."""
 
-
-def code_filter(value: str, modifier: str, ctx) -> Q:
-    system, bar, code = value.rpartition("|")
-    if bar and system not in ("", LOINC):
-        return Q(pk__in=[])
-    return Q(instrument__scoring__loinc__total__code=code)
-
-
-def category_filter(value: str, modifier: str, ctx) -> Q:
-    code = value.rpartition("|")[2]
-    return Q() if code == "survey" else Q(pk__in=[])
-
-
-class ObservationMapper(Mapper):
     resource_type = "Observation"
     fhir_model = FhirObservation
     profile = US_CORE_SURVEY
-    documentation = __doc__.split("\n\n")[0]
     last_updated_field = "completed_at"
     patient_field = "patient_id"
-    search_params = (
-        SearchParam("patient", "reference", "The patient: Patient/{id} or {id}.", build=patient_filter),
-        SearchParam("subject", "reference", "The same as patient.", build=patient_filter),
-        SearchParam(
-            "code",
-            "token",
-            "The LOINC code of the score, for example http://loinc.org|44261-6.",
-            build=code_filter,
-        ),
-        SearchParam(
-            "category", "token", "survey (every Observation served today is one).", build=category_filter
-        ),
-        SearchParam(
-            "date",
-            "date",
-            "When it was scored, with prefixes eq ne lt gt le ge sa eb.",
-            fields=("completed_at",),
-        ),
-        SearchParam(
-            "status",
-            "token",
-            "Always final.",
-            build=lambda value, modifier, ctx: Q() if value == "final" else Q(pk__in=[]),
-        ),
+    search_params = observation_params(
+        patient="patient_id",
+        codes=set(),
+        category="survey",
+        date="completed_at",
+        identifier=False,
+        encounter="",
+        code_text=CODE_TEXT,
     )
     sorts = {"_id": "pk", "date": "completed_at", "_lastUpdated": "completed_at"}
     includes = (
         Include("patient", "Patient", "patient_id"),
         Include("subject", "Patient", "patient_id"),
+        Include("encounter", "Encounter", ""),
         Include("derived-from", "QuestionnaireResponse", "pk"),
     )
+
+    def __init__(self):
+        # A score's code is its instrument's LOINC total code, looked up in the database.
+        self.search_params = tuple(
+            replace(param, build=score_code) if param.name == "code" else param
+            for param in self.search_params
+        )
 
     def queryset(self, clinic_id):
         return Response.objects.filter(
@@ -89,3 +76,26 @@ class ObservationMapper(Mapper):
         total["id"] = self.id_for(response.pk)
         total["derivedFrom"] = [{"reference": f"QuestionnaireResponse/{response.pk}"}]
         return total
+
+
+def score_code(value: str, modifier: str, ctx) -> Q:
+    system, bar, code = value.rpartition("|")
+    if (bar and system not in ("", LOINC)) or code in VITAL_CODES:
+        return Q(pk__in=[])  # a vital sign's code is no score's: no need to ask the database
+    return Q(instrument__scoring__loinc__total__code=code)
+
+
+class ObservationMapper(CompositeMapper):
+    resource_type = "Observation"
+    fhir_model = FhirObservation
+    documentation = __doc__.split("\n\n")[0]
+    creatable = True
+    ingests = True
+    patient_field = "patient_id"
+    # Each part has its own; this one only says that _lastUpdated is searchable.
+    last_updated_field = "recorded_at"
+    members = (*VITAL_PARTS, BodyWeight(), SurveyScores())
+    search_params = members[0].search_params
+    sorts = members[0].sorts
+    includes = members[0].includes
+    profiles = tuple(part.profile for part in members)

@@ -122,7 +122,7 @@ def test_apitoken_prints_the_token_alone_on_stdout(clinic):
     [
         ("system/Patient", "not a scope"),
         ("user/*.read", "SMART launch"),
-        ("system/Encounter.read", "does not serve"),
+        ("system/Claim.read", "does not serve"),
     ],
 )
 def test_apitoken_refuses_scopes_it_cannot_honour(clinic, scopes, message):

@@ -42,10 +42,14 @@ def test_a_system_export_writes_ndjson_for_every_type(fhir, patient, prescriber)
     assert manifest["requiresAccessToken"] is True and manifest["error"] == []
     files = download(api, manifest)
     assert sorted(files) == [
+        "AdverseEvent",
+        "Appointment",
         "Condition",
         "Consent",
         "Coverage",
+        "Encounter",
         "Group",
+        "MedicationAdministration",
         "MedicationStatement",
         "Observation",
         "Patient",
@@ -88,9 +92,13 @@ def test_a_patient_level_export_leaves_out_staff(fhir, patient, prescriber):
     api = fhir()
     manifest = body(api.get(kick_off(api, "Patient/$export")))
     assert [item["type"] for item in manifest["output"]] == [
+        "AdverseEvent",
+        "Appointment",
         "Condition",
         "Consent",
         "Coverage",
+        "Encounter",
+        "MedicationAdministration",
         "MedicationStatement",
         "Observation",
         "Patient",
@@ -128,7 +136,7 @@ def test_kick_off_without_prefer_respond_async_is_refused(fhir):
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"_type": "Encounter"}, "does not serve Encounter"),
+        ({"_type": "Claim"}, "does not serve Claim"),
         ({"_outputFormat": "text/csv"}, "not offered"),
         ({"_since": "2026-13-01T00:00:00Z"}, "not a real date"),
         ({"_typeFilter": "Patient?family=x"}, "does not support _typeFilter"),
@@ -179,5 +187,5 @@ def test_the_export_command_writes_the_same_files(clinic, patient, tmp_path):
 
 
 def test_the_export_command_refuses_an_unknown_type(clinic, tmp_path):
-    with pytest.raises(CommandError, match="does not serve Encounter"):
-        call_command("export", "--clinic", clinic.slug, "--out", str(tmp_path), "--type", "Encounter")
+    with pytest.raises(CommandError, match="does not serve Claim"):
+        call_command("export", "--clinic", clinic.slug, "--out", str(tmp_path), "--type", "Claim")

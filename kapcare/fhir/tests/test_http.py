@@ -14,10 +14,14 @@ def test_metadata_is_a_valid_capability_statement_listing_only_what_is_served(cl
     CapabilityStatement.model_validate(statement)
     resources = {r["type"]: r for r in statement["rest"][0]["resource"]}
     assert sorted(resources) == [
+        "AdverseEvent",
+        "Appointment",
         "Condition",
         "Consent",
         "Coverage",
+        "Encounter",
         "Group",
+        "MedicationAdministration",
         "MedicationStatement",
         "Observation",
         "Patient",
@@ -106,9 +110,9 @@ def test_a_method_not_offered_is_a_405_with_allow(fhir, patient):
 
 
 def test_a_type_not_served_is_a_404_naming_what_is(fhir):
-    response = fhir().get("Encounter")
+    response = fhir().get("Claim")
     assert response.status_code == 404
-    assert "does not serve Encounter" in issues(response)[0]["diagnostics"]
+    assert "does not serve Claim" in issues(response)[0]["diagnostics"]
 
 
 def test_an_unknown_address_is_an_operation_outcome(client):

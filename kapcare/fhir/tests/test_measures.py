@@ -67,6 +67,10 @@ def test_a_patient_level_export_holds_their_responses(fhir, response):
     manifest = body(api.client.get(status, HTTP_AUTHORIZATION=f"Bearer {api.secret}"))
     counts = {item["type"]: item["count"] for item in manifest["output"]}
     assert counts == {
+        "AdverseEvent": 0,
+        "Appointment": 0,
+        "Encounter": 0,
+        "MedicationAdministration": 0,
         "Condition": 0,
         "Consent": 0,
         "Coverage": 0,

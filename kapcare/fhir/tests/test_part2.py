@@ -44,3 +44,17 @@ def test_a_withheld_record_is_left_out_of_export(fhir, patient, flagged):
     status = api.get("$export", {"_type": "Patient"}, HTTP_PREFER="respond-async")["Content-Location"]
     manifest = body(api.client.get(status, HTTP_AUTHORIZATION=f"Bearer {api.secret}"))
     assert manifest["output"][0]["count"] == 1
+
+
+def test_a_withheld_record_is_left_out_of_type_history(fhir, patient, flagged):
+    api = fhir()
+    api.get(f"Patient/{flagged.pk}")  # each read writes the record's first version
+    with_flag_off = part2.releasable
+    part2.releasable = lambda mapper, obj, caller: True
+    try:
+        api.get(f"Patient/{patient.pk}")
+    finally:
+        part2.releasable = with_flag_off
+    history = body(api.get("Patient/_history"))
+    assert [e["resource"]["id"] for e in history["entry"]] == [str(flagged.pk)]
+    assert history["total"] == 1

@@ -1,0 +1,94 @@
+"""Vital signs posted to the FHIR API (POST Observation, or a Bundle of them) go through the
+sessions app's own way in, `ingest_observations`, as a monitor's readings do: each is attached to
+the patient's dosing session in progress, stored once per identifier (a repeat answers 200 with
+the reading already kept), checked against the protocol's alerts, and audited there. A refused
+reading is stored nowhere and answered with the OperationOutcome ingest gives.
+
+This module turns ingest's answers into the API's: canonical ids (vs-{row}-{kind}), a first
+version for each new reading, and the Result the views send.
+"""
+
+from kapcare.fhir import versions
+from kapcare.fhir.errors import FhirError
+from kapcare.fhir.models import ResourceVersion
+
+
+def as_error(status: int, body: dict) -> FhirError:
+    issues = body.get("issue") or [{"severity": "error", "code": "invalid", "diagnostics": str(body)}]
+    return FhirError(status, issues[0].get("diagnostics", ""), issues=issues)
+
+
+def part_for_resource(mapper, resource: dict):
+    """The Observation part whose LOINC code this posted reading carries."""
+    codes = {c.get("code") for c in (resource.get("code") or {}).get("coding", [])}
+    for part in mapper.parts():
+        if any(coding["code"] in codes for coding in getattr(part, "codes", ())):
+            return part
+    return None
+
+
+def ingest(caller, mapper, resources: list[dict], *, kind: str | None):
+    """Post these readings (kind None: one Observation; else a Bundle of that type). Returns one
+    (status, resource) or FhirError per reading, in order; a refused transaction raises."""
+    from kapcare.sessions.devices import Refused, ingest_observations
+
+    if caller.request is not None:
+        caller.request.audit_role = "api"
+    body = (
+        resources[0]
+        if kind is None
+        else {
+            "resourceType": "Bundle",
+            "type": kind,
+            "entry": [{"resource": resource} for resource in resources],
+        }
+    )
+    try:
+        result = ingest_observations(caller.clinic, body, actor=caller.actor, request=caller.request)
+    except Refused as refused:
+        raise as_error(refused.status, refused.outcome()) from None
+    answers = []
+    kept = {}
+    for (status, answer), resource in zip(result.entries, resources, strict=True):
+        if status >= 400:
+            answers.append(as_error(status, answer))
+            continue
+        part = part_for_resource(mapper, resource)
+        pk = str(answer.get("id", "")).removeprefix("vs-")
+        kept[pk] = None
+        answers.append((status, part, pk))
+    rows = {str(row.pk): row for row in vital_rows(caller.clinic.pk, kept)} if kept else {}
+    fresh, out = [], []
+    for answer in answers:
+        if isinstance(answer, FhirError):
+            out.append(answer)
+            continue
+        status, part, pk = answer
+        row = rows[pk]
+        resource = part.to_resource(row)
+        if status == 201:
+            version = ResourceVersion(
+                clinic_id=caller.clinic.pk,
+                resource_type="Observation",
+                resource_id=resource["id"],
+                version=1,
+                resource=resource,
+                at=row.recorded_at,
+                source="api",
+            )
+            fresh.append(version)
+            out.append((201, versions.with_meta(resource, version)))
+        else:
+            out.append((200, versions.current(part, [row], caller.clinic.pk)[0]))
+    ResourceVersion.objects.bulk_create(fresh)
+    return out
+
+
+def vital_rows(clinic_id: int, pks):
+    """The readings ingest just kept or found, by primary key (written out: it runs on every post)."""
+    from kapcare.sessions.models import VitalSign
+
+    pks = [int(pk) for pk in pks]
+    marks = ", ".join(["%s"] * len(pks))
+    sql = f"SELECT * FROM {VitalSign._meta.db_table} WHERE clinic_id = %s AND id IN ({marks})"
+    return VitalSign.objects.raw(sql, [clinic_id, *pks])

@@ -1,0 +1,313 @@
+"""Vital-sign Observations: the dosing sessions' readings read and searched per US Core, and
+readings POSTed through the API kept by the sessions app's ingest, as a monitor's are."""
+
+import json
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from fhir.resources.R4B.observation import Observation
+
+from kapcare.audit.models import AuditEvent
+from kapcare.fhir.models import ResourceVersion
+from kapcare.fhir.tests.conftest import body, expressions, issues
+from kapcare.sessions.models import Alert, VitalSign
+from kapcare.sessions.tests.conftest import (  # noqa: F401 - fixtures
+    active_course,
+    cleared,
+    dosed,
+    nurse2,
+    ordered,
+    quick_consent_pdf,
+    ready_patient,
+    session,
+)
+from kapcare.sessions.tests.fhir_readings import blood_pressure, bundle, heart_rate, spo2
+
+US_CORE = Path("/work/shared/conformance/us-core")
+needs_us_core = pytest.mark.skipif(not US_CORE.exists(), reason="US Core conformance files absent")
+VITALS = "http://terminology.hl7.org/CodeSystem/observation-category|vital-signs"
+
+
+def us_core(name):
+    return json.loads((US_CORE / name).read_text())
+
+
+def as_a_monitor_sends_it(example, patient, ident):
+    """A US Core example as a bedside monitor would post it now: about our patient, with the
+    reading's identifier and the moment it was taken (ingest needs both), nothing else changed."""
+    return example | {
+        "subject": {"reference": f"Patient/{patient.pk}"},
+        "identifier": [{"system": "urn:example:monitor", "value": ident}],
+        "effectiveDateTime": timezone.now().isoformat(),
+    }
+
+
+def test_check_in_readings_read_as_us_core_vital_signs(fhir, cleared, patient):
+    api = fhir()
+    reading = VitalSign.objects.get(session=cleared)
+    bp = body(api.get(f"Observation/vs-{reading.pk}-bp"))
+    Observation.model_validate(bp)
+    assert bp["meta"]["profile"] == ["http://hl7.org/fhir/us/core/StructureDefinition/us-core-blood-pressure"]
+    assert bp["code"]["coding"][0]["code"] == "85354-9" and "valueQuantity" not in bp
+    assert [
+        (c["code"]["coding"][0]["code"], c["valueQuantity"]["value"], c["valueQuantity"]["code"])
+        for c in bp["component"]
+    ] == [("8480-6", 124, "mm[Hg]"), ("8462-4", 78, "mm[Hg]")]
+    assert bp["category"][0]["coding"][0]["code"] == "vital-signs"
+    assert bp["encounter"] == {"reference": f"Encounter/dosing-{cleared.pk}"}
+    spo2_resource = body(api.get(f"Observation/vs-{reading.pk}-spo2"))
+    assert {c["code"] for c in spo2_resource["code"]["coding"]} == {"2708-6", "59408-5"}
+    assert spo2_resource["valueQuantity"] == {
+        "value": 98,
+        "unit": "%",
+        "system": "http://unitsofmeasure.org",
+        "code": "%",
+    }
+    weight = body(fhir().get("Observation", {"code": "http://loinc.org|29463-7", "patient": patient.pk}))
+    assert weight["total"] == 1
+    assert weight["entry"][0]["resource"]["valueQuantity"]["value"] == 70
+    assert api.get(f"Observation/vs-{reading.pk}").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("params", "count"),
+    [
+        ({"category": "vital-signs"}, 5),
+        ({"category": VITALS}, 5),
+        ({"category": "survey"}, 0),
+        ({"code": "http://loinc.org|8867-4"}, 1),
+        ({"code": "85354-9,9279-1"}, 2),
+        ({"code": "http://snomed.info/sct|8867-4"}, 0),
+        ({"date": "ge2000-01-01", "category": "vital-signs"}, 5),
+        ({"date": "lt2000-01-01"}, 0),
+        ({"status": "final", "code": "59408-5"}, 1),
+    ],
+)
+def test_vital_signs_are_searched_by_category_code_date_and_patient(fhir, cleared, patient, params, count):
+    bundle_ = body(fhir().get("Observation", {"patient": patient.pk, **params}))
+    assert bundle_["total"] == count
+    assert len(bundle_["entry"]) == count
+
+
+def test_a_search_across_kinds_pages_and_sorts_by_date(fhir, cleared, patient):
+    api = fhir()
+    first = body(api.get("Observation", {"patient": patient.pk, "_count": 2, "_sort": "-date"}))
+    second = body(
+        api.get("Observation", {"patient": patient.pk, "_count": 2, "_offset": 2, "_sort": "-date"})
+    )
+    ids = [e["resource"]["id"] for e in first["entry"] + second["entry"]]
+    assert first["total"] == 5 and len(set(ids)) == 4
+    everything = body(api.get("Observation", {"patient": patient.pk, "_count": 10}))
+    assert len({e["resource"]["id"] for e in everything["entry"]}) == 5
+    assert any(link["relation"] == "next" for link in first["link"])
+
+
+def test_an_observation_search_takes_a_bounded_number_of_queries(fhir, cleared, patient):
+    api = fhir()
+    api.get("Observation", {"code": "8867-4"})
+    with CaptureQueriesContext(connection) as few:
+        api.get("Observation", {"code": "8867-4", "patient": patient.pk})
+    for _ in range(5):
+        VitalSign.objects.create(
+            clinic=cleared.clinic, patient=patient, session=cleared, taken_at=timezone.now(), heart_rate=80
+        )
+    api.get("Observation", {"code": "8867-4"})
+    with CaptureQueriesContext(connection) as more:
+        api.get("Observation", {"code": "8867-4", "patient": patient.pk})
+    # token and clinic, readings, versions, audit (3), and the savepoints of the test's transactions
+    assert len(more) == len(few) <= 11
+
+
+@needs_us_core
+@pytest.mark.parametrize(
+    "name", ["blood-pressure.json", "heart-rate.json", "respiratory-rate.json", "oxygen-saturation.json"]
+)
+def test_a_us_core_vital_sign_posted_for_a_session_reads_back_equivalent(fhir, dosed, patient, name):
+    api = fhir("system/Observation.write system/Observation.read")
+    example = as_a_monitor_sends_it(us_core(name), patient, "r-" + name)
+    created = api.post("Observation", example)
+    assert created.status_code == 201, created.content
+    resource = body(api.get(created["Location"].split("/R4/")[1].split("/_history")[0]))
+    Observation.model_validate(resource)
+    loinc = {c["code"] for c in example["code"]["coding"] if c["system"] == "http://loinc.org"}
+    assert loinc <= {c["code"] for c in resource["code"]["coding"]}
+    assert resource["status"] == example["status"]
+
+    def quantities(resource):
+        found = [resource.get("valueQuantity")] + [c["valueQuantity"] for c in resource.get("component", [])]
+        return [(q["value"], q["system"], q["code"]) for q in found if q]
+
+    assert quantities(resource) == quantities(example)
+    assert resource["category"][0]["coding"][0]["code"] == "vital-signs"
+    assert resource["subject"] == {"reference": f"Patient/{patient.pk}"}
+    assert resource["identifier"] == example["identifier"]
+    assert VitalSign.objects.filter(session=dosed, source="device").count() == 1
+
+
+@needs_us_core
+def test_the_us_core_examples_as_published_are_refused_saying_why(fhir, dosed, patient):
+    # The published examples carry no identifier and a date without a time: a reading kapcare
+    # keeps must be recognisable when posted again, and placed in the session.
+    example = us_core("heart-rate.json") | {"subject": {"reference": f"Patient/{patient.pk}"}}
+    response = fhir().post("Observation", example)
+    assert response.status_code == 400
+    assert "identifier" in issues(response)[0]["diagnostics"]
+    assert not VitalSign.objects.filter(source="device").exists()
+
+
+@needs_us_core
+def test_a_temperature_is_refused_because_kapcare_keeps_none(fhir, dosed, patient):
+    response = fhir().post("Observation", as_a_monitor_sends_it(us_core("temperature.json"), patient, "t1"))
+    assert response.status_code == 400
+    assert "Observation.code" in expressions(response)
+    assert not VitalSign.objects.filter(source="device").exists()
+
+
+def test_a_repeat_post_is_kept_once_and_answered_with_the_reading(fhir, dosed, patient):
+    api = fhir()
+    reading = heart_rate(patient.pk, 88, ident="hr-1")
+    first, again = api.post("Observation", reading), api.post("Observation", reading)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert body(first)["id"] == body(again)["id"] == f"vs-{VitalSign.objects.get(source='device').pk}-hr"
+    assert ResourceVersion.objects.filter(resource_id=body(first)["id"]).count() == 1
+
+
+def test_a_reading_for_a_patient_without_a_session_in_progress_is_refused_and_stored_nowhere(
+    fhir, session, patient
+):
+    response = fhir().post("Observation", heart_rate(patient.pk, 80, ident="x"))
+    assert response.status_code == 409
+    assert "no dosing session in progress" in issues(response)[0]["diagnostics"]
+    assert not VitalSign.objects.exists() and not ResourceVersion.objects.exists()
+
+
+def test_an_impossible_reading_is_refused(fhir, dosed, patient):
+    response = fhir().post("Observation", spo2(patient.pk, 104, ident="s"))
+    assert response.status_code == 422
+    assert not VitalSign.objects.filter(source="device").exists()
+
+
+def test_a_post_dose_reading_raises_the_protocols_alert(fhir, dosed, patient):
+    assert fhir().post("Observation", blood_pressure(patient.pk, 204, 100, ident="b")).status_code == 201
+    assert Alert.objects.filter(session=dosed).exists()
+
+
+def test_a_create_writes_one_audit_event(fhir, dosed, patient):
+    api = fhir()
+    api.post("Observation", heart_rate(patient.pk, 90, ident="a0"))  # the first moves it to monitoring
+    before = AuditEvent.objects.count()
+    api.post("Observation", heart_rate(patient.pk, 90, ident="a1"))
+    events = AuditEvent.objects.order_by("seq")[before:]
+    assert [(e.action, e.patient_id, e.role) for e in events] == [("create", patient.pk, "api")]
+
+
+def test_patient_scopes_cannot_post_readings(fhir, dosed, patient):
+    response = fhir("patient/*.*", patient=patient).post("Observation", heart_rate(patient.pk, 90, ident="p"))
+    assert response.status_code == 403 and not VitalSign.objects.filter(source="device").exists()
+
+
+def test_a_transaction_of_readings_is_all_or_nothing(fhir, dosed, patient):
+    readings = [heart_rate(patient.pk, 90, ident="t1"), spo2(patient.pk, 104, ident="t2")]
+    response = fhir().post("", transaction(readings))
+    assert response.status_code == 422
+    assert "Bundle.entry[1]" in expressions(response)[0]
+    assert not VitalSign.objects.filter(source="device").exists()
+
+
+def test_a_batch_of_readings_keeps_the_good_ones_and_answers_each(fhir, dosed, patient):
+    readings = [
+        heart_rate(patient.pk, 90, ident="b1"),
+        spo2(patient.pk, 104, ident="b2"),
+        blood_pressure(patient.pk, 120, 80, ident="b3"),
+    ]
+    answer = body(fhir().post("", transaction(readings, "batch")))
+    assert [e["response"]["status"][:3] for e in answer["entry"]] == ["201", "422", "201"]
+    assert answer["entry"][2]["resource"]["id"].endswith("-bp")
+    assert answer["entry"][0]["response"]["location"].startswith("http://testserver/fhir/R4/Observation/vs-")
+    assert VitalSign.objects.filter(source="device").count() == 2
+
+
+def transaction(readings, kind="transaction"):
+    out = bundle(readings, kind)
+    for item in out["entry"]:
+        item["request"] = {"method": "POST", "url": "Observation"}
+    return out
+
+
+def test_another_clinics_token_sees_no_readings(fhir, other_clinic, cleared):
+    reading = VitalSign.objects.get(session=cleared)
+    api = fhir(clinic_=other_clinic)
+    assert api.get(f"Observation/vs-{reading.pk}-hr").status_code == 404
+    assert body(api.get("Observation", {"category": "vital-signs"}))["total"] == 0
+
+
+def test_patient_scopes_see_only_their_own_readings(fhir, cleared, patient, clinic):
+    from kapcare.patients.models import Patient
+
+    other = Patient.objects.create(
+        clinic=clinic,
+        legal_first_name="Ona",
+        legal_last_name="Brill",
+        date_of_birth="1990-01-01",
+        sex_at_birth="female",
+    )
+    reading = VitalSign.objects.get(session=cleared)
+    assert fhir("patient/*.read", patient=other).get(f"Observation/vs-{reading.pk}-hr").status_code == 404
+    mine = fhir("patient/*.read", patient=patient)
+    assert mine.get(f"Observation/vs-{reading.pk}-hr").status_code == 200
+    assert body(mine.get("Observation", {"code": "29463-7"}))["total"] == 1
+
+
+def test_readings_include_their_encounter(fhir, cleared, patient):
+    found = body(fhir().get("Observation", {"code": "8867-4", "_include": "Observation:encounter"}))
+    assert [e["resource"]["resourceType"] for e in found["entry"]] == ["Observation", "Encounter"]
+    assert found["entry"][1]["resource"]["id"] == f"dosing-{cleared.pk}"
+
+
+def test_a_bundle_of_readings_is_kept_by_one_ingest_call(fhir, dosed, patient, monkeypatch):
+    from kapcare.sessions import devices
+
+    calls = []
+    real = devices.ingest_observations
+    monkeypatch.setattr(devices, "ingest_observations", lambda *a, **k: calls.append(1) or real(*a, **k))
+    readings = [heart_rate(patient.pk, 80 + n, ident=f"k{n}") for n in range(5)]
+    answer = body(fhir().post("", transaction(readings, "batch")))
+    assert [e["response"]["status"] for e in answer["entry"]] == ["201 Created"] * 5
+    assert calls == [1] and VitalSign.objects.filter(source="device").count() == 5
+
+
+def test_a_bundle_entry_refused_before_ingest_is_named_by_its_place(fhir, dosed, patient):
+    readings = [heart_rate(patient.pk, 80, ident="n0"), {"resourceType": "Observation", "status": "bogus"}]
+    readings.append(spo2(patient.pk, 104, ident="n2"))
+    answer = body(fhir().post("", transaction(readings, "batch")))
+    assert [e["response"]["status"][:3] for e in answer["entry"]] == ["201", "400", "422"]
+    assert answer["entry"][1]["response"]["outcome"]["issue"][0]["expression"][0].startswith(
+        "Bundle.entry[1]"
+    )
+    assert answer["entry"][2]["response"]["outcome"]["issue"][0]["expression"][0].startswith(
+        "Bundle.entry[2]"
+    )
+
+
+def test_pages_of_readings_cover_every_kind_once(fhir, cleared, patient):
+    api = fhir()
+    seen = []
+    for offset in range(0, 6, 2):
+        page = body(api.get("Observation", {"patient": patient.pk, "_count": 2, "_offset": offset}))
+        assert page["total"] == 5
+        seen += [e["resource"]["id"] for e in page["entry"]]
+    reading = VitalSign.objects.get(session=cleared)
+    assert sorted(seen[:4]) == sorted(f"vs-{reading.pk}-{kind}" for kind in ("bp", "hr", "rr", "spo2"))
+    assert seen[4].startswith("weight-") and len(seen) == 5
+
+
+def test_readings_are_found_by_id(fhir, cleared):
+    reading = VitalSign.objects.get(session=cleared)
+    found = body(fhir().get("Observation", {"_id": f"vs-{reading.pk}-hr,vs-{reading.pk}-bp,survey-1"}))
+    assert sorted(e["resource"]["id"] for e in found["entry"]) == [
+        f"vs-{reading.pk}-bp",
+        f"vs-{reading.pk}-hr",
+    ]
