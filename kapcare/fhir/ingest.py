@@ -54,7 +54,7 @@ def ingest(caller, mapper, resources: list[dict], *, kind: str | None):
             answers.append(as_error(status, answer))
             continue
         part = part_for_resource(mapper, resource)
-        pk = str(answer.get("id", "")).removeprefix("vs-")
+        pk = str(answer.get("id", "")).removeprefix("vs-").partition("-")[0]  # vs-{row}-{kind}
         kept[pk] = None
         answers.append((status, part, pk))
     rows = {str(row.pk): row for row in vital_rows(caller.clinic.pk, kept)} if kept else {}

@@ -429,8 +429,14 @@ def raise_alerts(fresh: list[Reading]) -> list:
     return save_alerts(alerts)
 
 
+# Each kind of reading in a stored row is its own Observation in the FHIR API, with the id
+# `vs-{row}-{kind}` (kapcare.fhir.mappers.vital_signs); a device is answered with that same id.
+OBSERVATION_KIND = {"systolic": "bp", "heart_rate": "hr", "resp_rate": "rr", "spo2": "spo2"}
+
+
 def as_resource(reading: Reading) -> dict:
     resource = dict(reading.resource)
     if reading.stored is not None and reading.stored.pk:
-        resource["id"] = f"vs-{reading.stored.pk}"
+        kind = next(OBSERVATION_KIND[name] for name in reading.values if name in OBSERVATION_KIND)
+        resource["id"] = f"vs-{reading.stored.pk}-{kind}"
     return resource

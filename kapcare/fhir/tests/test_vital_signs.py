@@ -11,7 +11,7 @@ from django.utils import timezone
 from fhir.resources.R4B.observation import Observation
 
 from kapcare.audit.models import AuditEvent
-from kapcare.fhir.models import ResourceVersion
+from kapcare.fhir.models import ApiToken, ResourceVersion
 from kapcare.fhir.tests.conftest import body, expressions, issues
 from kapcare.sessions.models import Alert, VitalSign
 from kapcare.sessions.tests.conftest import (  # noqa: F401 - fixtures
@@ -311,3 +311,17 @@ def test_readings_are_found_by_id(fhir, cleared):
         f"vs-{reading.pk}-bp",
         f"vs-{reading.pk}-hr",
     ]
+
+
+def test_the_id_a_monitor_is_answered_with_reads_back_in_the_fhir_api(client, fhir, dosed, patient):
+    api = fhir()
+    _, secret = ApiToken.issue(clinic=patient.clinic, scopes="system/Observation.write", name="bedside monitor")
+    answered = client.post(
+        "/api/devices/observations",
+        data=json.dumps(blood_pressure(patient.pk, 128, 82, ident="m-1")),
+        content_type="application/fhir+json",
+        HTTP_AUTHORIZATION=f"Bearer {secret}",
+    ).json()
+    read = api.get(f"Observation/{answered['id']}")
+    assert read.status_code == 200
+    assert [c["valueQuantity"]["value"] for c in body(read)["component"]] == [128, 82]

@@ -36,7 +36,7 @@ def test_a_blood_pressure_observation_is_stored_on_the_active_session(client, do
     reading = VitalSign.objects.get(source="device")
     assert (reading.session, reading.systolic, reading.diastolic) == (dosed, 132, 84)
     assert reading.device == "Willow monitor"
-    assert response.json()["id"] == f"vs-{reading.pk}"
+    assert response.json()["id"] == f"vs-{reading.pk}-bp"
 
 
 def test_the_same_reading_posted_twice_is_stored_once(client, dosed, token):
