@@ -234,14 +234,16 @@ def bench_single_posts(sessions, secret):
         patients = [s.patient_id for s in sessions]
         latencies, errors = [], []
 
+        # Each client keeps its connection open, as a monitor or bridge streaming readings does.
         def pinger(index):
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             for _ in range(POSTS_PER_CLIENT):
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
                 connection.request("GET", "/healthz")
                 connection.getresponse().read()
 
         def client(index):
             rng = random.Random(index)
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             for _ in range(POSTS_PER_CLIENT):
                 body = json.dumps(
                     observation(
@@ -249,7 +251,6 @@ def bench_single_posts(sessions, secret):
                     )
                 )
                 started = time.perf_counter()
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
                 connection.request(
                     "POST",
                     "/api/devices/observations",
