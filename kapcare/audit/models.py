@@ -124,8 +124,10 @@ def append(**fields) -> AuditEvent:
 
 
 def append_all(rows: list[dict]) -> list[AuditEvent]:
-    """Add several events at the end of the chain, in order, under one lock of its head."""
-    with transaction.atomic():
+    """Add several events at the end of the chain, in order, under one lock of its head. Inside a
+    caller's transaction no savepoint is taken: an event that cannot be written fails the whole
+    change it records, never just itself."""
+    with transaction.atomic(savepoint=False):
         head, _ = ChainHead.objects.select_for_update().get_or_create(id=1)
         events, seq, previous, at = [], head.seq, head.hash, timezone.now()
         for fields in rows:
