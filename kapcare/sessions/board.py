@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from kapcare.sessions.models import ACTIVE_STATES, Alert, DosingSession, Rating, RatingKind, VitalSign
 from kapcare.sessions.models.session import share_protocols, with_protocol_stamp
-from kapcare.sessions.monitor import next_due, raise_overdue
+from kapcare.sessions.monitor import next_due, next_rating_due, raise_overdue
 from kapcare.sessions.rules import rule
 
 MOAAS = {
@@ -36,6 +36,7 @@ class Row:
     minutes_since_dose: int | None = None
     last_taken: object = None
     url: str = ""
+    ratings_due: list = field(default_factory=list)
 
     @property
     def overdue(self) -> bool:
@@ -47,8 +48,42 @@ class Row:
         return f"{seconds // 60}:{seconds % 60:02d}"
 
     @property
+    def rating_overdue(self) -> bool:
+        return any(due.overdue for due in self.ratings_due)
+
+    @property
     def sedation_label(self) -> str:
         return MOAAS.get(self.sedation.score, "") if self.sedation else ""
+
+
+@dataclass
+class RatingDue:
+    """The next sedation or dissociation rating on the protocol's schedule, counting down."""
+
+    label: str
+    due_at: object
+    seconds_to_due: int
+
+    @property
+    def overdue(self) -> bool:
+        return self.seconds_to_due < 0
+
+    @property
+    def countdown(self) -> str:
+        seconds = abs(self.seconds_to_due)
+        return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def ratings_due(session, now, last_rated: dict | None = None) -> list[RatingDue]:
+    """The next rating of each kind; when each was last taken comes from `last_rated` ({kind: when})
+    or the board's annotations."""
+    due = []
+    for kind, label in ((RatingKind.SEDATION, "sedation"), (RatingKind.DISSOCIATION, "dissociation")):
+        last = last_rated.get(kind) if last_rated is not None else getattr(session, f"{kind}_taken", None)
+        at = next_rating_due(session, last)
+        if at is not None:
+            due.append(RatingDue(label, at, int((at - now).total_seconds())))
+    return due
 
 
 ARROWS = {"rising": "▲", "falling": "▼", "steady": "▶"}
@@ -80,7 +115,12 @@ def with_latest(sessions):
     for kind in (RatingKind.SEDATION, RatingKind.DISSOCIATION):
         annotations[f"{kind}_score"] = latest(Rating, "score", kind=kind)
         annotations[f"{kind}_scale"] = latest(Rating, "scale", kind=kind)
-    return sessions.annotate(**annotations)
+    return sessions.annotate(**annotations, **rating_times())
+
+
+def rating_times() -> dict:
+    """When each kind of rating was last taken (`sedation_taken`), for the rating schedule."""
+    return {f"{kind}_taken": latest(Rating, "taken_at", kind=kind) for kind in RatingKind.values}
 
 
 def rows_for(sessions: list[DosingSession], now, request=None) -> list[Row]:
@@ -106,6 +146,7 @@ def rows_for(sessions: list[DosingSession], now, request=None) -> list[Row]:
         row.due_at = next_due(session, row.last_taken, now)
         if row.due_at is not None:
             row.seconds_to_due = int((row.due_at - now).total_seconds())
+        row.ratings_due = ratings_due(session, now)
         rows.append(row)
     return rows
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from kapcare.audit.trail import record
@@ -27,7 +28,7 @@ from kapcare.sessions.models import (
     VitalSign,
 )
 from kapcare.sessions.models.session import POST_DOSE_STATES, RECORDING_STATES, share_protocols
-from kapcare.sessions.rules import book, rule, value, vitals_due_minutes
+from kapcare.sessions.rules import book, ratings_due_minutes, rule, value, vitals_due_minutes
 
 
 class Implausible(SessionError):
@@ -436,44 +437,97 @@ def fixed_minutes(session) -> str:
     return ", ".join(str(m) for m in value(session.rules, "monitoring.blood_pressure_at_minutes"))
 
 
-def raise_overdue(sessions: list, last_taken: dict, now: datetime, request=None) -> list[Alert]:
-    """An alert for each session whose vital signs are overdue, once per missed time."""
-    overdue = []
-    for session in sessions:
-        due = next_due(session, last_taken.get(session.pk), now)
+def next_rating_due(session, last_rated: datetime | None) -> datetime | None:
+    """When the next sedation or dissociation rating of one kind is due after the dose: the first
+    of the protocol's rating times (minutes after the dose) later than the last rating of that
+    kind. A rating at or after a time meets it; None once the schedule is done. (Minute 0, before
+    the dose, belongs to check-in and raises nothing afterwards.)"""
+    if session.dosed_at is None or session.state not in POST_DOSE_STATES:
+        return None
+    since = last_rated if last_rated and last_rated >= session.dosed_at else session.dosed_at
+    for minute in ratings_due_minutes(session.rules):
+        due = session.dosed_at + timedelta(minutes=minute)
+        if minute > 0 and due > since:
+            return due
+    return None
+
+
+def last_ratings(sessions: list) -> dict:
+    """{(session pk, kind): when last rated}, from the board's annotations (`sedation_taken`) when
+    present, otherwise in one query."""
+    kinds = (RatingKind.SEDATION, RatingKind.DISSOCIATION)
+    if all(hasattr(s, f"{kind}_taken") for s in sessions for kind in kinds):
+        return {(s.pk, kind): getattr(s, f"{kind}_taken") for s in sessions for kind in kinds}
+    rows = (
+        Rating.objects.filter(session__in=[s.pk for s in sessions])
+        .values_list("session_id", "kind")
+        .annotate(last=Max("taken_at"))
+    )
+    return {(pk, kind): last for pk, kind, last in rows}
+
+
+def vitals_overdue(session, due) -> Fired:
+    every = rule(session.rules, "monitoring.vitals_every_minutes")
+    return Fired(
+        AlertRule.OVERDUE,
+        f"due-{due.isoformat()}",
+        f"Vital signs were due at {local(due, session):%H:%M}; none since.",
+        f"Vital signs every {every.value} minutes and at {fixed_minutes(session)} minutes after the dose",
+        every.source,
+    )
+
+
+def rating_overdue(session, kind, due) -> Fired:
+    times = rule(session.rules, "ratings.at_minutes")
+    name = "Sedation" if kind == RatingKind.SEDATION else "Dissociation"
+    scale = value(session.rules, f"ratings.{name.lower()}_scale")
+    minute = int((due - session.dosed_at).total_seconds() // 60)
+    return Fired(
+        AlertRule.RATING_OVERDUE,
+        f"{kind}-due-{due.isoformat()}",
+        f"{name} rating ({scale}) was due at {local(due, session):%H:%M}, {minute} minutes after the dose; "
+        "none since.",
+        f"Sedation and dissociation rated at {', '.join(str(m) for m in times.value)} minutes "
+        "after the dose (0 = before it)",
+        times.source,
+    )
+
+
+def overdue_fired(session, last_taken, last_rated: dict, now: datetime) -> list[Fired]:
+    """What is overdue in one session now: its vital signs, and each kind of rating."""
+    fired = []
+    due = next_due(session, last_taken, now)
+    if due is not None and now > due:
+        fired.append(vitals_overdue(session, due))
+    for kind in (RatingKind.SEDATION, RatingKind.DISSOCIATION):
+        due = next_rating_due(session, last_rated.get((session.pk, kind)))
         if due is not None and now > due:
-            overdue.append((session, due))
+            fired.append(rating_overdue(session, kind, due))
+    return fired
+
+
+def raise_overdue(sessions: list, last_taken: dict, now: datetime, request=None) -> list[Alert]:
+    """An alert for each session whose vital signs or ratings are overdue, once per missed time."""
+    last_rated = last_ratings(sessions) if sessions else {}
+    overdue = [(s, overdue_fired(s, last_taken.get(s.pk), last_rated, now)) for s in sessions]
+    overdue = [(s, fired) for s, fired in overdue if fired]
     if not overdue:
         return []
     # A board polls every few seconds: build alerts only for missed times not yet raised.
     raised = set(
-        Alert.objects.filter(session_id__in=[s.pk for s, _ in overdue], rule=AlertRule.OVERDUE).values_list(
-            "session_id", "key"
-        )
+        Alert.objects.filter(
+            session_id__in=[s.pk for s, _ in overdue], rule__in=(AlertRule.OVERDUE, AlertRule.RATING_OVERDUE)
+        ).values_list("session_id", "rule", "key")
     )
     alerts = []
-    for session, due in overdue:
-        key = f"due-{due.isoformat()}"
-        if (session.pk, key) in raised:
-            continue
-        every = rule(session.rules, "monitoring.vitals_every_minutes")
-        alerts += make_alerts(
-            session,
-            [
-                Fired(
-                    AlertRule.OVERDUE,
-                    key,
-                    f"Vital signs were due at {local(due, session):%H:%M}; none since.",
-                    f"Vital signs every {every.value} minutes and at {fixed_minutes(session)} minutes "
-                    "after the dose",
-                    every.source,
-                )
-            ],
-        )
+    for session, fired in overdue:
+        alerts += make_alerts(session, [f for f in fired if (session.pk, f.rule, f.key) not in raised])
     new = save_alerts(alerts)
     by_clinic: dict = {}
     for alert in new:
-        by_clinic.setdefault(alert.clinic_id, []).append(alert.session_id)
+        ids = by_clinic.setdefault(alert.clinic_id, [])
+        if alert.session_id not in ids:
+            ids.append(alert.session_id)
     for clinic_id, session_ids in by_clinic.items():
         record(
             request,
@@ -489,13 +543,13 @@ def raise_overdue(sessions: list, last_taken: dict, now: datetime, request=None)
 def sweep_overdue(now: datetime | None = None) -> list[Alert]:
     """Overdue alerts for every session under monitoring in every clinic, whether or not a board
     is open (the worker runs this every minute). Raising is idempotent: once per missed time."""
-    from kapcare.sessions.board import latest
+    from kapcare.sessions.board import latest, rating_times
 
     now = now or timezone.now()
     sessions = share_protocols(
         list(
             DosingSession.objects.filter(state__in=POST_DOSE_STATES, dosed_at__isnull=False)
-            .annotate(last_taken=latest(VitalSign, "taken_at"))
+            .annotate(last_taken=latest(VitalSign, "taken_at"), **rating_times())
             .select_related("site")
         )
     )

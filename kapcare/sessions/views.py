@@ -18,7 +18,7 @@ from kapcare.clinics.roles import allows
 from kapcare.patients.access import get_course_for_user, get_patient_for_user
 from kapcare.sessions import forms, monitor
 from kapcare.sessions.access import get_alert_for_user, get_session_for_user, get_site_for_user
-from kapcare.sessions.board import site_board
+from kapcare.sessions.board import ratings_due, site_board
 from kapcare.sessions.discharge import scale_for
 from kapcare.sessions.models import DosingSession, Frozen, LedgerEntry, RatingKind, RemsForm, SessionError
 from kapcare.sessions.models import dose as dosing
@@ -96,6 +96,8 @@ def session_context(request, session, **forms_in):
         if session.dosed_at and not row["pre_dose"]:
             row["minute"] = int((row["taken_at"] - session.dosed_at).total_seconds() // 60)
     context["due_at"] = monitor.next_due(session, vitals[-1].taken_at if vitals else None, context["now"])
+    last_rated = {r.kind: r.taken_at for r in sorted(context["ratings"], key=lambda r: r.taken_at)}
+    context["ratings_due"] = ratings_due(session, context["now"], last_rated)
     defaults = {
         "vitals_form": forms.VitalsForm(),
         "rating_form": forms.RatingForm(initial={"kind": RatingKind.SEDATION}),

@@ -183,6 +183,7 @@ class AlertRule(models.TextChoices):
     SPO2_LOW = "spo2_low", "Oxygen saturation low"
     DEEP_SEDATION = "deep_sedation", "Deep sedation"
     OVERDUE = "overdue", "Vital signs overdue"
+    RATING_OVERDUE = "rating_overdue", "Sedation or dissociation rating overdue"
 
 
 class AlertQuerySet(ClinicScopedQuerySet):
