@@ -67,9 +67,19 @@ class Patient(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        if not self.mrn:
+        if self.mrn:
+            return super().save(*args, **kwargs)
+        # The next MRN is the clinic's highest plus one, so two patients created at once (PostgreSQL)
+        # would both take it. Holding the clinic's row until the insert commits takes them in turn,
+        # whichever path creates the patient (staff form, lead conversion, FHIR).
+        with transaction.atomic():
+            list(Clinic.objects.select_for_update().filter(pk=self.clinic_id).values_list("pk", flat=True))
             self.mrn = next_mrn(self.clinic_id)
-        super().save(*args, **kwargs)
+            try:
+                super().save(*args, **kwargs)
+            except Exception:
+                self.mrn = ""
+                raise
 
     @property
     def name(self) -> str:

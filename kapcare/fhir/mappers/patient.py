@@ -31,7 +31,6 @@ from django.db.models import Q
 from django.utils import timezone
 from fhir.resources.R4B.patient import Patient as FhirPatient
 
-from kapcare.clinics.models import Clinic
 from kapcare.fhir.errors import FhirError, issue
 from kapcare.fhir.registry import Mapper, SearchParam
 from kapcare.patients.models import Patient, Sex
@@ -228,15 +227,6 @@ class PatientMapper(Mapper):
         if patient.emergency_contact_name or patient.emergency_contact_phone:
             resource["contact"] = [emergency_contact(patient)]
         return {key: value for key, value in resource.items() if value != []}
-
-    def create(self, resource: dict, *, caller):
-        obj = self.from_resource(resource, clinic=caller.clinic)
-        if not obj.mrn:
-            # The next MRN is the clinic's highest plus one: two creates at once (PostgreSQL) would
-            # both take it. Holding the clinic's row until this transaction ends takes them in turn.
-            Clinic.objects.select_for_update().filter(pk=caller.clinic.pk).first()
-        self.save(obj)
-        return obj
 
     def from_resource(self, resource: dict, *, clinic, current_obj=None) -> Patient:
         patient = current_obj or Patient(clinic=clinic)
