@@ -20,7 +20,6 @@ p95 15-30 ms with 4 clients; kapcare's goal is three times the creates and half 
 import http.client
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,6 +30,9 @@ import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench.lib import free_port, wait_until_up  # noqa: E402
+
 CLIENTS = 4
 CREATES_PER_CLIENT = int(os.environ.get("FHIR_BENCH_CREATES", 150))
 SEARCHES_PER_CLIENT = int(os.environ.get("FHIR_BENCH_SEARCHES", 100))
@@ -42,10 +44,6 @@ LOINC = "http://loinc.org"
 FAMILIES = ["Abbott", "Baptiste", "Cardenas", "Delacroix", "Esposito", "Fontaine", "Gutierrez", "Holloway"]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def kapcare(env, *args) -> str:
@@ -60,18 +58,6 @@ def kapcare(env, *args) -> str:
     return done.stdout.strip()
 
 
-def wait_until_up(port: int, server) -> None:
-    for _ in range(200):
-        if server.poll() is not None:
-            raise SystemExit("the server stopped while starting")
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("the server did not start")
 
 
 def patient(index: int) -> dict:

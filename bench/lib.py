@@ -2,6 +2,7 @@
 client, timing and p95."""
 
 import contextlib
+import http.client
 import os
 import shutil
 import socket
@@ -18,6 +19,21 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def wait_until_up(port: int, server) -> None:
+    """Wait for a server process started on `port` to answer /healthz."""
+    for _ in range(300):
+        if server.poll() is not None:
+            raise SystemExit("the server stopped while starting")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit("the server did not start")
 
 
 def p95(samples_ms: list[float]) -> float:

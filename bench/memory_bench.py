@@ -7,7 +7,6 @@ sizes would count them once per process."""
 import http.cookiejar
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -16,14 +15,14 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench.lib import free_port  # noqa: E402
+
 BUDGET_MB = 500
 PAGES = ["/", "/staff/", "/staff/patients/", "/staff/patients/?q=a", "/staff/audit/", "/staff/team/"]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def pss_mb(pid: int) -> float:

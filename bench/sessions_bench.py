@@ -27,6 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.lib import free_port, wait_until_up  # noqa: E402
 
 SESSIONS = 50
 HISTORY = int(os.environ.get("SESSIONS_BENCH_HISTORY", 200))
@@ -283,26 +284,8 @@ def bench_single_posts(sessions, secret):
             server.wait()
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
-def wait_until_up(port: int, server) -> None:
-    for _ in range(300):
-        if server.poll() is not None:
-            raise SystemExit("the server stopped while starting")
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("the server did not start")
 
 
 def main() -> int:
