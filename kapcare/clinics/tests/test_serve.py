@@ -44,6 +44,11 @@ def test_serve_runs_a_multi_process_server_that_serves_pages_and_static_files_an
             pytest.fail("the server did not answer")
         assert health.status == 200
         assert urllib.request.urlopen(f"http://127.0.0.1:{port}/static/kapcare/app.css").status == 200
+        # The master forks its processes one after another; the first may answer before the second is up.
+        for _ in range(100):
+            if len(children(server.pid)) == 2:
+                break
+            time.sleep(0.1)
         assert len(children(server.pid)) == 2
     finally:
         server.send_signal(signal.SIGTERM)
