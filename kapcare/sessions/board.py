@@ -200,6 +200,7 @@ BOARD_FIELDS = (
     "patient__legal_first_name",
     "patient__legal_last_name",
     "room__name",
+    "setting",
     "site__time_zone",
 )
 

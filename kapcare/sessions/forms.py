@@ -3,13 +3,13 @@
 from django import forms
 from django.utils import timezone
 
-from kapcare.clinics.models import Membership, Room, User
+from kapcare.clinics.models import Membership, Room, Site, User
 from kapcare.clinics.protocol import setting
 from kapcare.clinics.roles import Role
 from kapcare.sessions import dissociation
 from kapcare.sessions import vitals as plausibility
 from kapcare.sessions.discharge import scale_for
-from kapcare.sessions.models import AdverseEvent, Medication, RatingKind, RemsForm
+from kapcare.sessions.models import AdverseEvent, Medication, RatingKind, RemsForm, Setting
 from kapcare.sessions.models.rems import rems_fields
 from kapcare.sessions.prechecks import Pregnancy
 from kapcare.sessions.rules import route_choices
@@ -268,14 +268,50 @@ class DischargeForm(forms.Form):
 
 class ScheduleForm(forms.Form):
     planned_start = forms.DateTimeField(widget=LOCAL_INPUT)
-    room = forms.ModelChoiceField(queryset=Room.objects.none(), required=False)
+    setting = forms.ChoiceField(
+        choices=Setting.choices,
+        initial=Setting.CLINIC,
+        required=False,
+        help_text="At home only when the signed treatment plan allows it and enough in-clinic "
+        "sessions have been discharged.",
+    )
+    room = forms.ModelChoiceField(
+        queryset=Room.objects.none(), required=False, help_text="Leave empty for an at-home session."
+    )
+    site = forms.ModelChoiceField(
+        queryset=Site.objects.none(),
+        required=False,
+        label="Supervising site",
+        help_text="For a session without a room (at home): the site whose team supervises it and "
+        "whose board shows it. Defaults to the course's site.",
+    )
     medication = forms.ChoiceField(choices=Medication.choices)
 
-    def __init__(self, *args, clinic, **kwargs):
+    def __init__(self, *args, clinic, course=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.course = course
         self.fields["room"].queryset = Room.objects.filter(
             site__clinic=clinic, kind=Room.Kind.DOSING, is_active=True
         ).select_related("site")
+        self.fields["site"].queryset = Site.objects.filter(clinic=clinic, is_active=True)
+
+    def clean(self):
+        data = super().clean()
+        data["setting"] = data.get("setting") or Setting.CLINIC
+        room, site = data.get("room"), data.get("site")
+        if data.get("setting") == Setting.HOME and room:
+            self.add_error("room", "An at-home session takes no room; leave the room empty.")
+        elif room:
+            if site and site != room.site:
+                self.add_error("site", f"{room.name} is at {room.site.name}; choose that site or no site.")
+            data["site"] = room.site
+        elif site is None:
+            sites = list(self.fields["site"].queryset[:2])
+            only = sites[0] if len(sites) == 1 else None
+            data["site"] = (self.course.site if self.course else None) or only
+            if data["site"] is None:
+                self.add_error("site", "Choose the site that supervises this session.")
+        return data
 
 
 class RemsFormForm(forms.ModelForm):

@@ -43,6 +43,8 @@ def run_prechecks(session, *, by, answers: dict, request=None) -> list[PreCheck]
         pre_dose_vitals(session.rules, answers),
         weight(answers),
     ]
+    if session.at_home:
+        results.append(answer_check(CheckKind.AT_HOME_CONSENT, seams.at_home_consent_current(patient)))
     checks = [
         PreCheck(
             session=session, kind=kind, passed=passed, detail=detail, value=found, rule=applied, checked_by=by

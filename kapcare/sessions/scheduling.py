@@ -2,7 +2,7 @@
 
 from django.apps import apps
 
-from kapcare.sessions.models import DosingSession, Medication
+from kapcare.sessions.models import DosingSession, Medication, Setting
 
 
 def plan_for(course):
@@ -14,7 +14,16 @@ def plan_for(course):
 
 
 def schedule_from_plan(
-    plan, course, *, planned_start, site, by, room=None, medication=Medication.KETAMINE, request=None
+    plan,
+    course,
+    *,
+    planned_start,
+    site,
+    by,
+    room=None,
+    setting=Setting.CLINIC,
+    medication=Medication.KETAMINE,
+    request=None,
 ) -> DosingSession:
     """A session with the plan's route and dose: mg/kg plans are dosed on the day's weight."""
     per_kg = plan.dose_amount if plan.dose_unit == "mg/kg" else None
@@ -22,6 +31,7 @@ def schedule_from_plan(
         course,
         site=site,
         room=room,
+        setting=setting,
         planned_start=planned_start,
         route=plan.route,
         medication=medication,

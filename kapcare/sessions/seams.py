@@ -39,6 +39,56 @@ def consent_current(patient) -> Answer:
     return Answer(True, f"KAP consent version {kap['document'].version} signed.")
 
 
+def at_home_consent_current(patient) -> Answer:
+    """The at-home sessions addendum: signed in its current version and not withdrawn."""
+    if not apps.is_installed("kapcare.patients"):
+        return Answer(False, "Consent records are not available.", available=False)
+    from kapcare.patients.consent import ConsentKind, consent_status
+
+    title = ConsentKind.AT_HOME.label.lower()
+    row = next((r for r in consent_status(patient) if r["kind"] == ConsentKind.AT_HOME), None)
+    if row is None:
+        return Answer(False, f"An at-home session needs the {title}; the clinic has not published one.")
+    version = row["document"].version
+    if row["signature"] is None:
+        return Answer(False, f"An at-home session needs the {title}; the patient has not signed it.")
+    if row["withdrawn"]:
+        return Answer(False, f"The patient withdrew the {title}; version {version} must be signed again.")
+    if row["due"]:
+        return Answer(
+            False,
+            f"The patient signed version {row['signature'].version} of the {title}; version {version} "
+            "is current and not yet signed.",
+        )
+    return Answer(True, f"{ConsentKind.AT_HOME.label} version {version} signed.")
+
+
+def at_home_refusal(course) -> str | None:
+    """Why this course may not book an at-home session, or None when its signed treatment plan
+    allows one: the plan allows at-home sessions, and at least the plan's number of in-clinic
+    dosing sessions of the course have been discharged."""
+    if not apps.is_installed("kapcare.evaluation"):
+        return "At-home sessions need a signed treatment plan, and the evaluation app is not installed."
+    from kapcare.evaluation.models import TreatmentPlan
+    from kapcare.sessions.models import DosingSession, Setting, State
+
+    plan = TreatmentPlan.objects.filter(course=course).first()
+    if plan is None:
+        return "At-home sessions need a signed treatment plan that allows them; this course has none."
+    signed = f"the treatment plan signed {plan.signed_at:%b %-d, %Y}"
+    if not plan.at_home_allowed:
+        return f"At home is not allowed: {signed} does not allow at-home sessions."
+    needed = plan.at_home_after_sessions or 0
+    done = DosingSession.objects.filter(course=course, setting=Setting.CLINIC, state=State.DISCHARGED).count()
+    if done < needed:
+        return (
+            f"At home is not allowed yet: {signed} allows at-home sessions only after {needed} "
+            f"in-clinic dosing session{'s' if needed != 1 else ''} discharged, and "
+            f"{done} {'has' if done == 1 else 'have'} been."
+        )
+    return None
+
+
 def checklist_confirmed(patient, day) -> Answer:
     from kapcare.patients.preparation import checklist_status
 

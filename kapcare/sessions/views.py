@@ -651,7 +651,7 @@ def schedule(request, pk):
 
     course = get_course_for_user(request, pk)
     plan = plan_for(course)
-    form = forms.ScheduleForm(request.POST or None, clinic=request.membership.clinic)
+    form = forms.ScheduleForm(request.POST or None, clinic=request.membership.clinic, course=course)
     if request.method == "POST" and form.is_valid():
         if plan is None:
             form.add_error(None, "This course has no signed treatment plan to schedule from.")
@@ -663,7 +663,8 @@ def schedule(request, pk):
                     course,
                     planned_start=form.cleaned_data["planned_start"],
                     room=room,
-                    site=room.site if room else course.site,
+                    site=form.cleaned_data["site"],
+                    setting=form.cleaned_data["setting"],
                     medication=form.cleaned_data["medication"],
                     by=request.user,
                     request=request,

@@ -31,5 +31,6 @@ from kapcare.sessions.models.session import (  # noqa: F401
     PreCheck,
     SessionError,
     SessionTransition,
+    Setting,
     State,
 )

@@ -54,6 +54,13 @@ class Medication(models.TextChoices):
     ESKETAMINE = "esketamine", "Esketamine (Spravato)"
 
 
+class Setting(models.TextChoices):
+    """Where the dose is taken. At home only as the signed treatment plan allows."""
+
+    CLINIC = "clinic", "In clinic"
+    HOME = "home", "At home"
+
+
 class DosingSessionQuerySet(ClinicScopedQuerySet):
     def active(self):
         return self.filter(state__in=ACTIVE_STATES)
@@ -112,6 +119,12 @@ class DosingSession(models.Model):
     room = models.ForeignKey(
         "clinics.Room", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    setting = models.CharField(
+        max_length=8,
+        choices=Setting.choices,
+        default=Setting.CLINIC,
+        help_text="Where the session takes place; at home only as the signed treatment plan allows.",
+    )
     medication = models.CharField(max_length=12, choices=Medication.choices, default=Medication.KETAMINE)
     route = models.CharField(max_length=16, help_text="A route of the clinic's protocol.")
     planned_start = models.DateTimeField()
@@ -159,6 +172,13 @@ class DosingSession(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(state__in=State.values), name="dosing_state_valid"),
             models.CheckConstraint(
+                condition=models.Q(setting__in=Setting.values), name="dosing_setting_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(setting="clinic") | models.Q(room__isnull=True),
+                name="dosing_at_home_has_no_room",
+            ),
+            models.CheckConstraint(
                 condition=models.Q(signed_at__isnull=True) | models.Q(state__in=["discharged", "aborted"]),
                 name="dosing_signed_only_when_finished",
             ),
@@ -198,6 +218,10 @@ class DosingSession(models.Model):
     @property
     def is_active(self) -> bool:
         return self.state in ACTIVE_STATES
+
+    @property
+    def at_home(self) -> bool:
+        return self.setting == Setting.HOME
 
     @property
     def is_esketamine(self) -> bool:
@@ -378,6 +402,7 @@ class DosingSession(models.Model):
         route: str,
         by,
         room=None,
+        setting=Setting.CLINIC,
         medication=Medication.KETAMINE,
         planned_dose_mg=None,
         planned_mg_per_kg=None,
@@ -392,7 +417,17 @@ class DosingSession(models.Model):
             raise SessionError(f"{route!r} is not a route of the clinic's protocol.")
         if planned_dose_mg is None and planned_mg_per_kg is None:
             raise SessionError("Give the planned dose, in mg or mg/kg.")
+        if setting not in Setting.values:
+            raise SessionError(f"{setting!r} is not a setting for a dosing session.")
+        if setting == Setting.HOME and room is not None:
+            raise SessionError("An at-home session takes no room; leave the room empty.")
         with transaction.atomic():
+            if setting == Setting.HOME:
+                # The course's row is held so two bookings cannot both count the same sessions.
+                type(course).objects.select_for_update().filter(pk=course.pk).first()
+                refusal = seams.at_home_refusal(course)
+                if refusal:
+                    raise SessionError(refusal)
             number = cls.objects.filter(course=course).count() + 1
             session = cls.objects.create(
                 clinic_id=course.clinic_id,
@@ -400,6 +435,7 @@ class DosingSession(models.Model):
                 course=course,
                 site=site,
                 room=room,
+                setting=setting,
                 medication=medication,
                 route=route,
                 planned_start=planned_start,
@@ -410,7 +446,13 @@ class DosingSession(models.Model):
                 number=number,
                 created_by=by,
             )
-            record(request, "create", session, actor=by, detail={"planned_start": planned_start.isoformat()})
+            record(
+                request,
+                "create",
+                session,
+                actor=by,
+                detail={"planned_start": planned_start.isoformat(), "setting": setting},
+            )
         seams.dosing_session_scheduled(session)
         return session
 
@@ -450,6 +492,7 @@ class CheckKind(models.TextChoices):
     PREGNANCY = "pregnancy", "Pregnancy status"
     VITALS = "vitals", "Pre-dose vital signs"
     WEIGHT = "weight", "Weight today"
+    AT_HOME_CONSENT = "at_home_consent", "At-home consent signed"
 
 
 class PreCheck(models.Model):
