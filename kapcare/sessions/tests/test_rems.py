@@ -104,7 +104,13 @@ def test_an_esketamine_session_with_a_complete_form_is_signed(esketamine, prescr
     assert esketamine.signed_at is not None
 
 
-def test_the_queue_shows_forms_due_within_7_calendar_days(esketamine, signed_in, nurse):
+@pytest.fixture
+def midday(time_machine):
+    """Early afternoon at the site, so the dose two hours back was given the same calendar day."""
+    time_machine.move_to("2026-11-27 18:00:00+00:00", tick=True)
+
+
+def test_the_queue_shows_forms_due_within_7_calendar_days(midday, esketamine, signed_in, nurse):
     response = signed_in(nurse).get("/staff/sessions/rems/")
     body = response.content.decode()
     assert esketamine.patient.name in body
