@@ -12,7 +12,7 @@ from kapcare.sessions.monitor import next_due, next_rating_due, raise_overdue
 from kapcare.sessions.rules import rule
 
 MOAAS = {
-    5: "alert",
+    5: "responds readily to name",
     4: "lethargic to name",
     3: "responds to loud name",
     2: "responds to prodding",

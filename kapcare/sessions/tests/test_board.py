@@ -155,3 +155,12 @@ def test_the_board_shows_nothing_of_another_clinic(signed_in, outsider, dosed):
 
 def test_the_board_is_for_the_clinical_team(signed_in, billing, dosed):
     assert signed_in(billing).get(f"/staff/sessions/board/{dosed.site_id}/").status_code == 403
+
+
+def test_moaas_levels_read_as_the_scale_words_never_as_an_alert():
+    """MOAA/S 5 is 'responds readily to name' (reference/clinical.md); on a board where alerts
+    are safety alerts, the word 'alert' next to a normal score would mislead."""
+    from kapcare.sessions.board import MOAAS
+
+    assert MOAAS[5] == "responds readily to name"
+    assert not any("alert" in words for words in MOAAS.values())
