@@ -30,6 +30,9 @@ def consent_current(patient) -> Answer:
         return Answer(False, "The clinic has not published a KAP consent document.")
     if kap["signature"] is None:
         return Answer(False, "The patient has not signed the KAP consent.")
+    if kap["withdrawn"]:
+        version = kap["document"].version
+        return Answer(False, f"The patient withdrew the KAP consent; version {version} must be signed again.")
     if kap["due"]:
         return Answer(
             False,

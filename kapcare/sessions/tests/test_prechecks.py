@@ -55,6 +55,16 @@ def test_it_holds_the_session_when_a_newer_consent_version_is_unsigned(session, 
     assert "version 2 is current" in checks["consent"].detail
 
 
+def test_it_holds_the_session_when_the_kap_consent_was_withdrawn_and_says_so(session, nurse, prescriber):
+    from kapcare.patients.consent import ConsentKind, ConsentSignature
+
+    signature = ConsentSignature.objects.get(patient=session.patient, document__kind=ConsentKind.KAP)
+    signature.withdraw(channel="clinic", recorded_by=prescriber, actor=prescriber, note="Changed mind.")
+    checks = check_in(session, nurse)
+    assert session.state == "held"
+    assert "withdrew the KAP consent" in checks["consent"].detail
+
+
 def test_it_holds_the_session_when_the_checklist_is_not_confirmed_for_today(session, nurse):
     PreparationConfirmation.objects.filter(patient=session.patient).delete()
     checks = check_in(session, nurse)
