@@ -7,6 +7,7 @@ leave them; the in-progress ones are then fed by `kapcare simulate-monitor`.
 """
 
 import math
+import zoneinfo
 from datetime import timedelta
 from decimal import Decimal
 
@@ -101,17 +102,43 @@ def load(demo) -> None:
             past += 1
     rems = spravato_example(clinic, protocol, staff, rng, now)
     live = in_progress(clinic, protocol, staff, rng, now)
+    booked = book_next(plans, staff, now)
     record(
         None,
         "create",
         clinic=clinic,
         actor="kapcare demo",
-        detail={"demo dosing sessions": past + live + rems},
+        detail={"demo dosing sessions": past + live + rems + booked},
     )
     demo.say(
         f"{past} signed dosing sessions, {rems} Spravato session with a REMS form due, "
-        f"{live} sessions in progress today (run `kapcare simulate-monitor`)"
+        f"{live} sessions in progress today (run `kapcare simulate-monitor`), {booked} booked ahead"
     )
+
+
+def book_next(plans, staff, now) -> int:
+    """The next dosing session of each active course with sessions left on its plan, booked as
+    staff book them (so its questionnaires are scheduled and the patient sees it in the portal):
+    one cadence after the last session, at 10:00 where the course is treated, never in the past."""
+    from kapcare.sessions.scheduling import schedule_from_plan
+
+    booked = 0
+    for plan in plans:
+        course = plan.course
+        if course.state != CourseState.ACTIVE:
+            continue
+        sessions = DosingSession.objects.filter(course=course)
+        if sessions.count() >= plan.dosing_sessions or sessions.filter(state=State.SCHEDULED).exists():
+            continue
+        last = sessions.order_by("-planned_start").values_list("planned_start", flat=True).first()
+        day = max((last or now) + timedelta(days=max(plan.cadence_days, 1)), now + timedelta(days=1))
+        site = site_of(course)
+        local = timezone.localtime(day, zoneinfo.ZoneInfo(site.time_zone))
+        start = local.replace(hour=10, minute=0, second=0, microsecond=0)
+        room = site.rooms.filter(kind="dosing").order_by("name").first()
+        schedule_from_plan(plan, course, planned_start=start, site=site, room=room, by=staff["nurse"])
+        booked += 1
+    return booked
 
 
 def site_of(course):
