@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kapcare.audit.trail import record
+from kapcare.evaluation.history import MEDICAL, PSYCHIATRIC
 from kapcare.evaluation.models import (
     Allergy,
     Diagnosis,
@@ -24,33 +25,6 @@ from kapcare.evaluation.models import (
     Route,
 )
 
-PSYCHIATRIC = [
-    "psychosis",
-    "schizophrenia",
-    "bipolar_disorder",
-    "mania",
-    "substance_use",
-    "ketamine_misuse",
-    "suicide_attempt",
-    "last_suicide_attempt",
-    "self_harm",
-    "suicidal_thoughts_last_2_weeks",
-]
-MEDICAL = [
-    "hypertension",
-    "cardiovascular_disease",
-    "cerebrovascular_disease",
-    "aneurysm_or_avm",
-    "intracerebral_haemorrhage",
-    "raised_intracranial_pressure",
-    "raised_intraocular_pressure",
-    "hepatic_impairment",
-    "pregnant",
-    "lactating",
-    "interstitial_cystitis",
-    "seizures",
-    "hyperthyroidism",
-]
 VITALS = ["evaluated_on", "systolic_bp", "diastolic_bp", "heart_rate", "weight_kg", "height_cm"]
 
 

@@ -18,39 +18,12 @@ from datetime import date
 from django.core.exceptions import ValidationError
 
 from kapcare.clinics.protocol import Finding, screen
+from kapcare.evaluation.history import MEDICAL, PSYCHIATRIC
 from kapcare.evaluation.models import Allergy, Evaluation, Medication
 
-# The evaluation's fields a document may carry, all read by screening rules or by their facts.
-FIELDS = [
-    "psychosis",
-    "schizophrenia",
-    "bipolar_disorder",
-    "mania",
-    "substance_use",
-    "ketamine_misuse",
-    "suicide_attempt",
-    "last_suicide_attempt",
-    "self_harm",
-    "suicidal_thoughts_last_2_weeks",
-    "hypertension",
-    "cardiovascular_disease",
-    "cerebrovascular_disease",
-    "aneurysm_or_avm",
-    "intracerebral_haemorrhage",
-    "raised_intracranial_pressure",
-    "raised_intraocular_pressure",
-    "hepatic_impairment",
-    "pregnant",
-    "lactating",
-    "interstitial_cystitis",
-    "seizures",
-    "hyperthyroidism",
-    "systolic_bp",
-    "diastolic_bp",
-    "heart_rate",
-    "weight_kg",
-    "height_cm",
-]
+# The evaluation's fields a document may carry, all read by screening rules or by their facts:
+# the history the forms ask for, and the vital signs.
+FIELDS = [*PSYCHIATRIC, *MEDICAL, "systolic_bp", "diastolic_bp", "heart_rate", "weight_kg", "height_cm"]
 EXTRA = {"evaluated_on", "date_of_birth", "age", "phq9_item9", "medications", "allergies"}
 MEDICATION_KEYS = {
     "name": "name",
