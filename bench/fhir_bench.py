@@ -288,7 +288,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as var:
         env = os.environ | {"KAPCARE_VAR_DIR": var, "KAPCARE_DEBUG": "false"}
         postgres = env.pop("DATABASE_URL", None)
-        measure(env, "SQLite")
+        if not (postgres and os.environ.get("FHIR_BENCH_POSTGRES_ONLY")):
+            measure(env, "SQLite")
         if postgres:
             measure(env | {"DATABASE_URL": postgres}, "PostgreSQL")
 

@@ -1,9 +1,14 @@
 """Recording what people do with health information. Call `record` from every view and model
 method that reads or writes it; the request supplies who, role, clinic and address."""
 
+import threading
+from contextlib import contextmanager
+
 from django.conf import settings
 
-from kapcare.audit.models import Action, append, append_all
+from kapcare.audit.models import Action, AuditEvent, append_all
+
+_held = threading.local()
 
 
 def client_address(request) -> str | None:
@@ -22,18 +27,45 @@ def client_address(request) -> str | None:
 def record(request, action: str, obj=None, *, patient=None, clinic=None, detail=None, actor=None):
     """Write one audit event. `obj` is the record touched; `patient` the person it is about."""
     fields = event_fields(request, action, obj, patient=patient, clinic=clinic, detail=detail, actor=actor)
-    return append(**fields)
+    return write([fields])[0]
 
 
 def record_each(request, action: str, touched: list[tuple], *, clinic=None, actor=None) -> list:
     """One audit event per (record, detail) in `touched`, each with the patient its record is
     about, written together: a device post of readings for many patients, say."""
-    return append_all(
+    return write(
         [
             event_fields(request, action, obj, clinic=clinic, detail=detail, actor=actor)
             for obj, detail in touched
         ]
     )
+
+
+@contextmanager
+def held_to_the_end():
+    """Inside a transaction: hold the events recorded in this block and write them all at its
+    end, still inside the transaction. The chain head is then locked for the last two
+    statements before the commit rather than for most of the request, so concurrent API calls
+    do not queue behind one another. If the block raises, its events go with its transaction.
+    Events held so are returned unsaved (no pk) by `record`."""
+    if getattr(_held, "events", None) is not None:
+        yield  # already held by an enclosing block, which writes them
+        return
+    _held.events = []
+    try:
+        yield
+        if _held.events:
+            append_all(_held.events)
+    finally:
+        _held.events = None
+
+
+def write(rows: list[dict]) -> list:
+    held = getattr(_held, "events", None)
+    if held is None:
+        return append_all(rows)
+    held.extend(rows)
+    return [AuditEvent(**fields) for fields in rows]
 
 
 def event_fields(

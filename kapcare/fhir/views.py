@@ -13,6 +13,7 @@ from django.http import FileResponse, HttpResponse
 from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 
+from kapcare.audit.trail import held_to_the_end
 from kapcare.fhir import api, bulk, bundles
 from kapcare.fhir.auth import authenticate, base_url
 from kapcare.fhir.capability import capability_statement
@@ -99,7 +100,8 @@ def fhir_endpoint(methods: tuple[str, ...], *, public: bool = False):
                     caller = authenticate(request)
                     # One transaction per call: a read's audit event and any version it writes
                     # commit together, and nothing of a call that fails is kept.
-                    with transaction.atomic():
+                    # Audit events are written at the end, just before the commit (see trail).
+                    with transaction.atomic(), held_to_the_end():
                         result = view(request, caller, *args, **kwargs)
             except FhirError as error:
                 return respond(request, error.status, outcome(error.issues), error.headers)

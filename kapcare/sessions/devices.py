@@ -132,7 +132,8 @@ def ingest_observations(clinic, resources, *, actor: str = "device", request=Non
         result.refused = 1
         result.entries.append((refused.status, refused.outcome()))
         return result
-    with transaction.atomic():
+    # Inside a caller's transaction (the FHIR API's) no savepoint: a failure fails the call.
+    with transaction.atomic(savepoint=False):
         store(clinic, [reading], result, actor=actor, request=request)
     result.entries.append((200 if reading.duplicate else 201, as_resource(reading)))
     return result
@@ -162,7 +163,7 @@ def _bundle(clinic, bundle: dict, *, actor, request) -> IngestResult:
         first = outcomes[min(outcomes)]
         raise Refused(first.status, f"Transaction refused, nothing stored: {first}", first.expression)
     good = [r for r in readings if r.index not in outcomes]
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         store(clinic, good, result, actor=actor, request=request)
     by_index = {r.index: r for r in good}
     for index in range(len(entries)):
