@@ -48,16 +48,15 @@ def ingest(caller, mapper, resources: list[dict], *, kind: str | None):
     except Refused as refused:
         raise as_error(refused.status, refused.outcome()) from None
     answers = []
-    kept = {}
     for (status, answer), resource in zip(result.entries, resources, strict=True):
         if status >= 400:
             answers.append(as_error(status, answer))
             continue
         part = part_for_resource(mapper, resource)
         pk = str(answer.get("id", "")).removeprefix("vs-").partition("-")[0]  # vs-{row}-{kind}
-        kept[pk] = None
         answers.append((status, part, pk))
-    rows = {str(row.pk): row for row in vital_rows(caller.clinic.pk, kept)} if kept else {}
+    # The rows as ingest stored or found them: no need to read them back.
+    rows = {str(pk): row for pk, row in result.rows.items()}
     fresh, out = [], []
     for answer in answers:
         if isinstance(answer, FhirError):
@@ -83,12 +82,3 @@ def ingest(caller, mapper, resources: list[dict], *, kind: str | None):
     ResourceVersion.objects.bulk_create(fresh)
     return out
 
-
-def vital_rows(clinic_id: int, pks):
-    """The readings ingest just kept or found, by primary key (written out: it runs on every post)."""
-    from kapcare.sessions.models import VitalSign
-
-    pks = [int(pk) for pk in pks]
-    marks = ", ".join(["%s"] * len(pks))
-    sql = f"SELECT * FROM {VitalSign._meta.db_table} WHERE clinic_id = %s AND id IN ({marks})"
-    return VitalSign.objects.raw(sql, [clinic_id, *pks])

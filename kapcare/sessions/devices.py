@@ -83,6 +83,7 @@ class IngestResult:
     duplicates: int = 0
     refused: int = 0
     alerts: int = 0
+    rows: dict = field(default_factory=dict)  # the stored readings, new or found, by pk
 
     def response(self) -> tuple[int, dict]:
         """The HTTP status and body: the resource or an OperationOutcome; a batch-response for a Bundle."""
@@ -333,6 +334,7 @@ def store(clinic, readings: list[Reading], result: IngestResult, *, actor: str, 
     for reading in readings:
         if reading.duplicate and reading.stored is None:
             reading.stored = VitalSign.objects.get(clinic=clinic, identifier=reading.identifier)
+    result.rows |= {reading.stored.pk: reading.stored for reading in readings}
     result.created += len(fresh)
     result.duplicates += len(readings) - len(fresh)
     result.alerts += len(raise_alerts(fresh))

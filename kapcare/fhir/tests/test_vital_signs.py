@@ -145,6 +145,9 @@ def test_a_us_core_vital_sign_posted_for_a_session_reads_back_equivalent(fhir, d
     assert resource["subject"] == {"reference": f"Patient/{patient.pk}"}
     assert resource["identifier"] == example["identifier"]
     assert VitalSign.objects.filter(session=dosed, source="device").count() == 1
+    # The reading as the create answered it is the version a read finds: no second version.
+    assert resource["meta"] == body(created)["meta"]
+    assert resource["meta"]["versionId"] == "1"
 
 
 @needs_us_core
