@@ -19,9 +19,9 @@ from typing import NamedTuple
 
 from django.db import connection
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from kapcare.fhir.models import ResourceVersion
+from kapcare.lib.sql import aware
 
 
 def content(resource: dict) -> dict:
@@ -70,17 +70,12 @@ def latest(resource_type: str, ids: list[str]) -> dict[str, Stored]:
     with connection.cursor() as cursor:
         cursor.execute(sql, [resource_type, *ids])
         rows = cursor.fetchall()
-    return {
-        resource_id: Stored(version, moment(at), resource if isinstance(resource, dict) else json.loads(resource))
-        for resource_id, version, at, resource in rows
-    }
+    return {found: Stored(version, aware(at), loaded(resource)) for found, version, at, resource in rows}
 
 
-def moment(value) -> datetime:
-    """A timestamp as the database driver gives it (SQLite: text in UTC), as an aware datetime."""
-    if isinstance(value, str):
-        value = parse_datetime(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+def loaded(value):
+    # Django reads jsonb as text on PostgreSQL, as SQLite stores JSON; a driver may decode it.
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def current(mapper, objs, clinic_id: int) -> list[dict]:
