@@ -9,7 +9,7 @@ urlpatterns = [
     path("staff/audit/", include("kapcare.audit.urls")),
     path("staff/evaluation/", include("kapcare.evaluation.urls")),
     path("staff/sessions/", include("kapcare.sessions.urls")),
-    path("api/devices/", include("kapcare.sessions.device_urls")),
+    path("api/devices/", include("kapcare.fhir.device_urls")),
     path("portal/history/", include("kapcare.evaluation.portal_urls")),
     path("portal/", include("kapcare.portal.urls")),
     path("staff/leads/", include("kapcare.leads.urls")),

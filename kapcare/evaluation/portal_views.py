@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from kapcare.evaluation.forms import PatientHistoryForm, history_instance, save_patient_history
 from kapcare.patients.models import CourseState
-from kapcare.portal.access import portal_view
+from kapcare.patients.portal_access import portal_view
 
 # The history helps only before the prescriber decides.
 BEFORE_DECISION = {CourseState.EVALUATING, CourseState.NEEDS_CLEARANCE}

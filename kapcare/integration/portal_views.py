@@ -12,7 +12,7 @@ from kapcare.integration.goals import progress_over_time
 from kapcare.integration.journal import prompts_for
 from kapcare.integration.models import Goal, JournalEntry, Status, TherapySession
 from kapcare.patients.models import OPEN_STATES
-from kapcare.portal.access import portal_record, portal_view
+from kapcare.patients.portal_access import portal_record, portal_view
 
 
 def own_entry(request, pk) -> JournalEntry:

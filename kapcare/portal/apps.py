@@ -9,7 +9,7 @@ class PortalConfig(AppConfig):
     `("route/", "kapcare.app.portal_views.panel", "name")`: the portal serves the view at
     /portal/route/, signed in and audited, and the view reads `request.portal_patient`, so a
     clinical app never imports the portal. An "app:url_name" entry names a view the app serves
-    and guards itself with `kapcare.portal.access.portal_view`. Each returns an HTMX partial.
+    and guards itself with `kapcare.patients.portal_access.portal_view`. Each returns an HTMX partial.
     """
 
     name = "kapcare.portal"

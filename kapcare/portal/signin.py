@@ -21,7 +21,7 @@ from django.utils import timezone
 from kapcare.audit.trail import record
 from kapcare.lib.messaging import send_email, send_sms
 from kapcare.patients.models import Patient
-from kapcare.portal.access import actor_for
+from kapcare.patients.portal_access import actor_for
 from kapcare.portal.models import LinkChannel, SignInFailure, SignInLink
 
 SALT = "kapcare.portal.signin-link"

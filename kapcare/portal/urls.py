@@ -1,8 +1,8 @@
 from django.urls import path
 from django.utils.module_loading import import_string
 
+from kapcare.patients.portal_access import portal_view
 from kapcare.portal import views
-from kapcare.portal.access import portal_view
 from kapcare.portal.panels import served_panels
 
 app_name = "portal"

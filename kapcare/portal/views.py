@@ -12,8 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kapcare.patients.consent import Channel, ConsentDocument, ConsentKind, ConsentSignature, consent_status
 from kapcare.patients.consent_forms import ConsentSignForm
 from kapcare.patients.models import OPEN_STATES, CourseState
-from kapcare.patients.preparation import PreparationConfirmation, checklist_status
-from kapcare.portal.access import (
+from kapcare.patients.portal_access import (
     actor_for,
     get_portal_patient,
     portal_record,
@@ -21,6 +20,7 @@ from kapcare.portal.access import (
     sign_in_patient,
     sign_out_patient,
 )
+from kapcare.patients.preparation import PreparationConfirmation, checklist_status
 from kapcare.portal.forms import PreparationForm, SignInForm
 from kapcare.portal.panels import portal_panels
 from kapcare.portal.signin import LinkError, find_link, request_links, use_link

@@ -10,7 +10,7 @@ from conftest import make_member
 from kapcare.clinics.models import Protocol
 from kapcare.clinics.roles import Role
 from kapcare.integration.models import Goal, Kind, Mode, TherapySession
-from kapcare.portal.access import SEEN_KEY, SESSION_KEY
+from kapcare.patients.portal_access import SEEN_KEY, SESSION_KEY
 from kapcare.sessions.models import DosingSession
 
 

@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from kapcare.patients.consent import ConsentDocument
-from kapcare.portal.access import SEEN_KEY, SESSION_KEY
+from kapcare.patients.portal_access import SEEN_KEY, SESSION_KEY
 
 KAP_BODY = "Ketamine can cause dissociation.\n\nYou will not drive until the next day."
 

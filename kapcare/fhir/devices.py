@@ -1,7 +1,9 @@
 """POST /api/devices/observations: vital signs from a monitor or bridge, as FHIR Observations.
 
-The caller presents a bearer token issued by `kapcare apitoken` (the FHIR app's tokens) with a scope
-that lets it create Observations, for example system/Observation.write. The token names the clinic.
+The caller presents a bearer token issued by `kapcare apitoken` with a scope that lets it create
+Observations, for example system/Observation.write. The token names the clinic. The readings go
+through the sessions app's own way in (`ingest_observations`), as POST /fhir/R4/Observation does;
+this app owns the tokens, so the endpoint lives here and the sessions app knows nothing of it.
 """
 
 import json
@@ -12,6 +14,9 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from kapcare.fhir.auth import find_token, scopes_of
+from kapcare.fhir.models import hash_token
+from kapcare.fhir.scopes import ScopeError
 from kapcare.sessions.devices import Refused, ingest_observations
 
 FHIR_JSON = "application/fhir+json"
@@ -25,9 +30,6 @@ def answer(status: int, body: dict) -> JsonResponse:
 
 def token_for(request):
     """The active API token in the Authorization header that may create Observations, else Refused."""
-    from kapcare.fhir.models import ApiToken, hash_token
-    from kapcare.fhir.scopes import ScopeError, parse_scopes
-
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         raise Refused(
@@ -36,17 +38,13 @@ def token_for(request):
             "Request",
             "login",
         )
-    token = (
-        ApiToken.objects.active()
-        .select_related("clinic")
-        .only("name", "scopes", "last_used_at", "clinic__id", "clinic__slug")
-        .filter(token_hash=hash_token(header[7:].strip()))
-        .first()
-    )
+    token = find_token(hash_token(header[7:].strip()))
+    if token is not None and token.is_revoked:
+        token = None
     if token is None:
         raise Refused(401, "The token is not known or has been revoked.", "Request", "login")
     try:
-        scopes = parse_scopes(token.scopes)
+        scopes = scopes_of(token.scopes)
     except ScopeError:
         scopes = []
     if not any(s.context == "system" and s.allows("Observation", "create") for s in scopes):

@@ -1,7 +1,9 @@
 """Who is signed into the portal. A patient is not a staff User: the portal keeps the patient's id in
 the session under its own key, beside (never instead of) a staff sign-in, and ends it after the
 portal's idle time. Every portal page goes through `portal_view`, which audits the visit with the
-patient as the actor.
+patient as the actor. It lives here, beside the patient, so that each phase's own portal pages
+(evaluation's history, integration's journal) use it without importing the portal app, which sits
+on top (design.md).
 """
 
 from functools import wraps
