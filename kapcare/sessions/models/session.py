@@ -67,6 +67,15 @@ NO_HOME_ADDRESS = (
 )
 
 
+# SPRAVATO REMS (reference/clinical.md §3): the drug is never dispensed for home use; it is given in an
+# enrolled healthcare setting, with a prescriber onsite through administration and monitoring.
+ESKETAMINE_NOT_AT_HOME = (
+    "Esketamine (Spravato) cannot be taken at home: under the SPRAVATO REMS it is never dispensed for "
+    "home use and is given only in an enrolled healthcare setting with a prescriber onsite. "
+    "Book it in clinic."
+)
+
+
 class DosingSessionQuerySet(ClinicScopedQuerySet):
     def active(self):
         return self.filter(state__in=ACTIVE_STATES)
@@ -442,6 +451,8 @@ class DosingSession(models.Model):
             raise SessionError(f"{setting!r} is not a setting for a dosing session.")
         if setting == Setting.HOME and room is not None:
             raise SessionError("An at-home session takes no room; leave the room empty.")
+        if setting == Setting.HOME and medication == Medication.ESKETAMINE:
+            raise SessionError(ESKETAMINE_NOT_AT_HOME)
         home_address = (home_address or "").strip()
         if setting == Setting.CLINIC and home_address:
             raise SessionError(

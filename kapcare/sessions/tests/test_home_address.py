@@ -17,7 +17,7 @@ from kapcare.evaluation.tests.factories import signed_plan
 from kapcare.patients.models import Patient
 from kapcare.sessions import views
 from kapcare.sessions.models import DosingSession, SessionError, dose
-from kapcare.sessions.scheduling import address_on_file
+from kapcare.sessions.scheduling import address_on_file, schedule_from_plan
 from kapcare.sessions.tests.conftest import GOOD_ANSWERS, PRODUCT
 from kapcare.sessions.tests.test_setting import HOME, book, sign_at_home_consent
 
@@ -199,3 +199,31 @@ def test_the_rems_form_gives_where_an_at_home_patient_was(dosed_at_home):
 
 def test_the_rems_form_gives_the_sites_address_for_a_session_in_clinic(session):
     assert views.rems_prefill(session)["setting_address"] == session.site.address
+
+
+# Esketamine -------------------------------------------------------------------------------------
+
+
+def test_esketamine_is_never_booked_at_home(home_plan, active_course, nurse):
+    plan = signed_plan(active_course)
+    with pytest.raises(SessionError, match="never dispensed for home use"):
+        schedule_from_plan(
+            plan,
+            active_course,
+            planned_start=timezone.now() + timedelta(days=1),
+            site=active_course.clinic.sites.get(),
+            setting="home",
+            home_address=HOME,
+            medication="esketamine",
+            by=nurse,
+        )
+    assert not DosingSession.objects.exists()
+
+
+def test_the_schedule_page_refuses_esketamine_at_home_with_the_rems_rule(
+    signed_in, nurse, home_plan, active_course
+):
+    data = {"planned_start": tomorrow(), "setting": "home", "home_address": HOME, "medication": "esketamine"}
+    body = signed_in(nurse).post(page(active_course), data).content.decode()
+    assert "under the SPRAVATO REMS it is never dispensed for home use" in body
+    assert not DosingSession.objects.exists()
