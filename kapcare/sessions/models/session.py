@@ -453,7 +453,8 @@ class DosingSession(models.Model):
             raise SessionError("An at-home session takes no room; leave the room empty.")
         if setting == Setting.HOME and medication == Medication.ESKETAMINE:
             raise SessionError(ESKETAMINE_NOT_AT_HOME)
-        home_address = (home_address or "").strip()
+        # One line per part, as typed; browsers send a textarea's line breaks as CRLF.
+        home_address = "\n".join(line.strip() for line in (home_address or "").splitlines() if line.strip())
         if setting == Setting.CLINIC and home_address:
             raise SessionError(
                 "An in-clinic session takes no home address; leave the address empty or book it at home."

@@ -93,10 +93,10 @@ def test_the_schedule_page_prefills_the_address_on_file(signed_in, nurse, home_p
     assert "Address for an at-home session" in body
 
 
-def test_the_schedule_page_books_at_home_at_the_address_given(signed_in, nurse, home_plan, active_course):
+def test_the_schedule_page_books_at_home_at_the_address_given_one_line_per_part(signed_in, nurse, home_plan, active_course):
     data = {"planned_start": tomorrow(), "setting": "home", "home_address": "Flat 2, 30 Elm Road\r\nBoston"}
     assert signed_in(nurse).post(page(active_course), data | {"medication": "ketamine"}).status_code == 302
-    assert DosingSession.objects.get().home_address == "Flat 2, 30 Elm Road\r\nBoston"
+    assert DosingSession.objects.get().home_address == "Flat 2, 30 Elm Road\nBoston"
 
 
 def test_the_schedule_page_refuses_at_home_without_an_address(signed_in, nurse, home_plan, active_course):
