@@ -1,5 +1,6 @@
 """Demo consent documents, signatures and preparation checklists, consistent with the demo courses:
-every course past evaluation has a signed consent for KAP; some patients also signed telehealth or
+every course past evaluation has a signed consent for KAP; a course whose treatment plan allows
+sessions at home also has the signed at-home addendum; some patients also signed telehealth or
 Part 2 consents; some patients with an active course confirmed tomorrow's preparation checklist."""
 
 from datetime import timedelta
@@ -37,6 +38,7 @@ def load(demo) -> None:
             for kind, title, body in consent_templates()
         }
     rng, signed = demo.rng, 0
+    goes_home = at_home_courses(clinic)
     courses = (
         Course.objects.filter(clinic=clinic, state__in=PAST_EVALUATION)
         .select_related("patient")
@@ -49,6 +51,9 @@ def load(demo) -> None:
         witness = rng.choice([demo.staff["nurse"], demo.staff["intake"], None])
         sign_as_of(documents["kap"], course.patient, at, witness)
         signed += 1
+        if course.pk in goes_home:
+            sign_as_of(documents["at_home"], course.patient, at + timedelta(minutes=2), witness)
+            signed += 1
         if rng.random() < 0.5:
             sign_as_of(documents["telehealth"], course.patient, at + timedelta(minutes=4), witness)
             signed += 1
@@ -73,6 +78,15 @@ def load(demo) -> None:
             f"portal: /portal/ with {example.email} and date of birth {example.date_of_birth:%Y-%m-%d} "
             "(the link lands in var/outbox)"
         )
+
+
+def at_home_courses(clinic) -> set[int]:
+    """Courses whose signed treatment plan allows sessions at home."""
+    from kapcare.evaluation.models import TreatmentPlan
+
+    return set(
+        TreatmentPlan.objects.filter(clinic=clinic, at_home_allowed=True).values_list("course", flat=True)
+    )
 
 
 def sign_as_of(document, patient, at, witness) -> ConsentSignature:

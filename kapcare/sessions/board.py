@@ -201,6 +201,7 @@ BOARD_FIELDS = (
     "patient__legal_last_name",
     "room__name",
     "setting",
+    "home_address",
     "site__time_zone",
 )
 

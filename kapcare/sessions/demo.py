@@ -1,5 +1,6 @@
-"""Demo dosing sessions: complete, signed records for courses under way or finished, and three
-sessions in progress today at the demo sites so the live board has something to show.
+"""Demo dosing sessions: complete, signed records for courses under way or finished, three
+sessions in progress today at the demo sites so the live board has something to show, and a
+course gone home as its signed plan allows: one session in progress at home, one booked at home.
 
 All readings are synthetic: a blood pressure that rises to a peak about 40 minutes after the dose
 and settles (reference/clinical.md §3), with noise. Past records are written as the pages would
@@ -50,6 +51,10 @@ PASSED = {
     CheckKind.VITALS: "Within the protocol's limits.",
     CheckKind.WEIGHT: "Weighed today.",
 }
+AT_HOME_PASSED = {
+    CheckKind.AT_HOME_CONSENT: "At-home sessions addendum signed.",
+}
+FINISHED = (State.DISCHARGED, State.ABORTED)
 NOTES = [
     "Eyes closed, listening to the music; calm.",
     "Describes floating; reassured; settled.",
@@ -101,6 +106,7 @@ def load(demo) -> None:
             past_session(course, plan, protocol, at, staff, rng)
             past += 1
     rems = spravato_example(clinic, protocol, staff, rng, now)
+    home_live, home_booked = at_home(plans, protocol, staff, rng, now)
     live = in_progress(clinic, protocol, staff, rng, now)
     booked = book_next(plans, staff, now)
     record(
@@ -108,11 +114,12 @@ def load(demo) -> None:
         "create",
         clinic=clinic,
         actor="kapcare demo",
-        detail={"demo dosing sessions": past + live + rems + booked},
+        detail={"demo dosing sessions": past + live + rems + booked + home_live + home_booked},
     )
     demo.say(
         f"{past} signed dosing sessions, {rems} Spravato session with a REMS form due, "
-        f"{live} sessions in progress today (run `kapcare simulate-monitor`), {booked} booked ahead"
+        f"{live + home_live} sessions in progress today ({home_live} at home; run `kapcare "
+        f"simulate-monitor`), {booked + home_booked} booked ahead ({home_booked} at home)"
     )
 
 
@@ -139,6 +146,71 @@ def book_next(plans, staff, now) -> int:
         schedule_from_plan(plan, course, planned_start=start, site=site, room=room, by=staff["nurse"])
         booked += 1
     return booked
+
+
+def at_home(plans, protocol, staff, rng, now) -> tuple[int, int]:
+    """Sessions at home for active courses whose signed plan allows them and whose in-clinic
+    sessions the plan asks for first are discharged: one in progress now (dosed half an hour ago,
+    fed by the home cuff through `kapcare simulate-monitor`), and one booked for another such
+    course (or the same one) at 10:00 a cadence on. Both are booked through the real booking,
+    which checks the plan's rule and records the address on file as where the patient will be."""
+    from kapcare.sessions import seams
+    from kapcare.sessions.scheduling import address_on_file, schedule_from_plan
+
+    ready = [
+        plan
+        for plan in plans
+        if plan.course.state == CourseState.ACTIVE
+        and plan.at_home_allowed
+        and address_on_file(plan.course.patient)
+        and not DosingSession.objects.filter(course=plan.course).exclude(state__in=FINISHED).exists()
+        and seams.at_home_refusal(plan.course) is None
+    ]
+    if not ready:
+        return 0, 0
+    live, ahead = ready[0], ready[1] if len(ready) > 1 else ready[0]
+    at_home_in_progress(live, protocol, staff, rng, now)
+    last = DosingSession.objects.filter(course=ahead.course).latest("planned_start").planned_start
+    site = site_of(ahead.course)
+    day = max(last + timedelta(days=max(ahead.cadence_days, 1)), now + timedelta(days=1))
+    start = timezone.localtime(day, zoneinfo.ZoneInfo(site.time_zone)).replace(
+        hour=10, minute=0, second=0, microsecond=0
+    )
+    schedule_from_plan(
+        ahead,
+        ahead.course,
+        planned_start=start,
+        site=site,
+        setting="home",
+        home_address=address_on_file(ahead.course.patient),
+        by=staff["nurse"],
+    )
+    return 1, 1
+
+
+@transaction.atomic
+def at_home_in_progress(plan, protocol, staff, rng, now):
+    from kapcare.sessions.scheduling import address_on_file, schedule_from_plan
+
+    course = plan.course
+    at = now - timedelta(minutes=50)
+    session = schedule_from_plan(
+        plan,
+        course,
+        planned_start=at,
+        site=site_of(course),
+        setting="home",
+        home_address=address_on_file(course.patient),
+        by=staff["nurse"],
+    )
+    baseline = (rng.randint(116, 130), rng.randint(72, 82))
+    weight = plan.weight_kg + Decimal(rng.randint(-2, 2))
+    check_in(session, at, staff, weight, baseline, rng)
+    dosed_at = now - timedelta(minutes=31)
+    amount = dose.mg(plan.dose_amount * weight) if plan.dose_unit == "mg/kg" else dose.mg(plan.dose_mg)
+    give(session, protocol, dosed_at, staff, amount, plan.route, f"K{now:%y%m}")
+    monitor(session, protocol, dosed_at, 30, staff, baseline, 16, rng, source="device")
+    return session
 
 
 def site_of(course):
@@ -201,6 +273,8 @@ def bp_curve(baseline: tuple[int, int], minute: float, rise: int) -> tuple[int, 
 
 def reading(session, at, minute, baseline, rise, rng, *, source="manual", by=None, pre=False):
     systolic, diastolic = bp_curve(baseline, minute, rise)
+    # At home the patient's cuff measures blood pressure and pulse, and nothing else.
+    home = session.setting == "home"
     return VitalSign(
         clinic_id=session.clinic_id,
         patient_id=session.patient_id,
@@ -209,8 +283,8 @@ def reading(session, at, minute, baseline, rise, rng, *, source="manual", by=Non
         systolic=systolic + rng.randint(-3, 3),
         diastolic=diastolic + rng.randint(-2, 2),
         heart_rate=72 + round(10 * math.exp(-(((minute - 30) / 40) ** 2))) + rng.randint(-3, 3),
-        spo2=rng.choice([97, 98, 98, 99]),
-        resp_rate=rng.choice([12, 14, 14, 16]),
+        spo2=None if home else rng.choice([97, 98, 98, 99]),
+        resp_rate=None if home else rng.choice([12, 14, 14, 16]),
         source=source,
         pre_dose=pre,
         recorded_by=by,
@@ -230,7 +304,7 @@ def check_in(session, at, staff, weight, baseline, rng):
                 checked_by=staff["nurse"],
                 checked_at=at,
             )
-            for kind, detail in PASSED.items()
+            for kind, detail in (PASSED | (AT_HOME_PASSED if session.at_home else {})).items()
         ]
     )
     VitalSign.objects.bulk_create([reading(session, at, -10, baseline, 0, rng, by=staff["nurse"], pre=True)])

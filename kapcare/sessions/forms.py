@@ -11,6 +11,7 @@ from kapcare.sessions import vitals as plausibility
 from kapcare.sessions.discharge import scale_for
 from kapcare.sessions.models import AdverseEvent, Medication, RatingKind, RemsForm, Setting
 from kapcare.sessions.models.rems import rems_fields
+from kapcare.sessions.models.session import NO_HOME_ADDRESS
 from kapcare.sessions.prechecks import Pregnancy
 from kapcare.sessions.rules import route_choices
 
@@ -285,11 +286,21 @@ class ScheduleForm(forms.Form):
         help_text="For a session without a room (at home): the site whose team supervises it and "
         "whose board shows it. Defaults to the course's site.",
     )
+    home_address = forms.CharField(
+        label="Address for an at-home session",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Where the patient will be during the session, so the team can send help there in "
+        "an emergency. Prefilled from the address on file; not kept for a session in clinic.",
+    )
     medication = forms.ChoiceField(choices=Medication.choices)
 
-    def __init__(self, *args, clinic, course=None, **kwargs):
+    def __init__(self, *args, clinic, course=None, address_on_file="", **kwargs):
         super().__init__(*args, **kwargs)
         self.course = course
+        self.address_on_file = address_on_file
+        self.fields["home_address"].initial = address_on_file
         self.fields["room"].queryset = Room.objects.filter(
             site__clinic=clinic, kind=Room.Kind.DOSING, is_active=True
         ).select_related("site")
@@ -299,6 +310,7 @@ class ScheduleForm(forms.Form):
         data = super().clean()
         data["setting"] = data.get("setting") or Setting.CLINIC
         room, site = data.get("room"), data.get("site")
+        self.clean_home_address_for(data)
         if data.get("setting") == Setting.HOME and room:
             self.add_error("room", "An at-home session takes no room; leave the room empty.")
         elif room:
@@ -312,6 +324,26 @@ class ScheduleForm(forms.Form):
             if data["site"] is None:
                 self.add_error("site", "Choose the site that supervises this session.")
         return data
+
+    def clean_home_address_for(self, data) -> None:
+        """The address is kept only for an at-home session. In clinic, the address prefilled from
+        the chart is set aside; one typed by hand is refused, since it suggests home was meant."""
+        address = data.get("home_address", "").strip()
+        if data["setting"] == Setting.HOME:
+            if not address:
+                self.add_error("home_address", NO_HOME_ADDRESS)
+        elif address and one_line(address) != one_line(self.address_on_file):
+            self.add_error(
+                "home_address",
+                "An in-clinic session takes no home address: clear it, or choose At home.",
+            )
+        else:
+            address = ""
+        data["home_address"] = address
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 class RemsFormForm(forms.ModelForm):

@@ -22,6 +22,7 @@ def schedule_from_plan(
     by,
     room=None,
     setting=Setting.CLINIC,
+    home_address: str = "",
     medication=Medication.KETAMINE,
     request=None,
 ) -> DosingSession:
@@ -32,6 +33,7 @@ def schedule_from_plan(
         site=site,
         room=room,
         setting=setting,
+        home_address=home_address,
         planned_start=planned_start,
         route=plan.route,
         medication=medication,
@@ -41,3 +43,10 @@ def schedule_from_plan(
         by=by,
         request=request,
     )
+
+
+def address_on_file(patient) -> str:
+    """The patient's address as the chart holds it, one line per part; "" when none is on file."""
+    place = " ".join(part for part in (patient.state, patient.postal_code) if part)
+    last = ", ".join(part for part in (patient.city, place) if part)
+    return "\n".join(line for line in (patient.address_line.strip(), last.strip()) if line)

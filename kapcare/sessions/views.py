@@ -534,7 +534,8 @@ def rems_prefill(session) -> dict:
             session.dosed_at or session.planned_start, session.site_zone
         ).date(),
         "setting_name": session.site.name,
-        "setting_address": session.site.address,
+        # Where the patient was: the address recorded at booking for a session at home.
+        "setting_address": session.home_address if session.at_home else session.site.address,
         "bp_before": pre[-1].bp if pre else "",
         "bp_40": at40.bp if at40 else "",
         "bp_end": post[-1].bp if post else "",
@@ -647,11 +648,16 @@ def panel(request, pk):
 @staff_view("sessions.schedule")
 def schedule(request, pk):
     """Book a dosing session from the course's signed treatment plan."""
-    from kapcare.sessions.scheduling import plan_for, schedule_from_plan
+    from kapcare.sessions.scheduling import address_on_file, plan_for, schedule_from_plan
 
     course = get_course_for_user(request, pk)
     plan = plan_for(course)
-    form = forms.ScheduleForm(request.POST or None, clinic=request.membership.clinic, course=course)
+    form = forms.ScheduleForm(
+        request.POST or None,
+        clinic=request.membership.clinic,
+        course=course,
+        address_on_file=address_on_file(course.patient),
+    )
     if request.method == "POST" and form.is_valid():
         if plan is None:
             form.add_error(None, "This course has no signed treatment plan to schedule from.")
@@ -665,6 +671,7 @@ def schedule(request, pk):
                     room=room,
                     site=form.cleaned_data["site"],
                     setting=form.cleaned_data["setting"],
+                    home_address=form.cleaned_data["home_address"],
                     medication=form.cleaned_data["medication"],
                     by=request.user,
                     request=request,

@@ -61,6 +61,21 @@ class Setting(models.TextChoices):
     HOME = "home", "At home"
 
 
+NO_HOME_ADDRESS = (
+    "An at-home session needs the address where the patient will be, so the team can send help "
+    "there in an emergency: give the address."
+)
+
+
+# SPRAVATO REMS (reference/clinical.md §3): the drug is never dispensed for home use; it is given in an
+# enrolled healthcare setting, with a prescriber onsite through administration and monitoring.
+ESKETAMINE_NOT_AT_HOME = (
+    "Esketamine (Spravato) cannot be taken at home: under the SPRAVATO REMS it is never dispensed for "
+    "home use and is given only in an enrolled healthcare setting with a prescriber onsite. "
+    "Book it in clinic."
+)
+
+
 class DosingSessionQuerySet(ClinicScopedQuerySet):
     def active(self):
         return self.filter(state__in=ACTIVE_STATES)
@@ -125,6 +140,11 @@ class DosingSession(models.Model):
         default=Setting.CLINIC,
         help_text="Where the session takes place; at home only as the signed treatment plan allows.",
     )
+    home_address = models.TextField(
+        blank=True,
+        help_text="For an at-home session: where the patient is during it, so the team can send "
+        "help there in an emergency. Empty for a session in clinic.",
+    )
     medication = models.CharField(max_length=12, choices=Medication.choices, default=Medication.KETAMINE)
     route = models.CharField(max_length=16, help_text="A route of the clinic's protocol.")
     planned_start = models.DateTimeField()
@@ -179,6 +199,10 @@ class DosingSession(models.Model):
                 name="dosing_at_home_has_no_room",
             ),
             models.CheckConstraint(
+                condition=models.Q(setting="home") | models.Q(home_address=""),
+                name="dosing_in_clinic_has_no_home_address",
+            ),
+            models.CheckConstraint(
                 condition=models.Q(signed_at__isnull=True) | models.Q(state__in=["discharged", "aborted"]),
                 name="dosing_signed_only_when_finished",
             ),
@@ -222,6 +246,11 @@ class DosingSession(models.Model):
     @property
     def at_home(self) -> bool:
         return self.setting == Setting.HOME
+
+    @property
+    def home_address_line(self) -> str:
+        """The at-home address on one line, for a tile or a heading."""
+        return ", ".join(line.strip() for line in self.home_address.splitlines() if line.strip())
 
     @property
     def is_esketamine(self) -> bool:
@@ -403,6 +432,7 @@ class DosingSession(models.Model):
         by,
         room=None,
         setting=Setting.CLINIC,
+        home_address: str = "",
         medication=Medication.KETAMINE,
         planned_dose_mg=None,
         planned_mg_per_kg=None,
@@ -421,6 +451,14 @@ class DosingSession(models.Model):
             raise SessionError(f"{setting!r} is not a setting for a dosing session.")
         if setting == Setting.HOME and room is not None:
             raise SessionError("An at-home session takes no room; leave the room empty.")
+        if setting == Setting.HOME and medication == Medication.ESKETAMINE:
+            raise SessionError(ESKETAMINE_NOT_AT_HOME)
+        # One line per part, as typed; browsers send a textarea's line breaks as CRLF.
+        home_address = "\n".join(line.strip() for line in (home_address or "").splitlines() if line.strip())
+        if setting == Setting.CLINIC and home_address:
+            raise SessionError(
+                "An in-clinic session takes no home address; leave the address empty or book it at home."
+            )
         with transaction.atomic():
             if setting == Setting.HOME:
                 # The course's row is held so two bookings cannot both count the same sessions.
@@ -428,6 +466,8 @@ class DosingSession(models.Model):
                 refusal = seams.at_home_refusal(course)
                 if refusal:
                     raise SessionError(refusal)
+                if not home_address:
+                    raise SessionError(NO_HOME_ADDRESS)
             number = cls.objects.filter(course=course).count() + 1
             session = cls.objects.create(
                 clinic_id=course.clinic_id,
@@ -436,6 +476,7 @@ class DosingSession(models.Model):
                 site=site,
                 room=room,
                 setting=setting,
+                home_address=home_address,
                 medication=medication,
                 route=route,
                 planned_start=planned_start,
@@ -451,7 +492,8 @@ class DosingSession(models.Model):
                 "create",
                 session,
                 actor=by,
-                detail={"planned_start": planned_start.isoformat(), "setting": setting},
+                detail={"planned_start": planned_start.isoformat(), "setting": setting}
+                | ({"home_address": home_address} if home_address else {}),
             )
         seams.dosing_session_scheduled(session)
         return session

@@ -24,3 +24,39 @@ def test_the_demo_books_the_next_session_of_active_courses_through_the_real_book
     count = ahead.count()
     call_command("demo")
     assert DosingSession.objects.filter(state="scheduled", planned_start__gt=timezone.now()).count() == count
+
+
+@pytest.mark.django_db
+def test_the_demo_has_a_course_at_home_as_its_signed_plan_allows_in_progress_and_booked():
+    from kapcare.evaluation.models import TreatmentPlan
+    from kapcare.sessions import seams
+    from kapcare.sessions.board import site_board
+    from kapcare.sessions.scheduling import address_on_file
+
+    call_command("demo")
+    home = list(DosingSession.objects.filter(setting="home").select_related("patient", "site"))
+    live = [s for s in home if s.state == "monitoring"]
+    ahead = [s for s in home if s.state == "scheduled" and s.planned_start > timezone.now()]
+    assert len(live) == 1 and len(ahead) == 1
+    for session in home:
+        plan = TreatmentPlan.objects.get(course=session.course)
+        assert plan.at_home_allowed
+        discharged = session.course.dosing_sessions.filter(
+            setting="clinic", state="discharged", planned_start__lt=session.planned_start
+        )
+        assert discharged.count() >= plan.at_home_after_sessions
+        assert session.route == plan.route and session.room_id is None
+        assert session.home_address and session.home_address == address_on_file(session.patient)
+        assert seams.at_home_consent_current(session.patient).ok
+        # Booked through DosingSession.schedule: audited, with the address, as staff bookings are.
+        created = AuditEvent.objects.get(
+            object_type="DosingSession", object_id=str(session.pk), action="create"
+        )
+        assert created.detail["setting"] == "home" and created.detail["home_address"] == session.home_address
+    (session,) = live
+    assert session.prechecks.get(kind="at_home_consent").passed
+    assert session.dosed_at is not None
+    # What a home cuff measures: blood pressure and pulse.
+    assert session.vitals.exclude(systolic=None).exists() and not session.vitals.exclude(spo2=None).exists()
+    rows = site_board(session.site, timezone.now())
+    assert session.pk in [row.session.pk for row in rows]

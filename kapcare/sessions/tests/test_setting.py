@@ -14,8 +14,10 @@ from kapcare.sessions.models import CheckKind, DosingSession, SessionError, Stat
 from kapcare.sessions.scheduling import schedule_from_plan
 from kapcare.sessions.tests.conftest import GOOD_ANSWERS, schedule
 
+HOME = "14 Alder Street\nSomerville, MA 02144"
 
-def book(course, by, setting, room=None):
+
+def book(course, by, setting, room=None, home_address=None):
     plan = signed_plan(course)
     return schedule_from_plan(
         plan,
@@ -24,6 +26,7 @@ def book(course, by, setting, room=None):
         site=course.clinic.sites.get(),
         room=room,
         setting=setting,
+        home_address=(HOME if setting == "home" else "") if home_address is None else home_address,
         by=by,
     )
 
@@ -80,6 +83,7 @@ def test_at_home_is_refused_without_a_signed_plan(ready_patient, active_course, 
             route="iv",
             planned_mg_per_kg=Decimal("0.5"),
             setting="home",
+            home_address=HOME,
             by=nurse,
         )
     assert not DosingSession.objects.exists()
@@ -135,7 +139,9 @@ def test_the_schedule_page_refuses_at_home_with_the_plans_rule(
     assert (
         "At-home sessions allowed after 3 in-clinic sessions discharged" in client.get(page).content.decode()
     )
-    response = client.post(page, {"planned_start": start, "setting": "home", "medication": "ketamine"})
+    response = client.post(
+        page, {"planned_start": start, "setting": "home", "home_address": HOME, "medication": "ketamine"}
+    )
     assert response.status_code == 200
     assert "only after 3 in-clinic dosing sessions discharged, and 0 have been" in response.content.decode()
     assert not DosingSession.objects.exists()
@@ -147,7 +153,7 @@ def test_the_schedule_page_books_at_home_when_the_plan_allows(signed_in, nurse, 
     start = (timezone.localtime() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
     response = signed_in(nurse).post(
         f"/staff/sessions/courses/{active_course.pk}/schedule/",
-        {"planned_start": start, "setting": "home", "medication": "ketamine"},
+        {"planned_start": start, "setting": "home", "home_address": HOME, "medication": "ketamine"},
     )
     assert response.status_code == 302
     assert DosingSession.objects.get(setting="home").room_id is None
@@ -161,7 +167,13 @@ def test_the_schedule_page_refuses_a_room_for_an_at_home_session(
     room = active_course.clinic.sites.get().rooms.get()
     response = signed_in(nurse).post(
         f"/staff/sessions/courses/{active_course.pk}/schedule/",
-        {"planned_start": start, "setting": "home", "room": room.pk, "medication": "ketamine"},
+        {
+            "planned_start": start,
+            "setting": "home",
+            "room": room.pk,
+            "home_address": HOME,
+            "medication": "ketamine",
+        },
     )
     assert response.status_code == 200 and "takes no room" in response.content.decode()
     assert not DosingSession.objects.exists()
@@ -267,9 +279,17 @@ def test_an_at_home_session_is_supervised_from_the_site_chosen(
     start = (timezone.localtime() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
     page = f"/staff/sessions/courses/{active_course.pk}/schedule/"
     client = signed_in(nurse)
-    response = client.post(page, {"planned_start": start, "setting": "home", "medication": "ketamine"})
+    response = client.post(
+        page, {"planned_start": start, "setting": "home", "home_address": HOME, "medication": "ketamine"}
+    )
     assert "Choose the site that supervises this session" in response.content.decode()
     assert not DosingSession.objects.exists()
-    data = {"planned_start": start, "setting": "home", "site": other.pk, "medication": "ketamine"}
+    data = {
+        "planned_start": start,
+        "setting": "home",
+        "site": other.pk,
+        "home_address": HOME,
+        "medication": "ketamine",
+    }
     assert client.post(page, data).status_code == 302
     assert DosingSession.objects.get().site == other

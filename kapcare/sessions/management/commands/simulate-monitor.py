@@ -3,6 +3,8 @@
 Each round posts one batch Bundle of FHIR Observations (blood pressure, heart rate, SpO2 and
 respiratory rate per dosed session) through the same `ingest_observations` a real monitor reaches,
 so alerts, the board and the audit trail behave as they would. Now and then a reading spikes.
+A session at home is fed by the patient's own blood-pressure cuff, as the at-home kits carry
+(reference/clinical.md §2), so it gets blood pressure and pulse only.
 For the demo clinic only, unless --clinic names another that is marked as demo data.
 """
 
@@ -42,9 +44,15 @@ def observation(session, code, at, tag, **value):
         "code": {"coding": [{"system": LOINC, "code": code}]},
         "subject": {"reference": f"Patient/{session.patient_id}"},
         "effectiveDateTime": at.isoformat(),
-        "device": {"display": f"Simulated monitor, {session.room.name if session.room else 'no room'}"},
+        "device": {"display": device_name(session)},
         **value,
     }
+
+
+def device_name(session) -> str:
+    if session.at_home:
+        return "Simulated home blood-pressure cuff"
+    return f"Simulated monitor, {session.room.name if session.room else 'no room'}"
 
 
 def readings(session, at, spike: bool, rng) -> list[dict]:
@@ -69,9 +77,12 @@ def readings(session, at, spike: bool, rng) -> list[dict]:
             },
         ],
     )
+    pulse = observation(session, "8867-4", at, "hr", valueQuantity=quantity(74 + rng.randint(-4, 8), "/min"))
+    if session.at_home:
+        return [bp, pulse]
     return [
         bp,
-        observation(session, "8867-4", at, "hr", valueQuantity=quantity(74 + rng.randint(-4, 8), "/min")),
+        pulse,
         observation(
             session, "59408-5", at, "spo2", valueQuantity=quantity(rng.choice([96, 97, 98, 99]), "%")
         ),

@@ -1,0 +1,229 @@
+"""Where the patient is for an at-home dosing session: recorded at booking (prefilled from the
+address on file), required at home and refused in clinic, shown wherever the session is, and
+carried into the REMS form's location."""
+
+import io
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from pypdf import PdfReader
+
+from kapcare.audit.models import AuditEvent
+from kapcare.evaluation.tests.factories import signed_plan
+from kapcare.patients.models import Patient
+from kapcare.sessions import views
+from kapcare.sessions.models import DosingSession, SessionError, dose
+from kapcare.sessions.scheduling import address_on_file, schedule_from_plan
+from kapcare.sessions.tests.conftest import GOOD_ANSWERS, PRODUCT
+from kapcare.sessions.tests.test_setting import HOME, book, sign_at_home_consent
+
+ON_FILE = "14 Alder Street\nSomerville, MA 02144"
+
+
+@pytest.fixture
+def home_plan(ready_patient, active_course):
+    Patient.objects.filter(pk=ready_patient.pk).update(
+        address_line="14 Alder Street", city="Somerville", state="MA", postal_code="02144"
+    )
+    active_course.patient.refresh_from_db()
+    return signed_plan(active_course, at_home_allowed=True, at_home_after_sessions=0)
+
+
+def page(course):
+    return f"/staff/sessions/courses/{course.pk}/schedule/"
+
+
+def tomorrow():
+    return (timezone.localtime() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+
+
+# The record -------------------------------------------------------------------------------------
+
+
+def test_an_at_home_session_keeps_the_address_given_at_booking_and_audits_it(home_plan, active_course, nurse):
+    session = book(active_course, nurse, "home", home_address="  9 Birch Lane\nMedford, MA 02155 ")
+    session.refresh_from_db()
+    assert session.home_address == "9 Birch Lane\nMedford, MA 02155"
+    assert session.home_address_line == "9 Birch Lane, Medford, MA 02155"
+    created = AuditEvent.objects.get(object_type="DosingSession", object_id=str(session.pk), action="create")
+    assert created.detail["home_address"] == "9 Birch Lane\nMedford, MA 02155"
+    assert created.patient_id == session.patient_id
+
+
+def test_an_at_home_session_without_an_address_is_refused(home_plan, active_course, nurse):
+    with pytest.raises(SessionError, match="needs the address where the patient will be"):
+        book(active_course, nurse, "home", home_address="  \n ")
+    assert not DosingSession.objects.exists()
+
+
+def test_the_plans_refusal_is_said_before_a_missing_address(ready_patient, active_course, nurse):
+    signed_plan(active_course, at_home_allowed=False)
+    with pytest.raises(SessionError, match="does not allow at-home sessions"):
+        book(active_course, nurse, "home", home_address="")
+
+
+def test_an_in_clinic_session_refuses_a_home_address(ready_patient, active_course, nurse):
+    room = active_course.clinic.sites.get().rooms.get()
+    with pytest.raises(SessionError, match="in-clinic session takes no home address"):
+        book(active_course, nurse, "clinic", room=room, home_address=HOME)
+    assert not DosingSession.objects.exists()
+
+
+def test_the_database_keeps_home_addresses_off_in_clinic_sessions(session):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        DosingSession.objects.filter(pk=session.pk).update(home_address=HOME)
+
+
+def test_the_address_on_file_is_the_patients_street_city_state_and_postcode(home_plan, patient):
+    assert address_on_file(Patient.objects.get(pk=patient.pk)) == ON_FILE
+    Patient.objects.filter(pk=patient.pk).update(address_line="", city="", state="", postal_code="")
+    assert address_on_file(Patient.objects.get(pk=patient.pk)) == ""
+
+
+# Booking on the page ----------------------------------------------------------------------------
+
+
+def test_the_schedule_page_prefills_the_address_on_file(signed_in, nurse, home_plan, active_course):
+    body = signed_in(nurse).get(page(active_course)).content.decode()
+    assert ">\n14 Alder Street\nSomerville, MA 02144</textarea>" in body
+    assert "Address for an at-home session" in body
+
+
+def test_the_schedule_page_books_at_home_at_the_address_given_one_line_per_part(signed_in, nurse, home_plan, active_course):
+    data = {"planned_start": tomorrow(), "setting": "home", "home_address": "Flat 2, 30 Elm Road\r\nBoston"}
+    assert signed_in(nurse).post(page(active_course), data | {"medication": "ketamine"}).status_code == 302
+    assert DosingSession.objects.get().home_address == "Flat 2, 30 Elm Road\nBoston"
+
+
+def test_the_schedule_page_refuses_at_home_without_an_address(signed_in, nurse, home_plan, active_course):
+    data = {"planned_start": tomorrow(), "setting": "home", "home_address": " ", "medication": "ketamine"}
+    response = signed_in(nurse).post(page(active_course), data)
+    assert response.status_code == 200
+    assert "needs the address where the patient will be" in response.content.decode()
+    assert not DosingSession.objects.exists()
+
+
+def test_an_in_clinic_booking_sets_the_prefilled_address_aside(signed_in, nurse, home_plan, active_course):
+    room = active_course.clinic.sites.get().rooms.get()
+    data = {"planned_start": tomorrow(), "setting": "clinic", "room": room.pk, "medication": "ketamine"}
+    response = signed_in(nurse).post(
+        page(active_course), data | {"home_address": ON_FILE.replace("\n", "\r\n")}
+    )
+    assert response.status_code == 302
+    assert DosingSession.objects.get().home_address == ""
+
+
+def test_an_in_clinic_booking_refuses_an_address_typed_by_hand(signed_in, nurse, home_plan, active_course):
+    room = active_course.clinic.sites.get().rooms.get()
+    data = {"planned_start": tomorrow(), "setting": "clinic", "room": room.pk, "medication": "ketamine"}
+    response = signed_in(nurse).post(page(active_course), data | {"home_address": "9 Birch Lane"})
+    assert response.status_code == 200
+    assert (
+        "An in-clinic session takes no home address: clear it, or choose At home."
+        in response.content.decode()
+    )
+    assert not DosingSession.objects.exists()
+
+
+# Where it shows ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def dosed_at_home(home_plan, active_course, nurse, nurse2, prescriber):
+    sign_at_home_consent(active_course.patient, prescriber)
+    session = book(active_course, nurse, "home", home_address="9 Birch Lane\nMedford, MA 02155")
+    session = DosingSession.objects.select_related("protocol", "patient", "site").get(pk=session.pk)
+    session.check_in(by=nurse, answers=dict(GOOD_ANSWERS))
+    assert session.state == "cleared", session.held_reason
+    order = dose.order_dose(session, by=prescriber, route="im", mg_per_kg=Decimal("0.5"))
+    dose.receive(session.site, PRODUCT, 500, by=nurse, lot="K2026A")
+    dose.administer(
+        session,
+        by=nurse,
+        verified_by=nurse2,
+        given_at=timezone.now() - timedelta(minutes=20),
+        route=order.route,
+        amount_mg=order.amount_mg,
+        product=PRODUCT,
+        lot="K2026A",
+    )
+    return session
+
+
+LINE = "9 Birch Lane, Medford, MA 02155"
+
+
+def test_the_session_page_shows_the_address(signed_in, nurse, dosed_at_home):
+    body = signed_in(nurse).get(f"/staff/sessions/{dosed_at_home.pk}/").content.decode()
+    assert f"The patient's address for this session: <strong>{LINE}</strong>" in body
+
+
+def test_an_in_clinic_session_page_shows_no_address_line(signed_in, nurse, session):
+    body = signed_in(nurse).get(f"/staff/sessions/{session.pk}/").content.decode()
+    assert "address for this session" not in body
+
+
+def test_the_board_tile_shows_the_address_without_a_query_per_tile(signed_in, nurse, dosed_at_home):
+    client = signed_in(nurse)
+    url = f"/staff/sessions/board/{dosed_at_home.site_id}/"
+    client.get(url)
+    with CaptureQueriesContext(connection) as home:
+        body = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert f'<p class="tile-address"><span class="visually-hidden">Address: </span>{LINE}</p>' in body
+    # The address rides in the board's one query for its sessions, as an in-clinic tile's room does.
+    DosingSession.objects.filter(pk=dosed_at_home.pk).update(setting="clinic", home_address="")
+    with CaptureQueriesContext(connection) as clinic:
+        client.get(url, HTTP_HX_REQUEST="true")
+    assert len(home) == len(clinic)
+
+
+def test_the_summary_on_screen_and_in_the_pdf_shows_the_address(signed_in, nurse, dosed_at_home):
+    client = signed_in(nurse)
+    screen = client.get(f"/staff/sessions/{dosed_at_home.pk}/summary/").content.decode()
+    assert f"At home, at {LINE}; supervised from {dosed_at_home.site.name}." in screen
+    pdf = client.get(f"/staff/sessions/{dosed_at_home.pk}/summary.pdf").content
+    text = " ".join("".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).split())
+    assert f"At home, at {LINE}; supervised from {dosed_at_home.site.name}." in text
+
+
+def test_the_rems_form_gives_where_an_at_home_patient_was(dosed_at_home):
+    # An esketamine session at home predating the REMS refusal: the form must say where the patient was.
+    DosingSession.objects.filter(pk=dosed_at_home.pk).update(medication="esketamine")
+    dosed_at_home.refresh_from_db()
+    assert views.rems_prefill(dosed_at_home)["setting_address"] == "9 Birch Lane\nMedford, MA 02155"
+
+
+def test_the_rems_form_gives_the_sites_address_for_a_session_in_clinic(session):
+    assert views.rems_prefill(session)["setting_address"] == session.site.address
+
+
+# Esketamine -------------------------------------------------------------------------------------
+
+
+def test_esketamine_is_never_booked_at_home(home_plan, active_course, nurse):
+    plan = signed_plan(active_course)
+    with pytest.raises(SessionError, match="never dispensed for home use"):
+        schedule_from_plan(
+            plan,
+            active_course,
+            planned_start=timezone.now() + timedelta(days=1),
+            site=active_course.clinic.sites.get(),
+            setting="home",
+            home_address=HOME,
+            medication="esketamine",
+            by=nurse,
+        )
+    assert not DosingSession.objects.exists()
+
+
+def test_the_schedule_page_refuses_esketamine_at_home_with_the_rems_rule(
+    signed_in, nurse, home_plan, active_course
+):
+    data = {"planned_start": tomorrow(), "setting": "home", "home_address": HOME, "medication": "esketamine"}
+    body = signed_in(nurse).post(page(active_course), data).content.decode()
+    assert "under the SPRAVATO REMS it is never dispensed for home use" in body
+    assert not DosingSession.objects.exists()
