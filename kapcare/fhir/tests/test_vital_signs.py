@@ -427,3 +427,39 @@ def test_the_id_a_monitor_is_answered_with_reads_back_in_the_fhir_api(client, fh
     read = api.get(f"Observation/{answered['id']}")
     assert read.status_code == 200
     assert [c["valueQuantity"]["value"] for c in body(read)["component"]] == [128, 82]
+
+
+def test_type_history_is_one_query_for_the_page_however_many_kinds_and_readings(fhir, dosed, patient):
+    api = fhir()
+    api.post("Observation", heart_rate(patient.pk, 80, ident="h0"))
+    with CaptureQueriesContext(connection) as few:
+        assert body(api.get("Observation/_history"))["total"] == 1
+    for n, reading in enumerate(
+        [blood_pressure(patient.pk, 120, 80, ident="h1"), spo2(patient.pk, 97, ident="h2")]
+        + [temperature(patient, 36.9, "Cel"), heart_rate(patient.pk, 82, ident="h3")]
+        + [for_a_session(published("respiratory-rate"), patient, timezone.now())] * 3
+    ):
+        assert api.post("Observation", reading).status_code == 201, n
+    with CaptureQueriesContext(connection) as more:
+        history = body(api.get("Observation/_history", {"_count": 3}))
+    assert history["total"] == 8 and len(history["entry"]) == 3
+    assert len(more) == len(few)
+    # The versions are counted, then paged: Part 2 and the token's reach are decided inside both.
+    assert len([q for q in more if "fhir_resourceversion" in q["sql"]]) == 2
+
+
+def test_type_history_under_a_patient_scope_lists_only_that_patients_records(fhir, patient, clinic):
+    from kapcare.patients.models import Patient
+
+    other = Patient.objects.create(
+        clinic=clinic,
+        legal_first_name="Ona",
+        legal_last_name="Brill",
+        date_of_birth="1990-01-01",
+        sex_at_birth="female",
+    )
+    system = fhir()
+    system.get(f"Patient/{patient.pk}"), system.get(f"Patient/{other.pk}")
+    assert body(system.get("Patient/_history"))["total"] == 2
+    history = body(fhir("patient/*.read", patient=patient).get("Patient/_history"))
+    assert [e["resource"]["id"] for e in history["entry"]] == [str(patient.pk)]
