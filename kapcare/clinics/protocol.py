@@ -138,6 +138,8 @@ SETTINGS = {
         "alert_heart_rate_above": "number",
         "alert_heart_rate_sustained_minutes": "number",
         "alert_spo2_below": "number-or-null",
+        "temperature_plausible_low": "number",
+        "temperature_plausible_high": "number",
     },
     "monitoring": {
         "blood_pressure_at_minutes": "number-list",
@@ -168,7 +170,11 @@ SETTINGS = {
 # Settings added after protocols were first saved. A version saved before a setting existed does
 # not hold it; reading it then gives the shipped default (with its source), and a revision may
 # leave it out.
-ADDED_SETTINGS = {"ratings.alert_sedation_at_most"}
+ADDED_SETTINGS = {
+    "ratings.alert_sedation_at_most",
+    "vitals.temperature_plausible_low",
+    "vitals.temperature_plausible_high",
+}
 ROUTE_SETTINGS = {"bioavailability": "fraction", "max_iv_equivalent_mg_per_kg": "number"}
 OPTIONAL_ROUTE_SETTINGS = {"max_mg": "number"}
 COMPARISONS = {"above", "below", "at_least", "at_most"}

@@ -57,7 +57,7 @@ def ingest(caller, mapper, resources: list[dict], *, kind: str | None):
         answers.append((status, part, pk))
     # The rows as ingest stored or found them: no need to read them back.
     rows = {str(pk): row for pk, row in result.rows.items()}
-    fresh, out = [], []
+    fresh, out, made = [], [], {}
     for answer in answers:
         if isinstance(answer, FhirError):
             out.append(answer)
@@ -65,6 +65,10 @@ def ingest(caller, mapper, resources: list[dict], *, kind: str | None):
         status, part, pk = answer
         row = rows[pk]
         resource = part.to_resource(row)
+        if status == 200 and resource["id"] in made:
+            # The same reading twice in one Bundle: the second is answered with the first's version.
+            out.append((200, made[resource["id"]]))
+            continue
         if status == 201:
             version = ResourceVersion(
                 clinic_id=caller.clinic.pk,
@@ -76,7 +80,8 @@ def ingest(caller, mapper, resources: list[dict], *, kind: str | None):
                 source="api",
             )
             fresh.append(version)
-            out.append((201, versions.with_meta(resource, version)))
+            made[resource["id"]] = versions.with_meta(resource, version)
+            out.append((201, made[resource["id"]]))
         else:
             out.append((200, versions.current(part, [row], caller.clinic.pk)[0]))
     ResourceVersion.objects.bulk_create(fresh)

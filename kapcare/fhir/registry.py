@@ -82,6 +82,15 @@ class Mapper:
         """The primary key a resource id stands for, or None if it cannot be one of ours."""
         return resource_id if resource_id.isdigit() else None
 
+    def id_expression(self):
+        """`id_for` in SQL: the resource id of each record, for queries that match ids in the
+        database (the type-level history). Every id here is the primary key between fixed text."""
+        from django.db.models import CharField, Value
+        from django.db.models.functions import Cast, Concat
+
+        prefix, _, suffix = self.id_for("\x00").partition("\x00")
+        return Concat(Value(prefix), Cast("pk", CharField()), Value(suffix), output_field=CharField())
+
     def patient_id(self, obj) -> int | None:
         return follow(obj, self.patient_field) if self.patient_field else None
 

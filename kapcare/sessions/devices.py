@@ -2,14 +2,17 @@
 
 `ingest_observations(clinic, resources)` takes one Observation or a batch (or transaction) Bundle.
 Each reading is checked, attached to the active dosing session of its patient, and stored once per
-identifier: the same reading posted twice is stored once. A reading that is refused (an unknown
-patient, no active session, an impossible value) is stored nowhere and answered with an
-OperationOutcome. The FHIR API routes POST /fhir/R4/Observation here; this app serves the same
+identifier: the same reading posted twice is stored once. A reading without an identifier (the
+published US Core examples carry none) cannot be recognised when posted again, so each such post is
+a new reading. A reading that is refused (an unknown patient, no active session, taken before the
+session began, an impossible value) is stored nowhere and answered with an OperationOutcome.
+The FHIR API routes POST /fhir/R4/Observation here; this app serves the same
 function at /api/devices/observations for devices that speak only this.
 
 Codes are LOINC, units UCUM (reference/instruments.md §4): blood pressure is one Observation 85354-9
 with components 8480-6 (systolic) and 8462-4 (diastolic); heart rate 8867-4; SpO2 59408-5 or 2708-6;
-respiratory rate 9279-1.
+respiratory rate 9279-1; body temperature 8310-5 in Cel or [degF], kept in °C to a hundredth beside
+the unit it came in (kapcare.sessions.vitals.to_celsius).
 """
 
 from dataclasses import dataclass, field
@@ -23,21 +26,31 @@ from kapcare.audit.trail import record_each
 from kapcare.clinics.models import Protocol
 from kapcare.lib.sql import aware
 from kapcare.sessions import vitals as plausibility
-from kapcare.sessions.models import DosingSession, Source, VitalSign
+from kapcare.sessions.models import DosingSession, SessionTransition, Source, State, VitalSign
 from kapcare.sessions.models.session import RECORDING_STATES, share_protocols
 from kapcare.sessions.monitor import evaluate_vitals, make_alerts, save_alerts
 
 LOINC = "http://loinc.org"
 BP_PANEL = "85354-9"
 COMPONENTS = {"8480-6": "systolic", "8462-4": "diastolic"}
-SINGLE = {"8867-4": "heart_rate", "59408-5": "spo2", "2708-6": "spo2", "9279-1": "resp_rate"}
+SINGLE = {
+    "8867-4": "heart_rate",
+    "59408-5": "spo2",
+    "2708-6": "spo2",
+    "9279-1": "resp_rate",
+    "8310-5": "temperature_c",
+}
 UNITS = {
     "systolic": {"mm[Hg]"},
     "diastolic": {"mm[Hg]"},
     "heart_rate": {"/min", "{beats}/min"},
     "spo2": {"%"},
     "resp_rate": {"/min", "{breaths}/min"},
+    "temperature_c": {plausibility.CELSIUS, plausibility.FAHRENHEIT},
 }
+NAMES = {"temperature_c": "body temperature"}
+# A monitor's clock may run a little apart from ours: readings this close to the session are its own.
+CLOCK_SLACK = timezone.timedelta(minutes=5)
 
 
 class Refused(Exception):
@@ -193,7 +206,7 @@ def read_observation(resource: dict, index: int, where: str) -> Reading:
             "Give effectiveDateTime with a time zone, for example 2026-01-05T14:03:00Z.",
             f"{where}.effectiveDateTime",
         )
-    if taken_at > timezone.now() + timezone.timedelta(minutes=5):
+    if taken_at > timezone.now() + CLOCK_SLACK:
         raise Refused(400, "effectiveDateTime is in the future.", f"{where}.effectiveDateTime")
     subject = (resource.get("subject") or {}).get("reference", "")
     if not isinstance(subject, str) or not subject.startswith("Patient/"):
@@ -201,9 +214,8 @@ def read_observation(resource: dict, index: int, where: str) -> Reading:
             400, "subject.reference must name the patient, for example Patient/123.", f"{where}.subject"
         )
     values = read_values(resource, where)
-    problems = plausibility.impossible(values) + plausibility.implausible(values)
+    problems = plausibility.impossible(values)
     if problems:
-        # A device cannot confirm a doubtful reading as real; a nurse can, by hand.
         raise Refused(422, "Reading refused: " + " ".join(problems), where, code="business-rule")
     device = (
         (resource.get("device") or {}).get("display") or (resource.get("device") or {}).get("reference") or ""
@@ -214,13 +226,12 @@ def read_observation(resource: dict, index: int, where: str) -> Reading:
 
 
 def first_identifier(resource: dict, where: str) -> str:
+    """The reading's identifier as "system|value", or "" when it has none (each post is then new)."""
     identifiers = resource.get("identifier")
-    if not isinstance(identifiers, list) or not identifiers or not isinstance(identifiers[0], dict):
-        raise Refused(
-            400,
-            "Give the reading an identifier (system and value) so a repeat post is stored once.",
-            f"{where}.identifier",
-        )
+    if identifiers is None or identifiers == []:
+        return ""
+    if not isinstance(identifiers, list) or not isinstance(identifiers[0], dict):
+        raise Refused(400, "identifier must be a list of identifiers.", f"{where}.identifier")
     system, value = identifiers[0].get("system", ""), identifiers[0].get("value", "")
     if not value:
         raise Refused(400, "identifier[0].value is empty.", f"{where}.identifier[0].value")
@@ -250,28 +261,34 @@ def read_values(resource: dict, where: str) -> dict:
         raise Refused(
             400,
             "Observation.code must be a LOINC vital sign kapcare records: 85354-9 blood pressure, "
-            "8867-4 heart rate, 59408-5 or 2708-6 SpO2, 9279-1 respiratory rate.",
+            "8867-4 heart rate, 59408-5 or 2708-6 SpO2, 9279-1 respiratory rate, 8310-5 body "
+            "temperature.",
             f"{where}.code",
         )
     name = SINGLE[known.pop()]
     values[name] = quantity(resource, name, where)
+    if name == "temperature_c":
+        unit = resource["valueQuantity"].get("code", resource["valueQuantity"].get("unit"))
+        values[name] = plausibility.to_celsius(resource["valueQuantity"]["value"], unit)
+        values["temperature_unit"] = unit
     return values
 
 
 def quantity(element: dict, name: str, where: str) -> int:
     q = element.get("valueQuantity")
+    label = NAMES.get(name, name.replace("_", " "))
     if (
         not isinstance(q, dict)
         or not isinstance(q.get("value"), int | float)
         or isinstance(q.get("value"), bool)
     ):
         raise Refused(
-            400, f"Give {name.replace('_', ' ')} as valueQuantity with a number.", f"{where}.valueQuantity"
+            400, f"Give {label} as valueQuantity with a number.", f"{where}.valueQuantity"
         )
     if q.get("code", q.get("unit")) not in UNITS[name]:
         raise Refused(
             400,
-            f"{name.replace('_', ' ')} must be in {' or '.join(sorted(UNITS[name]))} (UCUM).",
+            f"{label} must be in {' or '.join(sorted(UNITS[name]))} (UCUM).",
             f"{where}.valueQuantity.code",
         )
     return round(q["value"])
@@ -282,23 +299,29 @@ SESSION_FIELDS = ("id", "clinic_id", "patient_id", "protocol_id", "state", "dose
 
 
 def recording_sessions(clinic_id: int, patient_ids) -> list[DosingSession]:
-    """The sessions taking readings for these patients, with what ingest needs of them and their
-    protocol's creation time (for share_protocols). Written out: every device post asks it, and
-    the ORM's join and annotation cost several times more to build than the query takes to run."""
+    """The sessions taking readings for these patients, with what ingest needs of them, their
+    protocol's creation time (for share_protocols) and when they were checked in (`outside`).
+    Written out: every device post asks it, and the ORM's join and annotations cost several times
+    more to build than the query takes to run."""
     ids = [int(pk) for pk in patient_ids]
     if not ids:
         return []
     session, protocol = DosingSession._meta.db_table, Protocol._meta.db_table
     columns = ", ".join(f"s.{name}" for name in SESSION_FIELDS)
+    moves = SessionTransition._meta.db_table
     sql = (
-        f"SELECT {columns}, p.created_at AS protocol_stamp FROM {session} s "
+        f"SELECT {columns}, p.created_at AS protocol_stamp, "
+        f"(SELECT MIN(t.at) FROM {moves} t WHERE t.session_id = s.id AND t.to_state = %s) AS checked_in_at "
+        f"FROM {session} s "
         f"JOIN {protocol} p ON p.id = s.protocol_id "
         f"WHERE s.clinic_id = %s AND s.patient_id IN ({', '.join(['%s'] * len(ids))}) "
         f"AND s.state IN ({', '.join(['%s'] * len(RECORDING_STATES))})"
     )
-    sessions = list(DosingSession.objects.raw(sql, [clinic_id, *ids, *RECORDING_STATES]))
+    params = [State.CHECKED_IN, clinic_id, *ids, *RECORDING_STATES]
+    sessions = list(DosingSession.objects.raw(sql, params))
     for session in sessions:
         session.protocol_stamp = aware(session.protocol_stamp)
+        session.checked_in_at = aware(session.checked_in_at)
     return sessions
 
 
@@ -331,8 +354,36 @@ def attach(clinic, readings: list[Reading], where: str) -> dict[int, Refused]:
                 "business-rule",
             )
         else:
-            reading.session = sessions[reading.patient_ref]
+            refused = outside(sessions[reading.patient_ref], reading, at)
+            if refused:
+                outcomes[reading.index] = refused
+            else:
+                reading.session = sessions[reading.patient_ref]
     return outcomes
+
+
+def outside(session, reading: Reading, where: str) -> "Refused | None":
+    """Why this reading does not belong to the session in progress, if it does not: taken before
+    the patient was checked in (a reading from an earlier visit or another setting would be charted,
+    and judged against today's dose, as if taken today), or one the protocol finds implausible."""
+    began = getattr(session, "checked_in_at", None)
+    if began is not None and reading.taken_at < began - CLOCK_SLACK:
+        return Refused(
+            422,
+            f"This reading was taken at {reading.taken_at.isoformat()}, before "
+            f"Patient/{reading.patient_ref}'s dosing session in progress began (checked in at "
+            f"{began.isoformat()}); kapcare keeps readings in the session they were taken in, from "
+            "check-in to discharge.",
+            where.removesuffix(".subject") + ".effectiveDateTime",
+            "business-rule",
+        )
+    problems = plausibility.implausible(reading.values, session.rules)
+    if problems:
+        # A device cannot confirm a doubtful reading as real; a nurse can, by hand.
+        return Refused(
+            422, "Reading refused: " + " ".join(problems), where.removesuffix(".subject"), "business-rule"
+        )
+    return None
 
 
 def store(clinic, readings: list[Reading], result: IngestResult, *, actor: str, request=None) -> None:
@@ -345,7 +396,7 @@ def store(clinic, readings: list[Reading], result: IngestResult, *, actor: str, 
         with transaction.atomic():
             VitalSign.objects.bulk_create([r.stored for r in fresh])
     except IntegrityError:
-        wanted = {r.identifier for r in readings}
+        wanted = {r.identifier for r in readings} - {""}
         existing = {v.identifier: v for v in VitalSign.objects.filter(clinic=clinic, identifier__in=wanted)}
         fresh = prepare(clinic, readings, existing)
         fresh = insert_one_by_one(fresh)
@@ -381,11 +432,12 @@ def prepare(clinic, readings: list[Reading], existing: dict) -> list[Reading]:
     fresh, seen = [], set()
     for reading in readings:
         reading.duplicate, reading.stored = False, None
-        if reading.identifier in existing or reading.identifier in seen:
+        if reading.identifier and (reading.identifier in existing or reading.identifier in seen):
             reading.duplicate = True
             reading.stored = existing.get(reading.identifier)
             continue
-        seen.add(reading.identifier)
+        if reading.identifier:
+            seen.add(reading.identifier)
         session = reading.session
         reading.stored = VitalSign(
             clinic_id=clinic.pk,
@@ -452,7 +504,13 @@ def raise_alerts(fresh: list[Reading]) -> list:
 
 # Each kind of reading in a stored row is its own Observation in the FHIR API, with the id
 # `vs-{row}-{kind}` (kapcare.fhir.mappers.vital_signs); a device is answered with that same id.
-OBSERVATION_KIND = {"systolic": "bp", "heart_rate": "hr", "resp_rate": "rr", "spo2": "spo2"}
+OBSERVATION_KIND = {
+    "systolic": "bp",
+    "heart_rate": "hr",
+    "resp_rate": "rr",
+    "spo2": "spo2",
+    "temperature_c": "temp",
+}
 
 
 def as_resource(reading: Reading) -> dict:

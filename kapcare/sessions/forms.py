@@ -9,7 +9,14 @@ from kapcare.clinics.roles import Role
 from kapcare.sessions import dissociation
 from kapcare.sessions import vitals as plausibility
 from kapcare.sessions.discharge import scale_for
-from kapcare.sessions.models import AdverseEvent, Medication, RatingKind, RemsForm, Setting
+from kapcare.sessions.models import (
+    AdverseEvent,
+    Medication,
+    RatingKind,
+    RemsForm,
+    Setting,
+    TemperatureUnit,
+)
 from kapcare.sessions.models.rems import rems_fields
 from kapcare.sessions.models.session import NO_HOME_ADDRESS
 from kapcare.sessions.prechecks import Pregnancy
@@ -23,7 +30,8 @@ def number(label, low, high, required=False, **kwargs):
 
 
 class VitalsFields(forms.Form):
-    """Blood pressure, heart rate, SpO2 and respiratory rate, with the plausibility checks."""
+    """Blood pressure, heart rate, SpO2, respiratory rate and (optionally) body temperature, with the
+    plausibility checks. The temperature's plausible range is the session protocol's (`rules`)."""
 
     # Field bounds only stop typing slips (a missing digit); plausibility is judged in clean().
     systolic = number("Systolic (mmHg)", 0, 400)
@@ -31,6 +39,15 @@ class VitalsFields(forms.Form):
     heart_rate = number("Heart rate (/min)", 0, 350)
     spo2 = number("SpO2 (%)", 0, 200)
     resp_rate = number("Respiratory rate (/min)", 0, 100)
+    temperature = forms.DecimalField(
+        label="Temperature", required=False, min_value=0, max_value=120, max_digits=5, decimal_places=2
+    )
+    temperature_unit = forms.ChoiceField(
+        label="Temperature unit",
+        choices=TemperatureUnit.choices,
+        initial=TemperatureUnit.CELSIUS,
+        required=False,
+    )
     confirmed_note = forms.CharField(
         label="Confirm an unusual reading as real",
         required=False,
@@ -38,14 +55,24 @@ class VitalsFields(forms.Form):
         help_text="Only if a value is flagged as unlikely: say why it is real (for example, rechecked).",
     )
 
+    def __init__(self, *args, rules: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rules = rules
+
     def clean(self):
         data = super().clean()
-        values = {f: data.get(f) for f in plausibility.FIELDS}
         if self.errors:
             return data
+        data["temperature_unit"] = data.get("temperature_unit") or TemperatureUnit.CELSIUS
+        data["temperature_c"] = (
+            None
+            if data.get("temperature") is None
+            else plausibility.to_celsius(data["temperature"], data["temperature_unit"])
+        )
+        values = {f: data.get(f) for f in plausibility.FIELDS}
         for problem in plausibility.impossible(values):
             self.add_error(None, problem)
-        doubtful = plausibility.implausible(values)
+        doubtful = plausibility.implausible(values, self.rules)
         if doubtful and not (data.get("confirmed_note") or "").strip():
             for problem in doubtful:
                 self.add_error("confirmed_note", problem)
@@ -53,7 +80,10 @@ class VitalsFields(forms.Form):
         return data
 
     def values(self) -> dict:
-        return {f: self.cleaned_data.get(f) for f in plausibility.FIELDS}
+        """What record_vitals takes: each sign, and the unit the temperature was taken in."""
+        data = self.cleaned_data
+        values = {f: data.get(f) for f in plausibility.FIELDS}
+        return values | {"temperature_unit": data.get("temperature_unit")}
 
 
 class CheckInForm(VitalsFields):

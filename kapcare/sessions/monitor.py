@@ -243,7 +243,7 @@ def record_vitals(
     problems = plausibility.impossible(values)
     if problems:
         raise SessionError(" ".join(problems))
-    doubtful = plausibility.implausible(values)
+    doubtful = plausibility.implausible(values, session.rules)
     if doubtful and not confirmed_note.strip():
         raise Implausible(doubtful)
     if taken_at > timezone.now() + timedelta(minutes=1):
@@ -265,6 +265,7 @@ def record_vitals(
             recorded_by=by,
             pre_dose=pre_dose or session.dosed_at is None or taken_at < session.dosed_at,
             **{field: values.get(field) for field in plausibility.FIELDS},
+            temperature_unit=temperature_unit(values),
         )
         alerts = after_reading(session, reading, by=by, request=request)
         record(
@@ -281,6 +282,13 @@ def record_vitals(
             },
         )
     return reading, alerts
+
+
+def temperature_unit(values: dict) -> str:
+    """The unit a temperature was taken in (°C unless said), or none without a temperature."""
+    if values.get("temperature_c") is None:
+        return ""
+    return values.get("temperature_unit") or plausibility.CELSIUS
 
 
 def after_reading(session, reading, *, by=None, request=None) -> list[Alert]:

@@ -29,6 +29,7 @@ def pregnancy_relevant(patient) -> bool:
 def run_prechecks(session, *, by, answers: dict, request=None) -> list[PreCheck]:
     """Judge every check, store each one, and take the pre-dose vital signs."""
     from kapcare.sessions.monitor import record_vitals
+    from kapcare.sessions.vitals import FIELDS as VITAL_FIELDS
 
     patient = session.patient
     today = timezone.localtime(timezone.now(), session.site_zone).date()
@@ -52,9 +53,7 @@ def run_prechecks(session, *, by, answers: dict, request=None) -> list[PreCheck]
         for kind, passed, detail, found, applied in results
     ]
     PreCheck.objects.bulk_create(checks)
-    vitals = {
-        field: answers.get(field) for field in ("systolic", "diastolic", "heart_rate", "spo2", "resp_rate")
-    }
+    vitals = {field: answers.get(field) for field in (*VITAL_FIELDS, "temperature_unit")}
     record_vitals(
         session,
         by=by,

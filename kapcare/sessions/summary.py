@@ -41,6 +41,8 @@ def vital_rows(vitals) -> list[dict]:
                 row[field] = getattr(v, field)
         if v.systolic is not None:
             row["bp"] = v.bp
+        if v.temperature_c is not None:
+            row["temperature"] = v.temperature
         row["confirmed_note"] = row["confirmed_note"] or v.confirmed_note
     return rows
 

@@ -99,7 +99,7 @@ def session_context(request, session, **forms_in):
     last_rated = {r.kind: r.taken_at for r in sorted(context["ratings"], key=lambda r: r.taken_at)}
     context["ratings_due"] = ratings_due(session, context["now"], last_rated)
     defaults = {
-        "vitals_form": forms.VitalsForm(),
+        "vitals_form": forms.VitalsForm(rules=rules),
         "rating_form": forms.RatingForm(initial={"kind": RatingKind.SEDATION}),
         "dissociation_form": forms.DissociationForm(rules=rules),
         "note_form": forms.NoteForm(),
@@ -163,7 +163,7 @@ def alerts_said(request, alerts) -> None:
 @staff_view("sessions.chart")
 def check_in(request, pk):
     session = get_session_for_user(request, pk)
-    form = forms.CheckInForm(request.POST or None)
+    form = forms.CheckInForm(request.POST or None, rules=session.rules)
     if request.method == "POST" and form.is_valid():
         answers = form.cleaned_data | {"weight_kg": form.cleaned_data["weight_kg"]}
         try:
@@ -325,7 +325,7 @@ def add_vitals(request, pk):
             session,
             by=request.user,
             taken_at=data.get("taken_at") or timezone.now(),
-            values={f: data.get(f) for f in VITAL_FIELDS},
+            values={f: data.get(f) for f in (*VITAL_FIELDS, "temperature_unit")},
             confirmed_note=data["confirmed_note"],
             request=request,
         )
@@ -334,7 +334,7 @@ def add_vitals(request, pk):
     return session_step(
         request,
         pk,
-        form=lambda session: forms.VitalsForm(request.POST),
+        form=lambda session: forms.VitalsForm(request.POST, rules=session.rules),
         name="vitals_form",
         invalid="The vital signs were not saved: see below.",
         act=act,

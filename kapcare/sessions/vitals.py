@@ -2,10 +2,17 @@
 clinical thresholds: a value outside them is almost always a fault (a slipped cuff, a probe off a
 finger). Impossible values are refused outright; implausible ones are kept only when the nurse
 confirms them as real. Clinical thresholds come from the protocol (rules.py).
+
+Body temperature has no measurement limits in reference/clinical.md, so its plausible range is a
+setting of the clinic's protocol (`vitals.temperature_plausible_low` and `_high`, in °C, shipped
+marked unverified), judged only where the session, and so its protocol, is known.
 """
+
+from decimal import ROUND_HALF_UP, Decimal
 
 # Physically impossible whatever the patient's state.
 SPO2_MAX = 100
+BOILING = 100  # °C: no body is this hot (and kapcare keeps temperatures below it)
 # (field, lowest, highest, name): outside this a reading in a patient who is awake and talking is a
 # measurement fault unless the nurse at the bedside says otherwise.
 PLAUSIBLE = [
@@ -15,7 +22,27 @@ PLAUSIBLE = [
     ("spo2", 60, 100, "SpO2"),
     ("resp_rate", 4, 50, "respiratory rate"),
 ]
-FIELDS = ("systolic", "diastolic", "heart_rate", "spo2", "resp_rate")
+FIELDS = ("systolic", "diastolic", "heart_rate", "spo2", "resp_rate", "temperature_c")
+CELSIUS, FAHRENHEIT = "Cel", "[degF]"
+# Kept to a hundredth of a degree Celsius; given back in °F to a tenth (a thermometer's step).
+HUNDREDTH, TENTH = Decimal("0.01"), Decimal("0.1")
+
+
+def to_celsius(value, unit: str) -> Decimal:
+    """A body temperature in UCUM Cel or [degF], in °C to a hundredth."""
+    number = Decimal(str(value))
+    if unit == FAHRENHEIT:
+        number = (number - 32) * 5 / 9
+    elif unit != CELSIUS:
+        raise ValueError(f"A body temperature is in Cel or [degF], not {unit!r}.")
+    return number.quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
+
+
+def temperature_in(celsius: Decimal, unit: str) -> Decimal:
+    """A kept temperature in the unit it was taken in: °C as kept, °F to a tenth."""
+    if unit == FAHRENHEIT:
+        return (Decimal(celsius) * 9 / 5 + 32).quantize(TENTH, rounding=ROUND_HALF_UP)
+    return Decimal(celsius)
 
 
 def impossible(values: dict) -> list[str]:
@@ -31,6 +58,9 @@ def impossible(values: dict) -> list[str]:
         )
     if (systolic is None) != (diastolic is None):
         problems.append("Give blood pressure as both systolic and diastolic.")
+    temperature = values.get("temperature_c")
+    if temperature is not None and temperature >= BOILING:
+        problems.append(f"A body temperature of {temperature} °C cannot be real; check the unit.")
     for field in FIELDS:
         if values.get(field) is not None and values[field] < 0:
             problems.append(f"The {field.replace('_', ' ')} cannot be negative.")
@@ -39,9 +69,10 @@ def impossible(values: dict) -> list[str]:
     return problems
 
 
-def implausible(values: dict) -> list[str]:
-    """Readings that are very unlikely in a patient who is awake: kept only if confirmed as real."""
-    problems = []
+def implausible(values: dict, rules: dict) -> list[str]:
+    """Readings that are very unlikely in a patient who is awake: kept only if confirmed as real.
+    `rules` is the session's protocol, which holds the plausible range of body temperature."""
+    problems = implausible_temperature(values.get("temperature_c"), rules)
     for field, low, high, name in PLAUSIBLE:
         value = values.get(field)
         if value is not None and not low <= value <= high:
@@ -50,3 +81,20 @@ def implausible(values: dict) -> list[str]:
                 "talking: recheck the sensor, or confirm the reading as real."
             )
     return problems
+
+
+def implausible_temperature(celsius, rules: dict) -> list[str]:
+    from kapcare.clinics.protocol import setting_entry
+
+    if celsius is None:
+        return []
+    low = setting_entry(rules, "vitals.temperature_plausible_low")
+    high = setting_entry(rules, "vitals.temperature_plausible_high")
+    if low["value"] <= celsius <= high["value"]:
+        return []
+    unverified = " (the protocol's range, marked unverified)" if low.get("unverified") else ""
+    return [
+        f"A body temperature of {celsius} °C is outside {low['value']}–{high['value']} °C{unverified}, "
+        "unlikely in a patient who is awake and talking: recheck the thermometer, or confirm the "
+        "reading as real."
+    ]

@@ -3,9 +3,14 @@ vital-signs profiles (reference/instruments.md §4).
 
 One VitalSign row is one set of readings taken at one moment; each reading in it is its own
 Observation: blood pressure (85354-9, one Observation with systolic 8480-6 and diastolic 8462-4
-components in mm[Hg]), heart rate (8867-4, /min), respiratory rate (9279-1, /min) and oxygen
-saturation (2708-6 and 59408-5, %). Ids are `vs-{row}-{bp|hr|rr|spo2}`. Body weight (29463-7, kg)
-is the weight taken at check-in, `weight-{check}`. kapcare keeps no temperature or height.
+components in mm[Hg]), heart rate (8867-4, /min), respiratory rate (9279-1, /min), oxygen
+saturation (2708-6 and 59408-5, %) and body temperature (8310-5). Ids are
+`vs-{row}-{bp|hr|rr|spo2|temp}`. Body weight (29463-7, kg) is the weight taken at check-in,
+`weight-{check}`. kapcare keeps no height.
+
+A body temperature is kept in °C to a hundredth, with the unit it was taken in, and given back in
+that unit (UCUM Cel, or [degF] to a tenth): a client that posted 98.6 [degF] reads 98.6 [degF], the
+same quantity it sent, rather than having to convert 37 Cel to recognise its own reading.
 New readings come in through the sessions app's ingest (see ObservationMapper.create).
 """
 
@@ -105,7 +110,8 @@ def observation_params(*, patient, codes, category, date, identifier, encounter,
 
 CODE_TEXT = (
     "A LOINC code: 85354-9 blood pressure, 8867-4 heart rate, 9279-1 respiratory rate, 2708-6 or "
-    "59408-5 oxygen saturation, 29463-7 body weight, or a survey score's code such as 44261-6."
+    "59408-5 oxygen saturation, 8310-5 body temperature, 29463-7 body weight, or a survey score's "
+    "code such as 44261-6."
 )
 
 
@@ -242,6 +248,19 @@ class OxygenSaturation(VitalPart):
     )
 
 
+class BodyTemperature(VitalPart):
+    suffix, field, profile_name = "temp", "temperature_c", "us-core-body-temperature"
+    codes = ({"code": "8310-5", "display": "Body temperature"},)
+    UNITS = {"Cel": "Cel", "[degF]": "[degF]"}
+
+    def value(self, reading) -> dict:
+        from kapcare.sessions.vitals import CELSIUS, temperature_in
+
+        code = reading.temperature_unit or CELSIUS
+        value = temperature_in(reading.temperature_c, code)
+        return {"valueQuantity": quantity(value, self.UNITS[code], code)}
+
+
 class BodyWeight(Mapper):
     """The weight taken at a dosing session's check-in (kapcare.sessions PreCheck)."""
 
@@ -297,5 +316,5 @@ class BodyWeight(Mapper):
         }
 
 
-VITAL_PARTS = (BloodPressure(), HeartRate(), RespiratoryRate(), OxygenSaturation())
+VITAL_PARTS = (BloodPressure(), HeartRate(), RespiratoryRate(), OxygenSaturation(), BodyTemperature())
 VITAL_CODES = {coding["code"] for part in VITAL_PARTS for coding in part.codes} | {"29463-7"}

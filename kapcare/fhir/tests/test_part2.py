@@ -5,6 +5,7 @@ it and check that every way out (read, search, export) asks it.
 """
 
 import pytest
+from django.db.models import Q
 
 from kapcare.fhir import part2
 from kapcare.fhir.tests.conftest import body, issues
@@ -21,6 +22,7 @@ def flagged(monkeypatch, clinic, patient):
         sex_at_birth="unknown",
     )
     monkeypatch.setattr(part2, "releasable", lambda mapper, obj, caller: obj.pk != patient.pk)
+    monkeypatch.setattr(part2, "releasable_q", lambda mapper, caller: ~Q(pk=patient.pk))
     return other
 
 

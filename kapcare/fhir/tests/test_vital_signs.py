@@ -2,6 +2,8 @@
 readings POSTed through the API kept by the sessions app's ingest, as a monitor's are."""
 
 import json
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -26,23 +28,8 @@ from kapcare.sessions.tests.conftest import (  # noqa: F401 - fixtures
 )
 from kapcare.sessions.tests.fhir_readings import blood_pressure, bundle, heart_rate, spo2
 
-US_CORE = Path("/work/shared/conformance/us-core")
-needs_us_core = pytest.mark.skipif(not US_CORE.exists(), reason="US Core conformance files absent")
+PUBLISHED = Path(__file__).with_name("us_core")
 VITALS = "http://terminology.hl7.org/CodeSystem/observation-category|vital-signs"
-
-
-def us_core(name):
-    return json.loads((US_CORE / name).read_text())
-
-
-def as_a_monitor_sends_it(example, patient, ident):
-    """A US Core example as a bedside monitor would post it now: about our patient, with the
-    reading's identifier and the moment it was taken (ingest needs both), nothing else changed."""
-    return example | {
-        "subject": {"reference": f"Patient/{patient.pk}"},
-        "identifier": [{"system": "urn:example:monitor", "value": ident}],
-        "effectiveDateTime": timezone.now().isoformat(),
-    }
 
 
 def test_check_in_readings_read_as_us_core_vital_signs(fhir, cleared, patient):
@@ -121,13 +108,36 @@ def test_an_observation_search_takes_a_bounded_number_of_queries(fhir, cleared, 
     assert len(more) == len(few) <= 11
 
 
-@needs_us_core
-@pytest.mark.parametrize(
-    "name", ["blood-pressure.json", "heart-rate.json", "respiratory-rate.json", "oxygen-saturation.json"]
-)
-def test_a_us_core_vital_sign_posted_for_a_session_reads_back_equivalent(fhir, dosed, patient, name):
+EXAMPLES = ["blood-pressure", "heart-rate", "respiratory-rate", "oxygen-saturation", "temperature"]
+
+
+def published(name):
+    """A US Core example Observation as published (kapcare/fhir/tests/us_core/README.md)."""
+    return json.loads((PUBLISHED / f"Observation-{name}.json").read_text())
+
+
+def for_a_session(example, patient, taken_at):
+    """The example about a patient whose dosing session is in progress, taken during it: the
+    published ones are about Patient/example on 1999-07-02. Nothing else is changed."""
+    return example | {
+        "subject": example["subject"] | {"reference": f"Patient/{patient.pk}"},
+        "effectiveDateTime": taken_at.isoformat(),
+    }
+
+
+def quantities(resource):
+    found = [resource.get("valueQuantity")] + [c["valueQuantity"] for c in resource.get("component", [])]
+    return [(q["value"], q["system"], q["code"]) for q in found if q]
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_a_published_us_core_vital_sign_posted_for_a_session_reads_back_equivalent(
+    fhir, dosed, patient, name
+):
     api = fhir("system/Observation.write system/Observation.read")
-    example = as_a_monitor_sends_it(us_core(name), patient, "r-" + name)
+    taken_at = timezone.now().replace(microsecond=0) - timezone.timedelta(minutes=2)
+    example = for_a_session(published(name), patient, taken_at)
+    assert "identifier" not in example
     created = api.post("Observation", example)
     assert created.status_code == 201, created.content
     resource = body(api.get(created["Location"].split("/R4/")[1].split("/_history")[0]))
@@ -135,38 +145,128 @@ def test_a_us_core_vital_sign_posted_for_a_session_reads_back_equivalent(fhir, d
     loinc = {c["code"] for c in example["code"]["coding"] if c["system"] == "http://loinc.org"}
     assert loinc <= {c["code"] for c in resource["code"]["coding"]}
     assert resource["status"] == example["status"]
-
-    def quantities(resource):
-        found = [resource.get("valueQuantity")] + [c["valueQuantity"] for c in resource.get("component", [])]
-        return [(q["value"], q["system"], q["code"]) for q in found if q]
-
-    assert quantities(resource) == quantities(example)
+    assert resource["meta"]["profile"][0] == example["meta"]["profile"][0].partition("|")[0]
+    # The same quantities in the same units; kapcare keeps a temperature to a hundredth of a degree.
+    sent, read = quantities(example), quantities(resource)
+    assert [(system, code) for _, system, code in read] == [(system, code) for _, system, code in sent]
+    assert all(abs(a[0] - b[0]) <= 0.005 for a, b in zip(read, sent, strict=True))
+    assert datetime.fromisoformat(resource["effectiveDateTime"]) == taken_at
     assert resource["category"][0]["coding"][0]["code"] == "vital-signs"
     assert resource["subject"] == {"reference": f"Patient/{patient.pk}"}
-    assert resource["identifier"] == example["identifier"]
-    assert VitalSign.objects.filter(session=dosed, source="device").count() == 1
+    assert "identifier" not in resource
+    assert VitalSign.objects.filter(session=dosed, source="device", identifier="").count() == 1
     # The reading as the create answered it is the version a read finds: no second version.
     assert resource["meta"] == body(created)["meta"]
     assert resource["meta"]["versionId"] == "1"
 
 
-@needs_us_core
-def test_the_us_core_examples_as_published_are_refused_saying_why(fhir, dosed, patient):
-    # The published examples carry no identifier and a date without a time: a reading kapcare
-    # keeps must be recognisable when posted again, and placed in the session.
-    example = us_core("heart-rate.json") | {"subject": {"reference": f"Patient/{patient.pk}"}}
+def test_the_published_temperature_is_kept_in_celsius_to_a_hundredth(fhir, dosed, patient):
+    example = for_a_session(published("temperature"), patient, timezone.now())
+    created = body(fhir().post("Observation", example))
+    assert created["valueQuantity"]["value"] == 36.56 and created["id"].endswith("-temp")
+    reading = VitalSign.objects.get(session=dosed, source="device")
+    assert (reading.temperature_c, reading.temperature_unit) == (Decimal("36.56"), "Cel")
+
+
+def temperature(patient, value, unit, **extra):
+    example = published("temperature")
+    quantity = example["valueQuantity"] | {"value": value, "unit": unit, "code": unit}
+    return for_a_session(example, patient, timezone.now()) | {"valueQuantity": quantity, **extra}
+
+
+def test_a_temperature_in_fahrenheit_reads_back_in_fahrenheit(fhir, dosed, patient):
+    api = fhir()
+    created = api.post("Observation", temperature(patient, 98.6, "[degF]"))
+    assert created.status_code == 201, created.content
+    reading = VitalSign.objects.get(session=dosed, source="device")
+    assert (reading.temperature_c, reading.temperature_unit) == (Decimal("37.00"), "[degF]")
+    read = body(api.get(f"Observation/vs-{reading.pk}-temp"))
+    assert read["valueQuantity"] == {
+        "value": 98.6,
+        "unit": "[degF]",
+        "system": "http://unitsofmeasure.org",
+        "code": "[degF]",
+    }
+
+
+def test_a_temperature_in_another_unit_is_refused_saying_which_units(fhir, dosed, patient):
+    response = fhir().post("Observation", temperature(patient, 310, "K"))
+    assert response.status_code == 400
+    assert "Cel or [degF]" in issues(response)[0]["diagnostics"]
+    assert not VitalSign.objects.filter(source="device").exists()
+
+
+def test_an_implausible_temperature_is_refused_citing_the_protocols_range(fhir, dosed, patient):
+    response = fhir().post("Observation", temperature(patient, 30.2, "Cel"))
+    assert response.status_code == 422
+    assert (
+        "outside 35.0–41.0 °C (the protocol's range, marked unverified)" in issues(response)[0]["diagnostics"]
+    )
+    assert not VitalSign.objects.filter(source="device").exists()
+
+
+def test_the_plausible_temperature_range_is_the_clinics_protocol_setting(fhir, dosed, patient, admin):
+    from kapcare.sessions.tests.test_alerts import use_rules
+
+    use_rules(dosed, admin, lambda r: r["vitals"]["temperature_plausible_low"].update(value=30))
+    assert fhir().post("Observation", temperature(patient, 30.2, "Cel")).status_code == 201
+
+
+def test_temperatures_are_searched_by_their_loinc_code(fhir, dosed, patient):
+    api = fhir()
+    api.post("Observation", temperature(patient, 37.4, "Cel"))
+    found = body(api.get("Observation", {"patient": patient.pk, "code": "http://loinc.org|8310-5"}))
+    assert [e["resource"]["valueQuantity"]["value"] for e in found["entry"]] == [37.4]
+    profiles = next(
+        r["supportedProfile"]
+        for r in body(api.get("metadata"))["rest"][0]["resource"]
+        if r["type"] == "Observation"
+    )
+    assert "http://hl7.org/fhir/us/core/StructureDefinition/us-core-body-temperature" in profiles
+
+
+def test_a_published_example_with_a_date_only_is_refused_saying_it_needs_the_time(fhir, dosed, patient):
+    example = published("heart-rate") | {"subject": {"reference": f"Patient/{patient.pk}"}}
+    assert example["effectiveDateTime"] == "1999-07-02"
     response = fhir().post("Observation", example)
     assert response.status_code == 400
-    assert "identifier" in issues(response)[0]["diagnostics"]
+    assert "Observation.effectiveDateTime" in expressions(response)
     assert not VitalSign.objects.filter(source="device").exists()
 
 
-@needs_us_core
-def test_a_temperature_is_refused_because_kapcare_keeps_none(fhir, dosed, patient):
-    response = fhir().post("Observation", as_a_monitor_sends_it(us_core("temperature.json"), patient, "t1"))
-    assert response.status_code == 400
-    assert "Observation.code" in expressions(response)
+def test_a_reading_taken_before_the_session_began_is_refused_and_stored_nowhere(fhir, dosed, patient):
+    # Charted in today's session it would read as taken today, and be judged against today's dose.
+    example = for_a_session(published("heart-rate"), patient, datetime(1999, 7, 2, 9, 30, tzinfo=UTC))
+    response = fhir().post("Observation", example)
+    assert response.status_code == 422
+    assert "before Patient/" in issues(response)[0]["diagnostics"]
+    assert "checked in at" in issues(response)[0]["diagnostics"]
+    assert expressions(response) == ["Observation.effectiveDateTime"]
     assert not VitalSign.objects.filter(source="device").exists()
+    assert not ResourceVersion.objects.exists()
+
+
+def test_a_reading_a_monitor_clock_puts_just_before_check_in_is_kept(fhir, cleared, patient):
+    checked_in = cleared.transitions.get(to_state="checked_in").at
+    example = for_a_session(published("heart-rate"), patient, checked_in - timezone.timedelta(minutes=2))
+    assert fhir().post("Observation", example).status_code == 201
+
+
+def test_each_post_without_an_identifier_is_a_new_reading(fhir, dosed, patient):
+    api = fhir()
+    example = for_a_session(published("heart-rate"), patient, timezone.now())
+    first, again = api.post("Observation", example), api.post("Observation", example)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert body(first)["id"] != body(again)["id"]
+    assert VitalSign.objects.filter(session=dosed, source="device", identifier="").count() == 2
+
+
+def test_a_batch_mixing_readings_with_and_without_identifiers_keeps_each_once(fhir, dosed, patient):
+    plain = for_a_session(published("heart-rate"), patient, timezone.now())
+    readings = [plain, heart_rate(patient.pk, 90, ident="w1"), plain, heart_rate(patient.pk, 90, ident="w1")]
+    answer = body(fhir().post("", transaction(readings, "batch")))
+    assert [e["response"]["status"][:3] for e in answer["entry"]] == ["201", "201", "201", "200"]
+    assert VitalSign.objects.filter(session=dosed, source="device").count() == 3
 
 
 def test_a_repeat_post_is_kept_once_and_answered_with_the_reading(fhir, dosed, patient):
@@ -318,7 +418,9 @@ def test_readings_are_found_by_id(fhir, cleared):
 
 def test_the_id_a_monitor_is_answered_with_reads_back_in_the_fhir_api(client, fhir, dosed, patient):
     api = fhir()
-    _, secret = ApiToken.issue(clinic=patient.clinic, scopes="system/Observation.write", name="bedside monitor")
+    _, secret = ApiToken.issue(
+        clinic=patient.clinic, scopes="system/Observation.write", name="bedside monitor"
+    )
     answered = client.post(
         "/api/devices/observations",
         data=json.dumps(blood_pressure(patient.pk, 128, 82, ident="m-1")),
@@ -328,3 +430,39 @@ def test_the_id_a_monitor_is_answered_with_reads_back_in_the_fhir_api(client, fh
     read = api.get(f"Observation/{answered['id']}")
     assert read.status_code == 200
     assert [c["valueQuantity"]["value"] for c in body(read)["component"]] == [128, 82]
+
+
+def test_type_history_is_one_query_for_the_page_however_many_kinds_and_readings(fhir, dosed, patient):
+    api = fhir()
+    api.post("Observation", heart_rate(patient.pk, 80, ident="h0"))
+    with CaptureQueriesContext(connection) as few:
+        assert body(api.get("Observation/_history"))["total"] == 1
+    for n, reading in enumerate(
+        [blood_pressure(patient.pk, 120, 80, ident="h1"), spo2(patient.pk, 97, ident="h2")]
+        + [temperature(patient, 36.9, "Cel"), heart_rate(patient.pk, 82, ident="h3")]
+        + [for_a_session(published("respiratory-rate"), patient, timezone.now())] * 3
+    ):
+        assert api.post("Observation", reading).status_code == 201, n
+    with CaptureQueriesContext(connection) as more:
+        history = body(api.get("Observation/_history", {"_count": 3}))
+    assert history["total"] == 8 and len(history["entry"]) == 3
+    assert len(more) == len(few)
+    # The versions are counted, then paged: Part 2 and the token's reach are decided inside both.
+    assert len([q for q in more if "fhir_resourceversion" in q["sql"]]) == 2
+
+
+def test_type_history_under_a_patient_scope_lists_only_that_patients_records(fhir, patient, clinic):
+    from kapcare.patients.models import Patient
+
+    other = Patient.objects.create(
+        clinic=clinic,
+        legal_first_name="Ona",
+        legal_last_name="Brill",
+        date_of_birth="1990-01-01",
+        sex_at_birth="female",
+    )
+    system = fhir()
+    system.get(f"Patient/{patient.pk}"), system.get(f"Patient/{other.pk}")
+    assert body(system.get("Patient/_history"))["total"] == 2
+    history = body(fhir("patient/*.read", patient=patient).get("Patient/_history"))
+    assert [e["resource"]["id"] for e in history["entry"]] == [str(patient.pk)]

@@ -19,6 +19,7 @@ from kapcare.sessions.models.monitoring import (  # noqa: F401
     SessionNote,
     Severity,
     Source,
+    TemperatureUnit,
     VitalSign,
 )
 from kapcare.sessions.models.rems import RemsForm  # noqa: F401

@@ -14,8 +14,19 @@ class Source(models.TextChoices):
     DEVICE = "device", "From a device"
 
 
+class TemperatureUnit(models.TextChoices):
+    """The UCUM units a body temperature comes in (US Core body-temperature profile)."""
+
+    CELSIUS = "Cel", "°C"
+    FAHRENHEIT = "[degF]", "°F"
+
+
 class VitalSign(models.Model):
-    """One set of vital signs taken at one moment, by hand or from a monitor."""
+    """One set of vital signs taken at one moment, by hand or from a monitor.
+
+    Body temperature is kept in degrees Celsius to a hundredth (a tenth of a degree Fahrenheit is
+    0.056 °C, so a reading in tenths of °F comes back exactly), beside the unit it was taken in: the
+    session page shows it, and the FHIR API gives it back, in that unit."""
 
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
@@ -26,6 +37,15 @@ class VitalSign(models.Model):
     heart_rate = models.PositiveSmallIntegerField("heart rate (/min)", null=True, blank=True)
     spo2 = models.PositiveSmallIntegerField("SpO2 (%)", null=True, blank=True)
     resp_rate = models.PositiveSmallIntegerField("respiratory rate (/min)", null=True, blank=True)
+    temperature_c = models.DecimalField(
+        "body temperature (°C)", max_digits=4, decimal_places=2, null=True, blank=True
+    )
+    temperature_unit = models.CharField(
+        max_length=8,
+        choices=TemperatureUnit.choices,
+        blank=True,
+        help_text="The unit the temperature was taken in; it is kept in °C and shown in this unit.",
+    )
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.MANUAL)
     identifier = models.CharField(
         max_length=200, blank=True, help_text="The device's identifier for the reading."
@@ -55,8 +75,14 @@ class VitalSign(models.Model):
                 | Q(diastolic__isnull=False)
                 | Q(heart_rate__isnull=False)
                 | Q(spo2__isnull=False)
-                | Q(resp_rate__isnull=False),
+                | Q(resp_rate__isnull=False)
+                | Q(temperature_c__isnull=False),
                 name="vital_has_a_value",
+            ),
+            models.CheckConstraint(
+                condition=Q(temperature_c__isnull=True, temperature_unit="")
+                | (Q(temperature_c__isnull=False) & ~Q(temperature_unit="")),
+                name="vital_temperature_with_its_unit",
             ),
             models.CheckConstraint(
                 condition=Q(spo2__isnull=True) | Q(spo2__lte=100), name="vital_spo2_at_most_100"
@@ -71,6 +97,16 @@ class VitalSign(models.Model):
         if self.systolic is None and self.diastolic is None:
             return ""
         return f"{self.systolic or '–'}/{self.diastolic or '–'}"
+
+    @property
+    def temperature(self) -> str:
+        """The temperature as it was taken, for example "37.2 °C" or "98.6 °F"."""
+        if self.temperature_c is None:
+            return ""
+        from kapcare.sessions.vitals import temperature_in
+
+        unit = self.temperature_unit or TemperatureUnit.CELSIUS
+        return f"{temperature_in(self.temperature_c, unit):.1f} {TemperatureUnit(unit).label}"
 
 
 class RatingKind(models.TextChoices):

@@ -112,11 +112,12 @@ def ordered(cleared, prescriber):
 
 
 def give(session, nurse, verifier, minutes_ago=30):
-    """Give the ordered dose `minutes_ago`; the check-in readings move to just before it."""
+    """Give the ordered dose `minutes_ago`; the check-in and its readings move to just before it."""
     dose.receive(session.site, PRODUCT, 500, by=nurse, lot="K2026A")
     order = session.orders.first()
     given_at = timezone.now() - timedelta(minutes=minutes_ago)
     VitalSign.objects.filter(session=session, pre_dose=True).update(taken_at=given_at - timedelta(minutes=5))
+    session.transitions.update(at=given_at - timedelta(minutes=10))
     return dose.administer(
         session,
         by=nurse,

@@ -3,6 +3,7 @@ to the patient's active session; refused posts answer an OperationOutcome and st
 
 import json
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -10,7 +11,7 @@ from django.utils import timezone
 from kapcare.fhir.models import ApiToken
 from kapcare.sessions.devices import ingest_observations
 from kapcare.sessions.models import Alert, DosingSession, VitalSign
-from kapcare.sessions.tests.fhir_readings import blood_pressure, bundle, heart_rate, spo2
+from kapcare.sessions.tests.fhir_readings import blood_pressure, bundle, heart_rate, single, spo2
 
 URL = "/api/devices/observations"
 
@@ -131,11 +132,38 @@ def test_implausible_device_readings_are_refused(client, dosed, token, reading, 
     assert VitalSign.objects.filter(source="device").count() == 0
 
 
-def test_a_reading_without_an_identifier_is_refused(client, dosed, token):
+def test_a_reading_without_an_identifier_is_kept_as_a_new_reading_each_time(client, dosed, token):
     body = heart_rate(dosed.patient_id, 80, ident="z")
     del body["identifier"]
+    assert [post(client, body, token).status_code for _ in range(2)] == [201, 201]
+    assert list(VitalSign.objects.filter(source="device").values_list("identifier", flat=True)) == ["", ""]
+
+
+def test_an_identifier_without_a_value_is_refused(client, dosed, token):
+    body = heart_rate(dosed.patient_id, 80, ident="")
     response = post(client, body, token)
     assert response.status_code == 400 and "identifier" in response.json()["issue"][0]["expression"][0]
+
+
+def test_a_temperature_is_kept_in_celsius_with_the_unit_it_came_in(client, dosed, token):
+    body = single(dosed.patient_id, "8310-5", 100.4, "[degF]", ident="t1")
+    response = post(client, body, token)
+    assert response.status_code == 201 and response.json()["id"].endswith("-temp")
+    reading = VitalSign.objects.get(source="device")
+    assert (reading.temperature_c, reading.temperature_unit) == (Decimal("38.00"), "[degF]")
+
+
+def test_a_temperature_that_cannot_be_a_body_is_refused_even_by_a_nurse(client, dosed, token):
+    response = post(client, single(dosed.patient_id, "8310-5", 212, "Cel", ident="t2"), token)
+    assert response.status_code == 422 and "cannot be real" in response.json()["issue"][0]["diagnostics"]
+
+
+def test_a_reading_from_before_check_in_is_refused(client, dosed, token):
+    taken = dosed.transitions.get(to_state="checked_in").at - timedelta(hours=3)
+    response = post(client, heart_rate(dosed.patient_id, 80, ident="old", at=taken), token)
+    assert response.status_code == 422
+    assert "before" in response.json()["issue"][0]["diagnostics"]
+    assert not VitalSign.objects.filter(source="device").exists()
 
 
 def test_a_reading_in_the_wrong_unit_is_refused(client, dosed, token):

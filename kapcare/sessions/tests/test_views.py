@@ -2,6 +2,7 @@
 reason and changes nothing; outsiders get 404 and roles that may not get 403."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -141,6 +142,43 @@ def test_an_implausible_reading_needs_the_nurses_confirmation(signed_in, nurse, 
         url(dosed, "vitals/"), {"heart_rate": "25", "confirmed_note": "Manual pulse 25, patient well"}
     )
     assert VitalSign.objects.get(pre_dose=False).heart_rate == 25
+
+
+def test_the_nurse_records_a_temperature_in_fahrenheit_and_sees_it_as_taken(signed_in, nurse, dosed):
+    client = signed_in(nurse)
+    response = client.post(
+        url(dosed, "vitals/"), {"heart_rate": "72", "temperature": "98.6", "temperature_unit": "[degF]"}
+    )
+    assert response.status_code == 302
+    reading = VitalSign.objects.get(pre_dose=False)
+    assert (reading.temperature_c, reading.temperature_unit, reading.heart_rate) == (
+        Decimal("37.00"),
+        "[degF]",
+        72,
+    )
+    assert 'data-label="Temp">98.6 °F</td>' in client.get(url(dosed)).content.decode()
+    assert 'data-label="Temp">98.6 °F</td>' in client.get(url(dosed, "summary/")).content.decode()
+
+
+def test_a_temperature_alone_is_a_reading_and_celsius_is_the_default_unit(signed_in, nurse, dosed):
+    signed_in(nurse).post(url(dosed, "vitals/"), {"temperature": "36.8"})
+    reading = VitalSign.objects.get(pre_dose=False)
+    assert (reading.temperature_c, reading.temperature_unit, reading.heart_rate) == (
+        Decimal("36.80"),
+        "Cel",
+        None,
+    )
+
+
+def test_an_implausible_temperature_needs_the_nurses_confirmation(signed_in, nurse, dosed):
+    client = signed_in(nurse)
+    response = client.post(url(dosed, "vitals/"), {"temperature": "33.9"})
+    assert "outside 35.0–41.0 °C (the protocol&#x27;s range, marked unverified)" in response.content.decode()
+    assert not VitalSign.objects.filter(pre_dose=False).exists()
+    client.post(
+        url(dosed, "vitals/"), {"temperature": "33.9", "confirmed_note": "Rechecked orally; cold room"}
+    )
+    assert VitalSign.objects.get(pre_dose=False).temperature_c == Decimal("33.90")
 
 
 def test_a_high_reading_shows_an_alert_that_is_acknowledged_with_the_action(signed_in, nurse, dosed):
