@@ -3,7 +3,7 @@
 from datetime import timedelta
 from functools import lru_cache
 
-from django.db.models import AutoField, BigAutoField, BooleanField, CharField, IntegerField
+from django.db import connection
 from django.utils import timezone
 
 from kapcare.clinics.models import Clinic
@@ -12,16 +12,15 @@ from kapcare.fhir.errors import FhirError
 from kapcare.fhir.models import ApiToken, hash_token
 from kapcare.fhir.registry import registry
 from kapcare.fhir.scopes import parse_scopes
+from kapcare.lib.sql import records
 
-# The clinic's fields that come back from the database as they are (no date to convert).
-CLINIC_FIELDS = [
-    field
-    for field in Clinic._meta.concrete_fields
-    if isinstance(field, AutoField | BigAutoField | CharField | BooleanField | IntegerField)
-]
+TOKEN_FIELDS = ApiToken._meta.concrete_fields
+CLINIC_FIELDS = Clinic._meta.concrete_fields
 TOKEN_SQL = (
-    "SELECT t.*, "
-    + ", ".join(f'c."{field.column}" AS "clinic__{field.attname}"' for field in CLINIC_FIELDS)
+    "SELECT "
+    + ", ".join(f't."{field.column}"' for field in TOKEN_FIELDS)
+    + ", "
+    + ", ".join(f'c."{field.column}"' for field in CLINIC_FIELDS)
     + f" FROM {ApiToken._meta.db_table} t JOIN {Clinic._meta.db_table} c ON c.id = t.clinic_id"
     + " WHERE t.token_hash = %s"
 )
@@ -62,14 +61,14 @@ def find_token(token_hash: str):
     """The token with this hash, with its clinic, or None. Every API call asks this, so it is one
     written-out query by a unique key, which costs far less to run than the ORM's join costs to
     build. A revoked token is refused from the next call on."""
-    token = next(iter(ApiToken.objects.raw(TOKEN_SQL, [token_hash])), None)
-    if token is not None:
-        values = [getattr(token, f"clinic__{field.attname}") for field in CLINIC_FIELDS]
-        values = [
-            bool(v) if isinstance(f, BooleanField) else v for f, v in zip(CLINIC_FIELDS, values, strict=True)
-        ]
-        # The clinic's other fields (dates) load if something asks for them.
-        token.clinic = Clinic.from_db(token._state.db, [f.attname for f in CLINIC_FIELDS], values)
+    with connection.cursor() as cursor:
+        cursor.execute(TOKEN_SQL, [token_hash])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    split = len(TOKEN_FIELDS)
+    token = records(ApiToken, TOKEN_FIELDS, [row[:split]])[0]
+    token.clinic = records(Clinic, CLINIC_FIELDS, [row[split:]])[0]
     return token
 
 

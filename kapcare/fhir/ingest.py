@@ -86,4 +86,3 @@ def ingest(caller, mapper, resources: list[dict], *, kind: str | None):
             out.append((200, versions.current(part, [row], caller.clinic.pk)[0]))
     ResourceVersion.objects.bulk_create(fresh)
     return out
-

@@ -282,9 +282,7 @@ def quantity(element: dict, name: str, where: str) -> int:
         or not isinstance(q.get("value"), int | float)
         or isinstance(q.get("value"), bool)
     ):
-        raise Refused(
-            400, f"Give {label} as valueQuantity with a number.", f"{where}.valueQuantity"
-        )
+        raise Refused(400, f"Give {label} as valueQuantity with a number.", f"{where}.valueQuantity")
     if q.get("code", q.get("unit")) not in UNITS[name]:
         raise Refused(
             400,

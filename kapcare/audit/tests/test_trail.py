@@ -150,7 +150,9 @@ def test_admins_filter_the_log_and_other_roles_may_not(client, admin, nurse, pat
         (1, "", "10.0.0.2"),
     ],
 )
-def test_the_address_recorded_is_the_clients_as_the_clinics_proxies_saw_it(settings, rf, proxies, forwarded, expected):
+def test_the_address_recorded_is_the_clients_as_the_clinics_proxies_saw_it(
+    settings, rf, proxies, forwarded, expected
+):
     from kapcare.audit.trail import client_address
 
     settings.PROXY_COUNT = proxies
