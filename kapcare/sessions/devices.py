@@ -18,7 +18,7 @@ the unit it came in (kapcare.sessions.vitals.to_celsius).
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -388,16 +388,13 @@ def store(clinic, readings: list[Reading], result: IngestResult, *, actor: str, 
     """Store new readings once each, raise the protocol's alerts, and audit the post once."""
     if not readings:
         return
-    # Most posts are new readings: insert first, and look for earlier copies only if one clashes.
+    # Most posts are new readings: insert them, skipping any stored meanwhile or before.
     fresh = prepare(clinic, readings, existing={})
-    try:
-        with transaction.atomic():
-            VitalSign.objects.bulk_create([r.stored for r in fresh])
-    except IntegrityError:
-        wanted = {r.identifier for r in readings} - {""}
-        existing = {v.identifier: v for v in VitalSign.objects.filter(clinic=clinic, identifier__in=wanted)}
-        fresh = prepare(clinic, readings, existing)
-        fresh = insert_one_by_one(fresh)
+    insert_new([reading.stored for reading in fresh])
+    for reading in fresh:
+        if reading.stored.pk is None:
+            reading.duplicate, reading.stored = True, None
+    fresh = [reading for reading in fresh if not reading.duplicate]
     for reading in readings:
         if reading.duplicate and reading.stored is None:
             reading.stored = VitalSign.objects.get(clinic=clinic, identifier=reading.identifier)
@@ -452,22 +449,37 @@ def prepare(clinic, readings: list[Reading], existing: dict) -> list[Reading]:
     return fresh
 
 
-def insert_one_by_one(fresh: list[Reading]) -> list[Reading]:
-    """Store rows each in its own savepoint: another post may store one of them meanwhile."""
-    try:
-        with transaction.atomic():
-            VitalSign.objects.bulk_create([r.stored for r in fresh])
-        return fresh
-    except IntegrityError:
-        pass
-    for reading in fresh:
-        try:
-            with transaction.atomic():
-                reading.stored.pk = None
-                reading.stored.save()
-        except IntegrityError:
-            reading.duplicate, reading.stored = True, None
-    return [r for r in fresh if not r.duplicate]
+def insert_new(rows: list[VitalSign]) -> None:
+    """Insert the rows, skipping each whose identifier the clinic has already stored (another post
+    may have stored it a moment ago): the rows inserted get their pks, the others keep none.
+    ON CONFLICT DO NOTHING rather than a savepoint to catch the clash: one statement, and a clash
+    skips its row instead of failing the transaction. RETURNING gives the new rows in the order
+    inserted (as Django's bulk_create relies on): identified rows are matched by identifier, the
+    rest in order."""
+    if not rows:
+        return
+    fields = [field for field in VitalSign._meta.concrete_fields if not field.primary_key]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    step = max(1, 30_000 // len(fields))  # within SQLite's and PostgreSQL's limits on parameters
+    for start in range(0, len(rows), step):
+        chunk = rows[start : start + step]
+        values = [
+            field.get_db_prep_save(field.pre_save(row, True), connection) for row in chunk for field in fields
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {VitalSign._meta.db_table} ({columns}) VALUES {', '.join([one] * len(chunk))} "
+                "ON CONFLICT DO NOTHING RETURNING id, identifier",
+                values,
+            )
+            returned = cursor.fetchall()
+        by_identifier = {identifier: pk for pk, identifier in returned if identifier}
+        unnamed = iter(pk for pk, identifier in returned if not identifier)
+        for row in chunk:
+            pk = by_identifier.get(row.identifier) if row.identifier else next(unnamed)
+            if pk is not None:
+                row.pk, row._state.adding = pk, False
 
 
 def per_session(readings: list[Reading]) -> dict:

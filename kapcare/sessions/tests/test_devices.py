@@ -68,6 +68,31 @@ def test_a_batch_with_repeats_stores_each_identifier_once(client, dosed, token):
     assert VitalSign.objects.filter(source="device").count() == 1
 
 
+def test_a_batch_mixing_stored_new_and_unidentified_readings_answers_each_with_its_own_row(
+    client, dosed, token
+):
+    start = dosed.dosed_at + timedelta(minutes=1)
+    kept = post(client, heart_rate(dosed.patient_id, 81, ident="m1", at=start), token).json()
+    unnamed = [
+        heart_rate(dosed.patient_id, 90 + n, ident="", at=start + timedelta(minutes=n)) for n in (1, 2)
+    ]
+    for reading in unnamed:
+        reading.pop("identifier", None)
+    fresh = heart_rate(dosed.patient_id, 84, ident="m2", at=start + timedelta(minutes=3))
+    again = heart_rate(dosed.patient_id, 81, ident="m1", at=start)
+    entries = post(client, bundle([unnamed[0], again, fresh, unnamed[1]]), token).json()["entry"]
+    assert [e["response"]["status"] for e in entries] == [
+        "201 Created",
+        "200 OK",
+        "201 Created",
+        "201 Created",
+    ]
+    assert entries[1]["resource"]["id"] == kept["id"]
+    rows = {f"vs-{v.pk}-hr": v.heart_rate for v in VitalSign.objects.filter(source="device")}
+    assert [rows[e["resource"]["id"]] for e in entries] == [91, 81, 84, 92]
+    assert len(rows) == 4
+
+
 def test_an_unknown_patient_is_refused_with_an_operation_outcome_and_nothing_stored(client, dosed, token):
     response = post(client, heart_rate(999999, 80, ident="x1"), token)
     assert response.status_code == 404
