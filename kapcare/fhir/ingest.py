@@ -11,6 +11,7 @@ version for each new reading, and the Result the views send.
 from kapcare.fhir import versions
 from kapcare.fhir.errors import FhirError
 from kapcare.fhir.models import ResourceVersion
+from kapcare.lib.sql import insert
 
 
 def as_error(status: int, body: dict) -> FhirError:
@@ -84,5 +85,5 @@ def ingest(caller, mapper, resources: list[dict], *, kind: str | None):
             out.append((201, made[resource["id"]]))
         else:
             out.append((200, versions.current(part, [row], caller.clinic.pk)[0]))
-    ResourceVersion.objects.bulk_create(fresh)
+    insert(ResourceVersion, fresh)  # written out: every post of a reading writes its first version
     return out

@@ -24,7 +24,7 @@ from django.utils.dateparse import parse_datetime
 
 from kapcare.audit.trail import record_each
 from kapcare.clinics.models import Protocol
-from kapcare.lib.sql import aware
+from kapcare.lib.sql import aware, records
 from kapcare.sessions import vitals as plausibility
 from kapcare.sessions.models import DosingSession, SessionTransition, Source, State, VitalSign
 from kapcare.sessions.models.session import RECORDING_STATES, share_protocols
@@ -316,10 +316,13 @@ def recording_sessions(clinic_id: int, patient_ids) -> list[DosingSession]:
         f"AND s.state IN ({', '.join(['%s'] * len(RECORDING_STATES))})"
     )
     params = [State.CHECKED_IN, clinic_id, *ids, *RECORDING_STATES]
-    sessions = list(DosingSession.objects.raw(sql, params))
-    for session in sessions:
-        session.protocol_stamp = aware(session.protocol_stamp)
-        session.checked_in_at = aware(session.checked_in_at)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    fields = [DosingSession._meta.get_field(name) for name in SESSION_FIELDS]
+    sessions = records(DosingSession, fields, [row[: len(fields)] for row in rows])
+    for session, row in zip(sessions, rows, strict=True):
+        session.protocol_stamp, session.checked_in_at = aware(row[-2]), aware(row[-1])
     return sessions
 
 
