@@ -64,11 +64,17 @@ class Plain:
         return connections[self.db].ops.quote_name(self.table)
 
     def condition(self, q: Q) -> tuple[str, list]:
-        """A Q on this table as SQL, for counting the rows it holds."""
-        query = self.model.objects.filter(q).query
-        compiler = query.get_compiler(self.db)
-        sql, params = compiler.compile(query.where)
-        return sql, list(params)
+        """A Q on this table as SQL, for counting the rows it holds. The kinds of a family are the
+        same few Qs on every search, so each is compiled once per process and database."""
+        key = (self.model._meta.label, repr(q), connections[self.db].vendor)
+        if key not in _conditions:
+            query = self.model.objects.filter(q).query
+            sql, params = query.get_compiler(self.db).compile(query.where)
+            _conditions[key] = (sql, list(params))
+        return _conditions[key]
+
+
+_conditions: dict = {}
 
 
 def written(queryset) -> Plain | None:
