@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from kapcare.sessions.models import ACTIVE_STATES, Alert, DosingSession, Rating, RatingKind, VitalSign
 from kapcare.sessions.models.session import share_protocols, with_protocol_stamp
-from kapcare.sessions.monitor import next_due, next_rating_due, raise_overdue
+from kapcare.sessions.monitor import local, next_due, next_rating_due, raise_overdue
 from kapcare.sessions.rules import rule
 
 MOAAS = {
@@ -48,6 +48,11 @@ class Row:
         return f"{seconds // 60}:{seconds % 60:02d}"
 
     @property
+    def due_time(self) -> str:
+        # Formatted here rather than by the template's time filter: 50 tiles poll every 5 seconds.
+        return local(self.due_at, self.session).strftime("%H:%M") if self.due_at else ""
+
+    @property
     def rating_overdue(self) -> bool:
         return any(due.overdue for due in self.ratings_due)
 
@@ -73,6 +78,10 @@ class RatingDue:
         seconds = abs(self.seconds_to_due)
         return f"{seconds // 60}:{seconds % 60:02d}"
 
+    @property
+    def due_time(self) -> str:
+        return self.due_at.strftime("%H:%M")
+
 
 def ratings_due(session, now, last_rated: dict | None = None) -> list[RatingDue]:
     """The next rating of each kind; when each was last taken comes from `last_rated` ({kind: when})
@@ -82,7 +91,7 @@ def ratings_due(session, now, last_rated: dict | None = None) -> list[RatingDue]
         last = last_rated.get(kind) if last_rated is not None else getattr(session, f"{kind}_taken", None)
         at = next_rating_due(session, last)
         if at is not None:
-            due.append(RatingDue(label, at, int((at - now).total_seconds())))
+            due.append(RatingDue(label, local(at, session), int((at - now).total_seconds())))
     return due
 
 

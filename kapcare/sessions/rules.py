@@ -29,7 +29,28 @@ class Rule:
 
 def rule(rules: dict, path: str) -> Rule:
     """The setting at a dotted path (`vitals.hold_systolic_above`), with its source. The protocol
-    module finds it (and gives the shipped default for a setting newer than the version)."""
+    module finds it (and gives the shipped default for a setting newer than the version).
+
+    A protocol version never changes once saved, and sessions on one version share one copy of
+    its rules (share_protocols), so each setting is looked up once per copy: a live board reads
+    some twenty settings for each of its sessions every five seconds."""
+    if isinstance(rules, RuleBook):
+        return rules(path)
+    key = (id(rules), path)
+    found = _read.get(key)
+    if found is not None and found[0] is rules:  # holding `rules` keeps its id from being reused
+        return found[1]
+    if len(_read) > 4096:
+        _read.clear()
+    made = read_rule(rules, path)
+    _read[key] = (rules, made)
+    return made
+
+
+_read: dict = {}
+
+
+def read_rule(rules: dict, path: str) -> Rule:
     node = setting_entry(rules, path)
     source = node.get("source", {})
     return Rule(
@@ -51,7 +72,7 @@ class RuleBook:
 
     def __call__(self, path: str) -> Rule:
         if path not in self.seen:
-            self.seen[path] = rule(self.rules, path)
+            self.seen[path] = read_rule(self.rules, path)
         return self.seen[path]
 
 
