@@ -64,7 +64,20 @@ class VitalSign(models.Model):
 
     class Meta:
         ordering = ["taken_at", "pk"]
-        indexes = [models.Index(fields=["session", "-taken_at"], name="vitals_session_recent")]
+        indexes = [
+            models.Index(fields=["session", "-taken_at"], name="vitals_session_recent"),
+            # The live board asks each session's latest two values of each sign every five seconds;
+            # a monitor may send one sign for hours without another (no respiratory rate, say).
+            # One partial index per sign finds its latest value at once, however long the history.
+            *(
+                models.Index(
+                    fields=["session", "-taken_at", "-id"],
+                    condition=Q(**{f"{name}__isnull": False}),
+                    name=f"vitals_latest_{name}",
+                )
+                for name in ("systolic", "diastolic", "heart_rate", "spo2", "resp_rate")
+            ),
+        ]
         constraints = [
             # The same device reading posted twice is stored once.
             models.UniqueConstraint(
