@@ -32,6 +32,7 @@ from kapcare.sessions.models import (
     dose,
 )
 from kapcare.sessions.models.dose import DoseOrder, iv_equivalent
+from kapcare.sessions.prechecks import pregnancy_relevant
 from kapcare.sessions.rules import value, vitals_due_minutes
 
 PRODUCTS = {
@@ -292,6 +293,14 @@ def reading(session, at, minute, baseline, rise, rng, *, source="manual", by=Non
     )
 
 
+def passed_checks(session) -> dict:
+    """What each pre-check found, as the nurse would record it for this patient and setting."""
+    found = PASSED | (AT_HOME_PASSED if session.at_home else {})
+    if not pregnancy_relevant(session.patient):
+        found[CheckKind.PREGNANCY] = "Not applicable."  # as prechecks.pregnancy answers it
+    return found
+
+
 def check_in(session, at, staff, weight, baseline, rng):
     step(session, State.CHECKED_IN, at, staff["nurse"], weight_kg=weight)
     PreCheck.objects.bulk_create(
@@ -304,7 +313,7 @@ def check_in(session, at, staff, weight, baseline, rng):
                 checked_by=staff["nurse"],
                 checked_at=at,
             )
-            for kind, detail in (PASSED | (AT_HOME_PASSED if session.at_home else {})).items()
+            for kind, detail in passed_checks(session).items()
         ]
     )
     VitalSign.objects.bulk_create([reading(session, at, -10, baseline, 0, rng, by=staff["nurse"], pre=True)])

@@ -60,3 +60,16 @@ def test_the_demo_has_a_course_at_home_as_its_signed_plan_allows_in_progress_and
     assert session.vitals.exclude(systolic=None).exists() and not session.vitals.exclude(spo2=None).exists()
     rows = site_board(session.site, timezone.now())
     assert session.pk in [row.session.pk for row in rows]
+
+
+@pytest.mark.django_db
+def test_the_demo_records_pregnancy_as_not_applicable_where_the_pre_check_would():
+    from kapcare.sessions.models import CheckKind, PreCheck
+    from kapcare.sessions.prechecks import pregnancy_relevant
+
+    call_command("demo")
+    checks = PreCheck.objects.filter(kind=CheckKind.PREGNANCY).select_related("session__patient")
+    assert {pregnancy_relevant(c.session.patient) for c in checks} == {True, False}
+    for check in checks:
+        expected = "Test negative today." if pregnancy_relevant(check.session.patient) else "Not applicable."
+        assert check.detail == expected
