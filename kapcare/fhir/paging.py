@@ -91,8 +91,9 @@ def written(queryset) -> Plain | None:
         or query.combinator
         or query.is_sliced
         or query.deferred_loading != (frozenset(), True)
+        or (not query.order_by and query.default_ordering and queryset.model._meta.ordering)
     ):
-        return None
+        return None  # including a queryset ordered by its model's default: the ORM knows that order
     opts, connection = queryset.model._meta, connections[queryset.db]
     order = []
     for name in query.order_by:
