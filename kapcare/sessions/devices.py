@@ -24,7 +24,7 @@ from django.utils.dateparse import parse_datetime
 
 from kapcare.audit.trail import record_each
 from kapcare.clinics.models import Protocol
-from kapcare.lib.sql import aware, records
+from kapcare.lib.sql import aware, insert, records
 from kapcare.sessions import vitals as plausibility
 from kapcare.sessions.models import DosingSession, SessionTransition, Source, State, VitalSign
 from kapcare.sessions.models.session import RECORDING_STATES, share_protocols
@@ -456,43 +456,15 @@ def insert_new(rows: list[VitalSign]) -> None:
     """Insert the rows, skipping each whose identifier the clinic has already stored (another post
     may have stored it a moment ago): the rows inserted get their pks, the others keep none.
     ON CONFLICT DO NOTHING rather than a savepoint to catch the clash: one statement, and a clash
-    skips its row instead of failing the transaction. RETURNING gives the new rows in the order
-    inserted (as Django's bulk_create relies on): identified rows are matched by identifier, the
-    rest in order."""
-    if not rows:
-        return
-    fields = [field for field in VitalSign._meta.concrete_fields if not field.primary_key]
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    step = max(1, 30_000 // len(fields))  # within SQLite's and PostgreSQL's limits on parameters
-    for start in range(0, len(rows), step):
-        chunk = rows[start : start + step]
-        values = [
-            [field.get_db_prep_save(field.pre_save(row, True), connection) for field in fields]
-            for row in chunk
-        ]
-        if connection.vendor == "postgresql" and len(chunk) > 1:
-            # A batch as one array per column, as Django's bulk_create sends it: PostgreSQL plans
-            # a few arrays far faster than thousands of placeholders.
-            types = [field.db_type(connection).split("(")[0] for field in fields]
-            rows_sql = "SELECT * FROM UNNEST(" + ", ".join(f"(%s)::{kind}[]" for kind in types) + ")"
-            params = [list(column) for column in zip(*values, strict=True)]
-        else:
-            rows_sql = "VALUES " + ", ".join([one] * len(chunk))
-            params = [value for row in values for value in row]
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {VitalSign._meta.db_table} ({columns}) {rows_sql} "
-                "ON CONFLICT DO NOTHING RETURNING id, identifier",
-                params,
-            )
-            returned = cursor.fetchall()
-        by_identifier = {identifier: pk for pk, identifier in returned if identifier}
-        unnamed = iter(pk for pk, identifier in returned if not identifier)
-        for row in chunk:
-            pk = by_identifier.get(row.identifier) if row.identifier else next(unnamed)
-            if pk is not None:
-                row.pk, row._state.adding = pk, False
+    skips its row instead of failing the transaction. The new rows come back in the order
+    inserted: identified rows are matched by identifier, the rest in order."""
+    returned = insert(VitalSign, rows, connection.alias, skip_clashes=True, returning=("id", "identifier"))
+    by_identifier = {identifier: pk for pk, identifier in returned if identifier}
+    unnamed = iter(pk for pk, identifier in returned if not identifier)
+    for row in rows:
+        pk = by_identifier.get(row.identifier) if row.identifier else next(unnamed)
+        if pk is not None:
+            row.pk, row._state.adding = pk, False
 
 
 def per_session(readings: list[Reading]) -> dict:
