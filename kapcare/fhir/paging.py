@@ -2,14 +2,14 @@
 
 Each part's matching records are a Source. Parts kept in one table, one kind of reading each (the
 vital signs: one row holds a blood pressure, a heart rate, ...), are fetched together as a Family:
-one query for the page and one for the counts, instead of one of each per kind. Unsorted, the
-sources follow one another; sorted, the first offset+count of each are merged. A count query is
-spared whenever the rows fetched already tell the total.
+one query for the page and the counts, instead of two per kind. Unsorted, the sources follow one
+another; sorted, the first offset+count of each are merged. A count query is spared whenever the
+rows fetched already tell the total.
 
 A search on one table (the vital signs, most of all: what monitors and dashboards ask for) is
-fetched with written-out SQL around the WHERE clause the ORM compiles from the search's filters,
-the page and its count from one compilation; anything else (joins, select_related) goes through
-the ORM. Both give the same rows (tests compare them).
+fetched with written-out SQL around the WHERE clause the ORM compiles from the search's filters:
+the page and its count from one compilation, in one statement. Anything else (joins,
+select_related) goes through the ORM. Both give the same rows and totals (tests compare them).
 """
 
 import heapq
@@ -35,29 +35,46 @@ class Plain:
     order: str
     empty: bool = False
 
-    def rows(self, start: int, stop: int) -> list:
-        if self.empty or stop <= start:
-            return []
+    def rows(self, start: int, stop: int, conditions: list[tuple[str, list]] = ()) -> tuple[list, int | None]:
+        """Rows start to stop, and the count (as `count` gives it) from the same statement; None
+        for the count when no row came back to carry it (an offset past the end)."""
+        if self.empty:
+            return [], 0
+        if stop <= start:
+            return [], None
         connection, table = connections[self.db], self.quoted_table
         fields = self.model._meta.concrete_fields
         columns = ", ".join(f"{table}.{connection.ops.quote_name(field.column)}" for field in fields)
-        sql = f"SELECT {columns} FROM {table}{self.where} ORDER BY {self.order} LIMIT %s OFFSET %s"
+        # The count as an uncorrelated subquery: run once, with its own plan (an index-only scan,
+        # say), and no second round trip.
+        counted, counted_params = self.counted(conditions)
+        sql = (
+            f"SELECT {columns}, (SELECT {counted} FROM {table}{self.where}) FROM {table}{self.where} "
+            f"ORDER BY {self.order} LIMIT %s OFFSET %s"
+        )
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*self.params, stop - start, start])
+            cursor.execute(sql, [*counted_params, *self.params, *self.params, stop - start, start])
             found = cursor.fetchall()
-        return records(self.model, fields, found, self.db)
+        total = (found[0][-1] or 0) if found else None
+        return records(self.model, fields, [row[:-1] for row in found], self.db), total
 
     def count(self, conditions: list[tuple[str, list]] = ()) -> int:
         """The rows matching; with conditions, the sum over the rows of how many each meets."""
         if self.empty:
             return 0
-        counted = "COUNT(*)"
-        if conditions:
-            counted = "SUM(" + " + ".join(f"CASE WHEN {sql} THEN 1 ELSE 0 END" for sql, _ in conditions) + ")"
-        params = [param for _, params in conditions for param in params]
+        counted, counted_params = self.counted(conditions)
         with connections[self.db].cursor() as cursor:
-            cursor.execute(f"SELECT {counted} FROM {self.quoted_table}{self.where}", [*params, *self.params])
+            cursor.execute(
+                f"SELECT {counted} FROM {self.quoted_table}{self.where}", [*counted_params, *self.params]
+            )
             return cursor.fetchone()[0] or 0
+
+    @staticmethod
+    def counted(conditions) -> tuple[str, list]:
+        if not conditions:
+            return "COUNT(*)", []
+        summed = " + ".join(f"CASE WHEN {sql} THEN 1 ELSE 0 END" for sql, _ in conditions)
+        return f"SUM({summed})", [param for _, params in conditions for param in params]
 
     @property
     def quoted_table(self) -> str:
@@ -138,9 +155,13 @@ class Source:
     def count(self) -> int:
         return self.queryset.count() if self.plain is None else self.plain.count()
 
-    def slice(self, start: int, stop: int) -> list:
-        rows = self.queryset[start:stop] if self.plain is None else self.plain.rows(start, stop)
-        return [(self.part, obj) for obj in rows]
+    def slice(self, start: int, stop: int) -> tuple[list, int | None]:
+        """This part's (part, record) pairs from start to stop, and its count when the same query
+        told it (written out), else None."""
+        if self.plain is None:
+            return [(self.part, obj) for obj in self.queryset[start:stop]], None
+        rows, total = self.plain.rows(start, stop)
+        return [(self.part, obj) for obj in rows], total
 
 
 class Family(Source):
@@ -156,12 +177,19 @@ class Family(Source):
                 **{str(n): Count("pk", filter=p.kind_q()) for n, p in enumerate(self.parts)}
             )
             return sum(counts.values())
-        return self.plain.count([self.plain.condition(part.kind_q()) for part in self.parts])
+        return self.plain.count(self.kinds())
 
-    def slice(self, start: int, stop: int) -> list:
+    def slice(self, start: int, stop: int) -> tuple[list, int | None]:
         # Each row holds at least one of the kinds, so `stop` rows hold at least `stop` readings.
-        rows = self.queryset[:stop] if self.plain is None else self.plain.rows(0, stop)
-        return [(part, row) for row in rows for part in self.parts if part.has(row)][start:stop]
+        total = None
+        if self.plain is None:
+            rows = self.queryset[:stop]
+        else:
+            rows, total = self.plain.rows(0, stop, self.kinds())
+        return [(part, row) for row in rows for part in self.parts if part.has(row)][start:stop], total
+
+    def kinds(self) -> list[tuple[str, list]]:
+        return [self.plain.condition(part.kind_q()) for part in self.parts]
 
 
 def families(sources: list[Source], base, reach) -> list[Source]:
@@ -211,10 +239,10 @@ def paged(sources: list[Source], parsed) -> tuple[int, list]:
         if want <= 0:
             total += source.count()
             continue
-        found = source.slice(skip, skip + want)
+        found, told = source.slice(skip, skip + want)
         page += found
         if counted is None:
-            counted = skip + len(found) if len(found) < want else source.count()
+            counted = told if told is not None else skip + len(found) if len(found) < want else source.count()
         total += counted
     return total, page
 
@@ -223,8 +251,8 @@ def merged(sources: list[Source], parsed) -> tuple[int, list]:
     stop = parsed.offset + parsed.count
     total, runs = 0, []
     for source in sources:
-        found = source.slice(0, stop) if stop else []
-        total += len(found) if len(found) < stop else source.count()
+        found, told = source.slice(0, stop) if stop else ([], None)
+        total += told if told is not None else len(found) if len(found) < stop else source.count()
         keys = source.parsed.order[:-1]
         runs.append([(sort_key(obj, keys), part, obj) for part, obj in found])
     # Each run is already in order; descending keys are compared reversed.

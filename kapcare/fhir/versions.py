@@ -50,10 +50,16 @@ LATEST = """
         WHERE w.resource_type = v.resource_type AND w.resource_id = v.resource_id
     )
 """
-# The same on PostgreSQL, which plans it in a tenth of the time (0.07 against 0.75 ms for a page).
+# On PostgreSQL, each resource's latest version by its own walk down the unique index, one id at a
+# time. Planned the same however stale the table's statistics (a clinic's first thousand readings,
+# say, before autovacuum has counted them, when `IN (...)` is planned as a scan of the type), and
+# one statement text for every page size. 0.1 ms for a page of 20.
 LATEST_POSTGRESQL = """
-    SELECT DISTINCT ON (resource_id) resource_id, version, at, resource FROM fhir_resourceversion
-    WHERE resource_type = %s AND resource_id IN ({ids}) ORDER BY resource_id, version DESC
+    SELECT v.resource_id, v.version, v.at, v.resource FROM unnest(%s::text[]) AS wanted(id)
+    CROSS JOIN LATERAL (
+        SELECT resource_id, version, at, resource FROM fhir_resourceversion
+        WHERE resource_type = %s AND resource_id = wanted.id ORDER BY version DESC LIMIT 1
+    ) v
 """
 
 
@@ -71,10 +77,11 @@ def latest(resource_type: str, ids: list[str]) -> dict[str, Stored]:
     if not ids:
         return {}
     ids = list(dict.fromkeys(ids))
-    query = LATEST_POSTGRESQL if connection.vendor == "postgresql" else LATEST
-    sql = query.format(ids=", ".join(["%s"] * len(ids)))
     with connection.cursor() as cursor:
-        cursor.execute(sql, [resource_type, *ids])
+        if connection.vendor == "postgresql":
+            cursor.execute(LATEST_POSTGRESQL, [ids, resource_type])
+        else:
+            cursor.execute(LATEST.format(ids=", ".join(["%s"] * len(ids))), [resource_type, *ids])
         rows = cursor.fetchall()
     return {found: Stored(version, aware(at), loaded(resource)) for found, version, at, resource in rows}
 

@@ -108,6 +108,24 @@ def test_an_observation_search_takes_a_bounded_number_of_queries(fhir, cleared, 
     assert len(more) == len(few) <= 11
 
 
+def test_a_full_page_and_its_total_come_from_one_query(fhir, cleared, patient):
+    for n in range(5):
+        VitalSign.objects.create(
+            clinic=cleared.clinic,
+            patient=patient,
+            session=cleared,
+            taken_at=timezone.now() - timezone.timedelta(minutes=n),
+            heart_rate=80 + n,
+        )
+    api = fhir()
+    with CaptureQueriesContext(connection) as queries:
+        found = body(api.get("Observation", {"code": "8867-4", "patient": patient.pk, "_count": 2}))
+    held = VitalSign.objects.filter(patient=patient, heart_rate__isnull=False).count()
+    assert held >= 5 and (found["total"], len(found["entry"])) == (held, 2)
+    readings = [q["sql"] for q in queries if VitalSign._meta.db_table in q["sql"]]
+    assert len(readings) == 1, readings
+
+
 EXAMPLES = ["blood-pressure", "heart-rate", "respiratory-rate", "oxygen-saturation", "temperature"]
 
 
@@ -478,6 +496,8 @@ def test_type_history_under_a_patient_scope_lists_only_that_patients_records(fhi
         {"code": "85354-9", "date": "lt2000-01-01"},
         {"_lastUpdated": "ge2000-01-01", "_count": "50"},
         {"code": "8867-4", "_count": "0"},
+        {"code": "8867-4", "_count": "2", "_offset": "50"},
+        {"category": "vital-signs", "_count": "2", "_offset": "50"},
     ],
 )
 def test_searches_on_one_table_written_out_find_what_the_orm_finds(fhir, dosed, patient, monkeypatch, query):
