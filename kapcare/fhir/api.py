@@ -395,10 +395,14 @@ def included(caller: Caller, page, includes) -> list[dict]:
 def paging_links(caller: Caller, resource_type: str, parsed, total: int) -> list[dict]:
     from urllib.parse import urlencode
 
+    # The links differ only in their offset.
+    query = urlencode(
+        [(k, v) for k, v in parsed.echo if k not in ("_offset", "_count")] + [("_count", parsed.count)]
+    )
+    start = f"{caller.base}/{resource_type}?{query}&_offset="
+
     def link(relation: str, offset: int) -> dict:
-        query = [(k, v) for k, v in parsed.echo if k not in ("_offset", "_count")]
-        query += [("_count", str(parsed.count)), ("_offset", str(offset))]
-        return {"relation": relation, "url": f"{caller.base}/{resource_type}?{urlencode(query)}"}
+        return {"relation": relation, "url": f"{start}{offset}"}
 
     links = [link("self", parsed.offset), link("first", 0)]
     if parsed.count and parsed.offset + parsed.count < total:
