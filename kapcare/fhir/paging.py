@@ -13,11 +13,13 @@ select_related) goes through the ORM. Both give the same rows and totals (tests 
 """
 
 import heapq
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connections
-from django.db.models import Count, Q
+from django.db.models import Count, ForeignKey, Q
+from django.db.models.sql.constants import INNER
+from django.db.models.sql.datastructures import Join
 
 from kapcare.fhir.registry import follow
 from kapcare.lib.sql import records
@@ -25,7 +27,9 @@ from kapcare.lib.sql import records
 
 @dataclass
 class Plain:
-    """A queryset on one table, written out: its table, WHERE clause (with params) and ORDER BY."""
+    """A queryset written out: its FROM clause (its table, and any joins along foreign keys to
+    one row each), WHERE clause with params, ORDER BY, and the one related record it selects
+    along (select_related), if any."""
 
     model: type
     db: str
@@ -34,6 +38,9 @@ class Plain:
     params: list
     order: str
     empty: bool = False
+    joins: str = ""
+    join_params: list = field(default_factory=list)
+    related: tuple | None = None  # (foreign key, alias of its table, join added for it or "")
 
     def rows(self, start: int, stop: int, conditions: list[tuple[str, list]] = ()) -> tuple[list, int | None]:
         """Rows start to stop, and the count (as `count` gives it) from the same statement; None
@@ -43,20 +50,32 @@ class Plain:
         if stop <= start:
             return [], None
         connection, table = connections[self.db], self.quoted_table
+        quote = connection.ops.quote_name
         fields = self.model._meta.concrete_fields
-        columns = ", ".join(f"{table}.{connection.ops.quote_name(field.column)}" for field in fields)
+        columns = [f"{table}.{quote(f.column)}" for f in fields]
+        selected = ""
+        if self.related:
+            key, alias, selected = self.related
+            columns += [f"{quote(alias)}.{quote(f.column)}" for f in key.related_model._meta.concrete_fields]
         # The count as an uncorrelated subquery: run once, with its own plan (an index-only scan,
         # say), and no second round trip.
         counted, counted_params = self.counted(conditions)
         sql = (
-            f"SELECT {columns}, (SELECT {counted} FROM {table}{self.where}) FROM {table}{self.where} "
-            f"ORDER BY {self.order} LIMIT %s OFFSET %s"
+            f"SELECT {', '.join(columns)}, (SELECT {counted} FROM {self.source}{self.where}) "
+            f"FROM {self.source}{selected}{self.where} ORDER BY {self.order} LIMIT %s OFFSET %s"
         )
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*counted_params, *self.params, *self.params, stop - start, start])
+            cursor.execute(sql, [*counted_params, *self.arguments, *self.arguments, stop - start, start])
             found = cursor.fetchall()
         total = (found[0][-1] or 0) if found else None
-        return records(self.model, fields, [row[:-1] for row in found], self.db), total
+        made = records(self.model, fields, [row[: len(fields)] for row in found], self.db)
+        if self.related:
+            key, _, _ = self.related
+            linked = key.related_model._meta.concrete_fields
+            others = records(key.related_model, linked, [row[len(fields) : -1] for row in found], self.db)
+            for obj, other in zip(made, others, strict=True):
+                key.set_cached_value(obj, other if other.pk is not None else None)  # no row: a null key
+        return made, total
 
     def count(self, conditions: list[tuple[str, list]] = ()) -> int:
         """The rows matching; with conditions, the sum over the rows of how many each meets."""
@@ -65,7 +84,7 @@ class Plain:
         counted, counted_params = self.counted(conditions)
         with connections[self.db].cursor() as cursor:
             cursor.execute(
-                f"SELECT {counted} FROM {self.quoted_table}{self.where}", [*counted_params, *self.params]
+                f"SELECT {counted} FROM {self.source}{self.where}", [*counted_params, *self.arguments]
             )
             return cursor.fetchone()[0] or 0
 
@@ -79,6 +98,14 @@ class Plain:
     @property
     def quoted_table(self) -> str:
         return connections[self.db].ops.quote_name(self.table)
+
+    @property
+    def source(self) -> str:
+        return f"{self.quoted_table}{self.joins}"
+
+    @property
+    def arguments(self) -> list:
+        return [*self.join_params, *self.params]
 
     def condition(self, q: Q) -> tuple[str, list]:
         """A Q on this table as SQL, for counting the rows it holds. The kinds of a family are the
@@ -95,23 +122,33 @@ _conditions: dict = {}
 
 
 def written(queryset) -> Plain | None:
-    """The queryset as a Plain if it reads whole rows of one table in a plain order, else None."""
+    """The queryset as a Plain if it reads whole rows of its model in a plain order, joined only
+    along foreign keys (one row each, so the join adds no rows), selecting along at most one of
+    them; else None."""
     query = queryset.query
+    opts, connection = queryset.model._meta, connections[queryset.db]
+    used = [alias for alias in query.alias_map if query.alias_refcount[alias]]  # joins left unused are not
+    joins = [query.alias_map[alias] for alias in used[1:]]
     if (
-        sum(1 for alias in query.alias_map if query.alias_refcount[alias]) != 1  # joins are left unused
+        not used
+        or used[0] != opts.db_table
+        or any(not to_one(join) for join in joins)
         or query.annotations
         or query.extra
         or query.distinct
-        or query.select_related
         or query.select
         or query.values_select
         or query.combinator
         or query.is_sliced
         or query.deferred_loading != (frozenset(), True)
-        or (not query.order_by and query.default_ordering and queryset.model._meta.ordering)
+        or (not query.order_by and query.default_ordering and opts.ordering)
     ):
         return None  # including a queryset ordered by its model's default: the ORM knows that order
-    opts, connection = queryset.model._meta, connections[queryset.db]
+    related = None
+    if query.select_related:
+        related = selected_along(query, opts, joins, connection)
+        if related is None:
+            return None
     order = []
     for name in query.order_by:
         if not isinstance(name, str) or name == "?":
@@ -122,15 +159,62 @@ def written(queryset) -> Plain | None:
             return None
         order.append(f"{connection.ops.quote_name(opts.db_table)}.{connection.ops.quote_name(field.column)}")
         order[-1] += " DESC" if descending else " ASC"
-    plain = Plain(queryset.model, queryset.db, opts.db_table, "", [], ", ".join(order) or "1")
+    plain = Plain(
+        queryset.model, queryset.db, opts.db_table, "", [], ", ".join(order) or "1", related=related
+    )
+    compiler = query.get_compiler(queryset.db)
+    if joins:
+        clauses, params = compiler.get_from_clause()
+        plain.joins, plain.join_params = " " + " ".join(clauses[1:]), list(params)
     try:
-        where, params = query.get_compiler(queryset.db).compile(query.where)
+        where, params = compiler.compile(query.where)
         plain.where, plain.params = f" WHERE {where}", list(params)
     except FullResultSet:
         pass
     except EmptyResultSet:
         plain.empty = True
     return plain
+
+
+def to_one(join) -> bool:
+    """An inner join along a foreign key from its holder: one row of the other table each."""
+    return (
+        isinstance(join, Join)
+        and join.join_type == INNER
+        and join.filtered_relation is None
+        and isinstance(join.join_field, ForeignKey)
+    )
+
+
+def selected_along(query, opts, joins, connection) -> tuple | None:
+    """(foreign key, alias of its table, join to add or "") when the query selects along one
+    foreign key of its model, joined already by a filter or joined here as the ORM would;
+    else None (the ORM knows what to do)."""
+    if query.select_related is True or len(query.select_related) != 1:
+        return None
+    ((name, deeper),) = query.select_related.items()
+    key = next((f for f in opts.concrete_fields if f.name == name), None)
+    if deeper or not isinstance(key, ForeignKey) or key.one_to_one:
+        return None
+    join = next(
+        (
+            j
+            for j in query.alias_map.values()
+            if isinstance(j, Join) and j.parent_alias == opts.db_table and j.join_field is key
+        ),
+        None,
+    )
+    if join is not None and join in joins:
+        return key, join.table_alias, ""  # a filter joins it already
+    alias = key.related_model._meta.db_table if join is None else join.table_alias
+    if join is None and alias in query.alias_map:
+        return None  # the table is joined otherwise already; leave the aliases to the ORM
+    quote = connection.ops.quote_name
+    kind = "LEFT OUTER JOIN" if key.null else "INNER JOIN"
+    table = key.related_model._meta.db_table
+    named = "" if alias == table else f" {quote(alias)}"
+    on = f"{quote(opts.db_table)}.{quote(key.column)} = {quote(alias)}.{quote(key.target_field.column)}"
+    return key, alias, f" {kind} {quote(table)}{named} ON ({on})"
 
 
 class Source:

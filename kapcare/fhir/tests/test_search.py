@@ -169,3 +169,56 @@ def test_a_read_issues_a_bounded_number_of_queries(fhir, patient):
     # The token, the patient, its latest version, the audit event (five, with its savepoint), all
     # inside the call's own savepoint (two).
     assert len(queries) <= 10
+
+
+@pytest.mark.django_db
+def test_on_the_demo_clinic_every_type_written_out_finds_what_the_orm_finds(client, monkeypatch):
+    """Searches go written out (paging.written) wherever they read one model joined along foreign
+    keys, selecting along one of them; on the demo clinic's records of every type, each search
+    both ways gives the same resources, in the same order, with the same total."""
+    from django.core.management import call_command
+
+    from kapcare.clinics.models import Clinic
+    from kapcare.fhir import paging
+    from kapcare.fhir.models import ApiToken
+    from kapcare.fhir.registry import registry
+    from kapcare.fhir.tests.conftest import FhirClient
+
+    call_command("demo")
+    clinic = Clinic.objects.get(slug="demo")
+    token, secret = ApiToken.issue(clinic=clinic, scopes="system/*.*", name="comparison")
+    api = FhirClient(client, secret, token)
+    patient = Patient.objects.filter(clinic=clinic, courses__dosing_sessions__isnull=False).first()
+    real = paging.written
+    compared, went_written = 0, set()
+    for resource_type in registry().types():
+        mapper = registry().get(resource_type)
+        queries = [{"_count": "5"}, {"_count": "3", "_offset": "4"}]
+        if mapper.param("patient") or any(part.param("patient") for part in mapper.parts()):
+            queries += [
+                {"patient": patient.pk, "_count": "4"},
+                {"patient": patient.pk, "_count": "2", "_offset": "3"},
+            ]
+        for query in queries:
+            taken = []
+            monkeypatch.setattr(
+                paging, "written", lambda qs, taken=taken: taken.append(real(qs)) or taken[-1]
+            )
+            written = body(api.get(resource_type, query))
+            monkeypatch.setattr(paging, "written", lambda qs: None)
+            orm = body(api.get(resource_type, query))
+            assert written["resourceType"] == "Bundle", (resource_type, query, written)
+            assert (written["total"], entries(written)) == (orm["total"], entries(orm)), (
+                resource_type,
+                query,
+            )
+            compared += written["total"] > 0
+            went_written |= {(resource_type, bool(plain.joins or plain.related)) for plain in taken if plain}
+    assert compared >= 20
+    # Joined along keys: a weight's session, a dose's session, a questionnaire response's instrument.
+    joined = {kind for kind, with_joins in went_written if with_joins}
+    assert {"Observation", "MedicationAdministration", "QuestionnaireResponse", "Patient"} <= joined
+
+
+def entries(bundle):
+    return [entry["resource"] for entry in bundle.get("entry", [])]
