@@ -431,7 +431,7 @@ def monitor(session, protocol, dosed_at, until_minute, staff, baseline, rise, rn
 
 
 def finish(session, protocol, dosed_at, staff, rng):
-    minimum = value(protocol.rules, "discharge.minimum_minutes")
+    minimum = session.minimum_monitoring.value
     ready = dosed_at + timedelta(minutes=minimum + rng.randint(0, 15))
     score = {
         "scale": "modified_aldrete",
@@ -477,7 +477,7 @@ def past_session(course, plan, protocol, at, staff, rng):
     amount = dose.mg(per_kg * weight) if per_kg else dose.mg(plan.dose_mg)
     dosed_at = at + timedelta(minutes=15)
     give(session, protocol, dosed_at, staff, amount, plan.route, f"K{at:%y%m}")
-    minimum = value(protocol.rules, "discharge.minimum_minutes")
+    minimum = session.minimum_monitoring.value
     monitor(session, protocol, dosed_at, minimum, staff, baseline, rng.randint(8, 26), rng)
     finish(session, protocol, dosed_at, staff, rng)
     return session
@@ -514,7 +514,7 @@ def spravato_example(clinic, protocol, staff, rng, now) -> int:
         session,
         protocol,
         dosed_at,
-        value(protocol.rules, "discharge.minimum_minutes"),
+        session.minimum_monitoring.value,
         staff,
         baseline,
         22,

@@ -256,6 +256,14 @@ class DosingSession(models.Model):
     def is_esketamine(self) -> bool:
         return self.medication == Medication.ESKETAMINE
 
+    @property
+    def minimum_monitoring(self):
+        """The protocol's minimum monitoring time for this session's drug and route, as the
+        session's own protocol version holds it (sessions.rules.minimum_monitoring)."""
+        from kapcare.sessions.rules import minimum_monitoring
+
+        return minimum_monitoring(self.rules, self.route, self.medication)
+
     def minutes_since_dose(self, now=None) -> int | None:
         if self.dosed_at is None:
             return None
