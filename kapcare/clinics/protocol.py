@@ -140,6 +140,15 @@ SETTINGS = {
         "alert_spo2_below": "number-or-null",
         "temperature_plausible_low": "number",
         "temperature_plausible_high": "number",
+        "systolic_plausible_low": "number",
+        "systolic_plausible_high": "number",
+        "diastolic_plausible_low": "number",
+        "diastolic_plausible_high": "number",
+        "heart_rate_plausible_low": "number",
+        "heart_rate_plausible_high": "number",
+        "spo2_plausible_low": "number",
+        "resp_rate_plausible_low": "number",
+        "resp_rate_plausible_high": "number",
     },
     "monitoring": {
         "blood_pressure_at_minutes": "number-list",
@@ -174,8 +183,30 @@ ADDED_SETTINGS = {
     "ratings.alert_sedation_at_most",
     "vitals.temperature_plausible_low",
     "vitals.temperature_plausible_high",
+    "vitals.systolic_plausible_low",
+    "vitals.systolic_plausible_high",
+    "vitals.diastolic_plausible_low",
+    "vitals.diastolic_plausible_high",
+    "vitals.heart_rate_plausible_low",
+    "vitals.heart_rate_plausible_high",
+    "vitals.spo2_plausible_low",
+    "vitals.resp_rate_plausible_low",
+    "vitals.resp_rate_plausible_high",
 }
-ROUTE_SETTINGS = {"bioavailability": "fraction", "max_iv_equivalent_mg_per_kg": "number"}
+ROUTE_SETTINGS = {
+    "bioavailability": "fraction",
+    "max_iv_equivalent_mg_per_kg": "number",
+    "minimum_monitoring_minutes": "number",
+}
+# Route settings added after protocols were first saved. A version saved before the per-route
+# minimum monitoring time applied its one `discharge.minimum_minutes` to every route, so reading
+# the route's minimum from such a version gives that value: a session keeps the minimum it was
+# run under.
+ADDED_ROUTE_SETTINGS = {"minimum_monitoring_minutes"}
+CARRIED_MINIMUM_CITATION = (
+    "This protocol version set one minimum for every route (discharge.minimum_minutes); the "
+    "reference verifies that 2-hour minimum for esketamine (Spravato) only"
+)
 OPTIONAL_ROUTE_SETTINGS = {"max_mg": "number"}
 COMPARISONS = {"above", "below", "at_least", "at_most"}
 
@@ -274,10 +305,35 @@ def setting_entry(rules: dict, path: str) -> dict:
         for part in path.split("."):
             node = node[part]
     except KeyError:
+        if is_carried_minimum(rules, path):
+            return carried_minimum(rules)
         if path not in ADDED_SETTINGS:
             raise
         return setting_entry(default_rules_cached(), path)
     return node
+
+
+def is_carried_minimum(rules: dict, path: str) -> bool:
+    parts = path.split(".")
+    return (
+        len(parts) == 3
+        and parts[0] == "routes"
+        and parts[2] in ADDED_ROUTE_SETTINGS
+        and isinstance(rules.get("routes", {}).get(parts[1]), dict)
+    )
+
+
+def carried_minimum(rules: dict) -> dict:
+    """A route's minimum monitoring time in a version saved before it was set per route: the
+    version's one minimum, kept as it was run, marked as the clinic's setting it always was."""
+    entry = setting_entry(rules, "discharge.minimum_minutes")
+    return {
+        "value": entry["value"],
+        "unit": entry.get("unit", "min"),
+        "source": {"section": "3, 4.8", "citation": CARRIED_MINIMUM_CITATION},
+        "unverified": True,
+        "set_at": "discharge.minimum_minutes",
+    }
 
 
 def setting(rules: dict, path: str):
@@ -297,6 +353,8 @@ def settings_table(rules: dict) -> list[dict]:
     for route in ROUTES:
         for name in [*ROUTE_SETTINGS, *OPTIONAL_ROUTE_SETTINGS]:
             entry = rules.get("routes", {}).get(route, {}).get(name)
+            if entry is None and is_carried_minimum(rules, f"routes.{route}.{name}"):
+                entry = carried_minimum(rules)
             if entry:
                 rows.append({"section": f"routes: {route}", "name": name, **entry})
     for section, names in SETTINGS.items():
@@ -441,6 +499,8 @@ def check_routes(routes) -> list[str]:
             errors.append(f"routes.{route}: missing.")
             continue
         for name, kind in ROUTE_SETTINGS.items():
+            if name not in block and name in ADDED_ROUTE_SETTINGS:
+                continue  # the version's discharge.minimum_minutes applies
             errors += check_setting(block.get(name), kind, f"routes.{route}.{name}")
         for name, kind in OPTIONAL_ROUTE_SETTINGS.items():
             if name in block:

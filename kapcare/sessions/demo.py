@@ -95,10 +95,13 @@ def load(demo) -> None:
         started = course.transitions.filter(to_state=CourseState.ACTIVE).order_by("at").first()
         if started is None:
             continue
+        # A course under way has at least one session of its plan still to come: today's, or one
+        # booked ahead.
+        planned = plan.dosing_sessions - (1 if course.state == CourseState.ACTIVE else 0)
         count = (
             plan.dosing_sessions
             if course.state == CourseState.COMPLETED
-            else min(plan.dosing_sessions, max(0, (now - started.at).days // max(plan.cadence_days, 1)))
+            else min(planned, max(0, (now - started.at).days // max(plan.cadence_days, 1)))
         )
         for n in range(count):
             at = started.at + timedelta(days=1 + n * plan.cadence_days, hours=rng.randint(0, 3))
@@ -106,9 +109,9 @@ def load(demo) -> None:
                 break
             past_session(course, plan, protocol, at, staff, rng)
             past += 1
-    rems = spravato_example(clinic, protocol, staff, rng, now)
+    rems = spravato_example(plans, protocol, staff, rng, now)
     home_live, home_booked = at_home(plans, protocol, staff, rng, now)
-    live = in_progress(clinic, protocol, staff, rng, now)
+    live = in_progress(plans, staff, rng, now)
     booked = book_next(plans, staff, now)
     record(
         None,
@@ -160,17 +163,19 @@ def at_home(plans, protocol, staff, rng, now) -> tuple[int, int]:
 
     ready = [
         plan
-        for plan in plans
-        if plan.course.state == CourseState.ACTIVE
-        and plan.at_home_allowed
+        for plan in bookable(plans)
+        if plan.at_home_allowed
         and address_on_file(plan.course.patient)
-        and not DosingSession.objects.filter(course=plan.course).exclude(state__in=FINISHED).exists()
         and seams.at_home_refusal(plan.course) is None
     ]
     if not ready:
         return 0, 0
-    live, ahead = ready[0], ready[1] if len(ready) > 1 else ready[0]
+    live = ready[0]
     at_home_in_progress(live, protocol, staff, rng, now)
+    # Booked ahead for another such course, or the same one if its plan has a session left.
+    ahead = next((plan for plan in ready[1:] + [live] if sessions_left(plan) > 0), None)
+    if ahead is None:
+        return 1, 0
     last = DosingSession.objects.filter(course=ahead.course).latest("planned_start").planned_start
     site = site_of(ahead.course)
     day = max(last + timedelta(days=max(ahead.cadence_days, 1)), now + timedelta(days=1))
@@ -208,10 +213,25 @@ def at_home_in_progress(plan, protocol, staff, rng, now):
     weight = plan.weight_kg + Decimal(rng.randint(-2, 2))
     check_in(session, at, staff, weight, baseline, rng)
     dosed_at = now - timedelta(minutes=31)
-    amount = dose.mg(plan.dose_amount * weight) if plan.dose_unit == "mg/kg" else dose.mg(plan.dose_mg)
-    give(session, protocol, dosed_at, staff, amount, plan.route, f"K{now:%y%m}")
+    give(session, protocol, dosed_at, staff, planned_amount(plan, weight), plan.route, f"K{now:%y%m}")
     monitor(session, protocol, dosed_at, 30, staff, baseline, 16, rng, source="device")
     return session
+
+
+def sessions_left(plan) -> int:
+    """How many of the plan's dosing sessions are not yet booked."""
+    return plan.dosing_sessions - DosingSession.objects.filter(course=plan.course).count()
+
+
+def bookable(plans) -> list:
+    """Plans of active courses with a session left to book and none under way or booked."""
+    return [
+        plan
+        for plan in plans
+        if plan.course.state == CourseState.ACTIVE
+        and sessions_left(plan) > 0
+        and not DosingSession.objects.filter(course=plan.course).exclude(state__in=FINISHED).exists()
+    ]
 
 
 def site_of(course):
@@ -431,7 +451,7 @@ def monitor(session, protocol, dosed_at, until_minute, staff, baseline, rise, rn
 
 
 def finish(session, protocol, dosed_at, staff, rng):
-    minimum = value(protocol.rules, "discharge.minimum_minutes")
+    minimum = session.minimum_monitoring.value
     ready = dosed_at + timedelta(minutes=minimum + rng.randint(0, 15))
     score = {
         "scale": "modified_aldrete",
@@ -477,32 +497,26 @@ def past_session(course, plan, protocol, at, staff, rng):
     amount = dose.mg(per_kg * weight) if per_kg else dose.mg(plan.dose_mg)
     dosed_at = at + timedelta(minutes=15)
     give(session, protocol, dosed_at, staff, amount, plan.route, f"K{at:%y%m}")
-    minimum = value(protocol.rules, "discharge.minimum_minutes")
+    minimum = session.minimum_monitoring.value
     monitor(session, protocol, dosed_at, minimum, staff, baseline, rng.randint(8, 26), rng)
     finish(session, protocol, dosed_at, staff, rng)
     return session
 
 
-def active_courses(clinic, exclude=()):
-    return list(
-        clinic.courses.filter(state=CourseState.ACTIVE)
-        .exclude(pk__in=exclude)
-        .exclude(
-            dosing_sessions__state__in=[s.value for s in State if s not in (State.DISCHARGED, State.ABORTED)]
-        )
-        .select_related("patient", "site")
-        .order_by("pk")
-    )
-
-
 @transaction.atomic
-def spravato_example(clinic, protocol, staff, rng, now) -> int:
-    """One esketamine session three days ago, discharged, whose REMS form is started but not signed."""
-    courses = active_courses(clinic)
-    if not courses:
-        return 0
-    course = courses[-1]
+def spravato_example(plans, protocol, staff, rng, now) -> int:
+    """One esketamine session three days ago, discharged, whose REMS form is started but not signed:
+    on a course with a session of its plan left, after its last session. (A treatment plan names
+    a route of racemic ketamine, not esketamine, so this session's drug and route are its own.)"""
     at = now - timedelta(days=3, hours=2)
+    candidates = [
+        plan
+        for plan in bookable(plans)
+        if not DosingSession.objects.filter(course=plan.course, planned_start__gte=at).exists()
+    ]
+    if not candidates:
+        return 0
+    course = candidates[-1].course
     session = new_session(
         course, protocol, at, "intranasal", staff, medication="esketamine", mg=Decimal("56")
     )
@@ -514,7 +528,7 @@ def spravato_example(clinic, protocol, staff, rng, now) -> int:
         session,
         protocol,
         dosed_at,
-        value(protocol.rules, "discharge.minimum_minutes"),
+        session.minimum_monitoring.value,
         staff,
         baseline,
         22,
@@ -536,28 +550,49 @@ def spravato_example(clinic, protocol, staff, rng, now) -> int:
 
 
 @transaction.atomic
-def in_progress(clinic, protocol, staff, rng, now, exclude=()) -> int:
-    """Two sessions being monitored and one waiting for its order, across the demo's sites."""
-    sites = list(clinic.sites.order_by("name"))
-    courses = active_courses(clinic, exclude)[:3]
+def in_progress(plans, staff, rng, now) -> int:
+    """Two sessions being monitored and one waiting for its order, across the demo's sites: the
+    next session of courses with sessions left on their plans, booked as staff book them and
+    dosed by the plan's route and dose."""
+    from kapcare.sessions.scheduling import schedule_from_plan
+
+    clinic_sites = None
     made = 0
-    for n, (course, minutes_in) in enumerate(zip(courses, (38, 95, None), strict=False)):
-        course.site = sites[0] if n < 2 else sites[-1]
+    for n, (plan, minutes_in) in enumerate(zip(bookable(plans), (38, 95, None), strict=False)):
+        if clinic_sites is None:
+            clinic_sites = list(plan.course.clinic.sites.order_by("name"))
+        site = clinic_sites[0] if n < 2 else clinic_sites[-1]
+        rooms = list(site.rooms.filter(kind="dosing").order_by("name"))
         at = now - timedelta(minutes=(minutes_in or 0) + 20)
-        session = new_session(course, protocol, at, "iv", staff, per_kg=Decimal("0.5"), room_index=n)
+        session = schedule_from_plan(
+            plan,
+            plan.course,
+            planned_start=at,
+            site=site,
+            room=rooms[n % len(rooms)] if rooms else None,
+            by=staff["nurse"],
+        )
         baseline = (rng.randint(116, 132), rng.randint(72, 82))
-        check_in(session, at, staff, Decimal(rng.randint(58, 92)), baseline, rng)
+        weight = plan.weight_kg + Decimal(rng.randint(-2, 2))
+        check_in(session, at, staff, weight, baseline, rng)
         if minutes_in is not None:
             dosed_at = now - timedelta(minutes=minutes_in)
             give(
                 session,
-                protocol,
+                session.protocol,
                 dosed_at,
                 staff,
-                dose.mg(Decimal("0.5") * session.weight_kg),
-                "iv",
+                planned_amount(plan, weight),
+                plan.route,
                 f"K{now:%y%m}",
             )
-            monitor(session, protocol, dosed_at, minutes_in - 1, staff, baseline, 18, rng, source="device")
+            monitor(
+                session, session.protocol, dosed_at, minutes_in - 1, staff, baseline, 18, rng, source="device"
+            )
         made += 1
     return made
+
+
+def planned_amount(plan, weight) -> Decimal:
+    """The plan's dose in mg on the day's weight: mg/kg plans scale with it."""
+    return dose.mg(plan.dose_amount * weight) if plan.dose_unit == "mg/kg" else dose.mg(plan.dose_mg)

@@ -78,12 +78,13 @@ def readiness_problems(session, result: dict, *, now) -> list[str]:
     problems = []
     if session.state != "monitoring":
         problems.append("The session is not in monitoring.")
-    minimum = rule(rules, "discharge.minimum_minutes")
+    minimum = session.minimum_monitoring
     elapsed = session.minutes_since_dose(now)
     if elapsed is None or elapsed < minimum.value:
+        where = f"; set in the clinic's protocol as {minimum.setting_label}" if minimum.unverified else ""
         problems.append(
             f"Monitoring has lasted {elapsed or 0} minutes; the protocol asks for at least {minimum.value} "
-            f"({minimum.source})."
+            f"({minimum.source}{where})."
         )
     threshold = rule(rules, "discharge.score_minimum")
     if threshold.value is not None and result["total"] < threshold.value:

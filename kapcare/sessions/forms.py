@@ -372,6 +372,17 @@ class ScheduleForm(forms.Form):
         data["home_address"] = address
 
 
+class HomeAddressForm(forms.Form):
+    home_address = forms.CharField(
+        label="Address for this at-home session",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Where the patient will be during the session, so the team can send help there in "
+        "an emergency. The address it replaces is kept in the audit trail.",
+        error_messages={"required": NO_HOME_ADDRESS},
+    )
+
+
 def one_line(text: str) -> str:
     return " ".join(text.split())
 

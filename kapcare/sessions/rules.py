@@ -20,11 +20,20 @@ class Rule:
     citation: str
     section: str
     unverified: bool
+    set_at: str = ""  # where the protocol holds the value, when not at `path`
 
     @property
     def source(self) -> str:
         flag = " (unverified: the clinic sets this value)" if self.unverified else ""
         return f"{self.citation} (reference/clinical.md §{self.section}){flag}"
+
+    @property
+    def setting_label(self) -> str:
+        """Where the clinic's protocol page lists the setting: `routes: lozenge · minimum_…`."""
+        parts = (self.set_at or self.path).split(".")
+        if parts[0] == "routes" and len(parts) == 3:
+            return f"routes: {parts[1]} · {parts[2]}"
+        return " · ".join(parts)
 
 
 def rule(rules: dict, path: str) -> Rule:
@@ -60,6 +69,7 @@ def read_rule(rules: dict, path: str) -> Rule:
         citation=source.get("citation", ""),
         section=str(source.get("section", "")),
         unverified=bool(node.get("unverified")),
+        set_at=node.get("set_at", ""),
     )
 
 
@@ -82,6 +92,15 @@ def book(rules) -> RuleBook:
 
 def value(rules: dict, path: str):
     return rule(rules, path).value
+
+
+def minimum_monitoring(rules: dict, route: str, medication: str) -> Rule:
+    """The least time from the dose to readiness to leave. Esketamine's is the Spravato label and
+    REMS minimum of 2 hours (reference/clinical.md §3, §4.8); the reference verifies none for
+    racemic ketamine, so each route's is the clinic's own setting, marked unverified."""
+    if medication == "esketamine":
+        return rule(rules, "discharge.minimum_minutes")
+    return rule(rules, f"routes.{route}.minimum_monitoring_minutes")
 
 
 def route_label(rules: dict, route: str) -> str:

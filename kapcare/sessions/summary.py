@@ -161,7 +161,7 @@ def summary_context(session) -> dict:
         "ledger": list(session.ledger.select_related("by", "witness")),
         "charts": vitals_charts(session, vitals),
         "vital_rows": vital_rows(vitals),
-        "minimum": rule(session.rules, "discharge.minimum_minutes"),
+        "minimum": session.minimum_monitoring,
     }
     context["timeline"] = timeline(session, context)
     if session.dosed_at and session.discharged_at:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("patients/<int:pk>/panel/", views.panel, name="panel"),
     path("courses/<int:pk>/schedule/", views.schedule, name="schedule"),
     path("<int:pk>/", views.session_detail, name="detail"),
+    path("<int:pk>/address/", views.home_address, name="home_address"),
     path("<int:pk>/check-in/", views.check_in, name="check_in"),
     path("<int:pk>/override/", views.override, name="override"),
     path("<int:pk>/abort/", views.abort, name="abort"),

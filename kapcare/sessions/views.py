@@ -85,8 +85,10 @@ def session_context(request, session, **forms_in):
         "can_chart": allows(role, "sessions.chart") and not session.is_signed,
         "can_order": allows(role, "sessions.order") and not session.is_signed,
         "can_sign": allows(role, "sessions.sign"),
+        "can_see_protocol": allows(role, "protocol.view"),
+        "can_correct_address": allows(role, "sessions.schedule") and session.address_correctable,
         "now": timezone.now(),
-        "minimum": rule(rules, "discharge.minimum_minutes"),
+        "minimum": session.minimum_monitoring,
         "checklist": rule(rules, "discharge.checklist").value,
         "scale_label": scale_for(rules)[1],
         "rems_missing": rems_missing(session) if session.is_esketamine else [],
@@ -682,6 +684,25 @@ def schedule(request, pk):
                 messages.success(request, f"Dosing session {session.number} scheduled.")
                 return redirect("patients:chart", pk=course.patient_id)
     return render(request, "sessions/schedule.html", {"course": course, "plan": plan, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view("sessions.schedule")
+def home_address(request, pk):
+    """Correct where the patient will be for a booked at-home session that is not over."""
+    session = get_session_for_user(request, pk)
+    form = forms.HomeAddressForm(request.POST or None, initial={"home_address": session.home_address})
+    if request.method == "POST" and form.is_valid():
+        try:
+            session.correct_home_address(form.cleaned_data["home_address"], by=request.user, request=request)
+        except SessionError as error:
+            form.add_error("home_address", str(error))
+        else:
+            messages.success(request, f"The address for dosing session {session.number} is corrected.")
+            if allows(request.membership.role, "sessions.view"):
+                return redirect("sessions:detail", pk=session.pk)
+            return redirect("patients:chart", pk=session.patient_id)
+    return render(request, "sessions/home_address.html", {"session": session, "form": form})
 
 
 # Controlled-substance log --------------------------------------------------------------------------------

@@ -3,9 +3,10 @@ clinical thresholds: a value outside them is almost always a fault (a slipped cu
 finger). Impossible values are refused outright; implausible ones are kept only when the nurse
 confirms them as real. Clinical thresholds come from the protocol (rules.py).
 
-Body temperature has no measurement limits in reference/clinical.md, so its plausible range is a
-setting of the clinic's protocol (`vitals.temperature_plausible_low` and `_high`, in °C, shipped
-marked unverified), judged only where the session, and so its protocol, is known.
+The reference gives no measurement limits for any vital sign, so each plausible range is a setting
+of the clinic's protocol (`vitals.<sign>_plausible_low` and `_high`; for SpO2 only the low end, as
+above 100% is impossible), shipped marked unverified with the numbers kapcare used before, and judged
+only where the session, and so its protocol, is known.
 """
 
 from decimal import ROUND_HALF_UP, Decimal
@@ -13,14 +14,16 @@ from decimal import ROUND_HALF_UP, Decimal
 # Physically impossible whatever the patient's state.
 SPO2_MAX = 100
 BOILING = 100  # °C: no body is this hot (and kapcare keeps temperatures below it)
-# (field, lowest, highest, name): outside this a reading in a patient who is awake and talking is a
-# measurement fault unless the nurse at the bedside says otherwise.
+# (field, name, unit as shown): each judged against the protocol's `vitals.<field>_plausible_low`
+# and `_high` (temperature has its own wording, in the unit taken). Outside them a reading in a
+# patient who is awake and talking is a measurement fault unless the nurse at the bedside says
+# otherwise.
 PLAUSIBLE = [
-    ("systolic", 60, 260, "systolic blood pressure"),
-    ("diastolic", 30, 160, "diastolic blood pressure"),
-    ("heart_rate", 30, 220, "heart rate"),
-    ("spo2", 60, 100, "SpO2"),
-    ("resp_rate", 4, 50, "respiratory rate"),
+    ("systolic", "systolic blood pressure", "mmHg"),
+    ("diastolic", "diastolic blood pressure", "mmHg"),
+    ("heart_rate", "heart rate", "/min"),
+    ("spo2", "SpO2", "%"),
+    ("resp_rate", "respiratory rate", "/min"),
 ]
 FIELDS = ("systolic", "diastolic", "heart_rate", "spo2", "resp_rate", "temperature_c")
 CELSIUS, FAHRENHEIT = "Cel", "[degF]"
@@ -71,16 +74,35 @@ def impossible(values: dict) -> list[str]:
 
 def implausible(values: dict, rules: dict) -> list[str]:
     """Readings that are very unlikely in a patient who is awake: kept only if confirmed as real.
-    `rules` is the session's protocol, which holds the plausible range of body temperature."""
+    `rules` is the session's protocol, which holds the plausible range of each sign."""
     problems = implausible_temperature(values.get("temperature_c"), rules)
-    for field, low, high, name in PLAUSIBLE:
+    for field, name, unit in PLAUSIBLE:
         value = values.get(field)
-        if value is not None and not low <= value <= high:
-            problems.append(
-                f"A {name} of {value} is outside {low}–{high}, unlikely in a patient who is awake and "
-                "talking: recheck the sensor, or confirm the reading as real."
-            )
+        if value is None:
+            continue
+        low, high = plausible_range(rules, field)
+        if low["value"] <= value <= high["value"]:
+            continue
+        paths = f"vitals.{field}_plausible_low" + (" and _high" if high is not SPO2_CEILING else "")
+        flag = ", marked unverified" if low.get("unverified") or high.get("unverified") else ""
+        problems.append(
+            f"A {name} of {value} is outside {low['value']}–{high['value']} {unit}, the plausible range "
+            f"the clinic's protocol sets ({paths}{flag}): unlikely in a patient who is awake and "
+            "talking. Recheck the sensor, or confirm the reading as real."
+        )
     return problems
+
+
+# SpO2 has no protocol setting for its top: above 100% is impossible, refused by `impossible`.
+SPO2_CEILING = {"value": SPO2_MAX, "unverified": False}
+
+
+def plausible_range(rules: dict, field: str) -> tuple[dict, dict]:
+    from kapcare.clinics.protocol import setting_entry
+
+    low = setting_entry(rules, f"vitals.{field}_plausible_low")
+    high = SPO2_CEILING if field == "spo2" else setting_entry(rules, f"vitals.{field}_plausible_high")
+    return low, high
 
 
 def implausible_temperature(celsius, rules: dict) -> list[str]:

@@ -121,7 +121,7 @@ def rems_missing(session) -> list[str]:
         if getattr(form, field.name) in (None, ""):
             missing.append(str(field.verbose_name))
     if form.total_minutes is not None:
-        minimum = session.rules["monitoring"]["minimum_minutes"]["value"]
+        minimum = session.minimum_monitoring.value
         if form.total_minutes < minimum:
             missing.append(
                 f"a total duration of at least {minimum} minutes (the form says {form.total_minutes})"

@@ -76,6 +76,11 @@ ESKETAMINE_NOT_AT_HOME = (
 )
 
 
+def address_lines(text: str) -> str:
+    """An address one line per part, as typed; browsers send a textarea's line breaks as CRLF."""
+    return "\n".join(line.strip() for line in (text or "").splitlines() if line.strip())
+
+
 class DosingSessionQuerySet(ClinicScopedQuerySet):
     def active(self):
         return self.filter(state__in=ACTIVE_STATES)
@@ -253,8 +258,21 @@ class DosingSession(models.Model):
         return ", ".join(line.strip() for line in self.home_address.splitlines() if line.strip())
 
     @property
+    def address_correctable(self) -> bool:
+        """An at-home session's address may be corrected until the session is over."""
+        return self.at_home and self.signed_at is None and self.state not in (State.DISCHARGED, State.ABORTED)
+
+    @property
     def is_esketamine(self) -> bool:
         return self.medication == Medication.ESKETAMINE
+
+    @property
+    def minimum_monitoring(self):
+        """The protocol's minimum monitoring time for this session's drug and route, as the
+        session's own protocol version holds it (sessions.rules.minimum_monitoring)."""
+        from kapcare.sessions.rules import minimum_monitoring
+
+        return minimum_monitoring(self.rules, self.route, self.medication)
 
     def minutes_since_dose(self, now=None) -> int | None:
         if self.dosed_at is None:
@@ -419,6 +437,37 @@ class DosingSession(models.Model):
             self.signed_at, self.signed_by = now, by
             record(request, "sign", self, actor=by, detail={"protocol": self.protocol.version})
 
+    def correct_home_address(self, address: str, *, by, request=None) -> None:
+        """Correct where the patient will be for an at-home session that is not over, so help goes
+        to the right door; the address it replaces is kept in the audit trail."""
+        address = address_lines(address)
+        if not member_may(by, self.clinic_id, "sessions.schedule"):
+            raise SessionError("Only staff who book dosing sessions can correct a session's address.")
+        with transaction.atomic():
+            current = DosingSession.objects.select_for_update().get(pk=self.pk)
+            if current.signed_at is not None:
+                raise Frozen("This session is signed; it cannot change. Add an addendum instead.")
+            if current.setting != Setting.HOME:
+                raise SessionError("This session is in clinic; it has no home address to correct.")
+            if current.state in (State.DISCHARGED, State.ABORTED):
+                raise SessionError(
+                    f"This session is {current.get_state_display().lower()}: the address it took place "
+                    "at is part of the record and is not corrected afterwards."
+                )
+            if not address:
+                raise SessionError(NO_HOME_ADDRESS)
+            if address == current.home_address:
+                raise SessionError("That is the address already recorded for this session; nothing changed.")
+            DosingSession.objects.filter(pk=self.pk).update(home_address=address)
+            self.home_address = address
+            record(
+                request,
+                "update",
+                self,
+                actor=by,
+                detail={"home_address": {"from": current.home_address, "to": address}},
+            )
+
     # Scheduling -------------------------------------------------------------------------------
 
     @classmethod
@@ -453,8 +502,7 @@ class DosingSession(models.Model):
             raise SessionError("An at-home session takes no room; leave the room empty.")
         if setting == Setting.HOME and medication == Medication.ESKETAMINE:
             raise SessionError(ESKETAMINE_NOT_AT_HOME)
-        # One line per part, as typed; browsers send a textarea's line breaks as CRLF.
-        home_address = "\n".join(line.strip() for line in (home_address or "").splitlines() if line.strip())
+        home_address = address_lines(home_address)
         if setting == Setting.CLINIC and home_address:
             raise SessionError(
                 "An in-clinic session takes no home address; leave the address empty or book it at home."

@@ -49,6 +49,7 @@ URLS = {
     "sessions:panel": (lambda cast: {"pk": cast["patient"].pk}, "get"),
     "sessions:schedule": (lambda cast: {"pk": cast["course"].pk}, "get"),
     "sessions:detail": (session_pk, "get"),
+    "sessions:home_address": (session_pk, "get"),
     "sessions:check_in": (session_pk, "get"),
     "sessions:override": (session_pk, "post"),
     "sessions:abort": (session_pk, "post"),

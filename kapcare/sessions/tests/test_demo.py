@@ -16,11 +16,14 @@ def test_the_demo_books_the_next_session_of_active_courses_through_the_real_book
     assert ahead.exists()
     for session in ahead:
         assert session.course.state == "active"
-        assert session.planned_start > session.course.dosing_sessions.exclude(pk=session.pk).latest(
-            "planned_start"
-        ).planned_start
+        assert (
+            session.planned_start
+            > session.course.dosing_sessions.exclude(pk=session.pk).latest("planned_start").planned_start
+        )
         # Booked by DosingSession.schedule: audited as staff bookings are.
-        assert AuditEvent.objects.filter(object_type="DosingSession", object_id=str(session.pk), action="create")
+        assert AuditEvent.objects.filter(
+            object_type="DosingSession", object_id=str(session.pk), action="create"
+        )
     count = ahead.count()
     call_command("demo")
     assert DosingSession.objects.filter(state="scheduled", planned_start__gt=timezone.now()).count() == count
@@ -73,3 +76,47 @@ def test_the_demo_records_pregnancy_as_not_applicable_where_the_pre_check_would(
     for check in checks:
         expected = "Test negative today." if pregnancy_relevant(check.session.patient) else "Not applicable."
         assert check.detail == expected
+
+
+@pytest.mark.django_db
+def test_the_demos_sessions_follow_their_courses_treatment_plans():
+    from kapcare.evaluation.models import TreatmentPlan
+    from kapcare.sessions.models.dose import mg
+
+    call_command("demo")
+    plans = {plan.course_id: plan for plan in TreatmentPlan.objects.all()}
+    sessions = list(DosingSession.objects.select_related("course").prefetch_related("administrations"))
+    assert sessions
+    for session in sessions:
+        plan = plans[session.course_id]
+        where = f"course {session.course_id}, session {session.number}"
+        assert 1 <= session.number <= plan.dosing_sessions, where
+        if session.is_esketamine:
+            continue  # the Spravato example: a plan names a route of racemic ketamine, not esketamine
+        assert session.plan_ref == plan.pk, where
+        assert session.route == plan.route, where
+        if plan.dose_unit == "mg/kg":
+            assert (session.planned_mg_per_kg, session.planned_dose_mg) == (plan.dose_amount, None), where
+        else:
+            assert (session.planned_dose_mg, session.planned_mg_per_kg) == (plan.dose_amount, None), where
+        for given in session.administrations.all():
+            expected = (
+                mg(plan.dose_amount * session.weight_kg) if plan.dose_unit == "mg/kg" else mg(plan.dose_mg)
+            )
+            assert (given.route, given.amount_mg) == (plan.route, expected), where
+    numbers = [(s.course_id, s.number) for s in sessions]
+    assert len(numbers) == len(set(numbers))
+
+
+@pytest.mark.django_db
+def test_the_demos_sessions_in_progress_today_are_booked_through_the_real_booking():
+    from kapcare.sessions.models.session import ACTIVE_STATES
+
+    call_command("demo")
+    today = DosingSession.objects.filter(state__in=ACTIVE_STATES)
+    assert today.count() == 4
+    for session in today:
+        created = AuditEvent.objects.get(
+            object_type="DosingSession", object_id=str(session.pk), action="create"
+        )
+        assert created.actor_id == session.created_by_id

@@ -323,3 +323,19 @@ def test_a_single_post_takes_the_same_few_queries_however_long_the_history(clien
         for _ in range(200)
     )
     assert queries(2) == first <= 12
+
+
+def test_a_device_reading_outside_the_clinics_plausible_range_is_refused_naming_the_setting(
+    client, dosed, token, admin
+):
+    from kapcare.clinics.models import Protocol
+
+    rules = dosed.protocol.rules
+    rules["vitals"]["heart_rate_plausible_high"]["value"] = 150
+    protocol = Protocol.revise(dosed.clinic, rules, by=admin, note="Lower heart-rate ceiling")
+    type(dosed).objects.filter(pk=dosed.pk).update(protocol=protocol)
+    response = post(client, heart_rate(dosed.patient_id, 160, ident="p1"), token)
+    assert response.status_code == 422
+    diagnostics = response.json()["issue"][0]["diagnostics"]
+    assert "outside 30–150 /min" in diagnostics and "vitals.heart_rate_plausible_low and _high" in diagnostics
+    assert VitalSign.objects.filter(source="device").count() == 0

@@ -93,7 +93,9 @@ def test_the_schedule_page_prefills_the_address_on_file(signed_in, nurse, home_p
     assert "Address for an at-home session" in body
 
 
-def test_the_schedule_page_books_at_home_at_the_address_given_one_line_per_part(signed_in, nurse, home_plan, active_course):
+def test_the_schedule_page_books_at_home_at_the_address_given_one_line_per_part(
+    signed_in, nurse, home_plan, active_course
+):
     data = {"planned_start": tomorrow(), "setting": "home", "home_address": "Flat 2, 30 Elm Road\r\nBoston"}
     assert signed_in(nurse).post(page(active_course), data | {"medication": "ketamine"}).status_code == 302
     assert DosingSession.objects.get().home_address == "Flat 2, 30 Elm Road\nBoston"
@@ -227,3 +229,133 @@ def test_the_schedule_page_refuses_esketamine_at_home_with_the_rems_rule(
     body = signed_in(nurse).post(page(active_course), data).content.decode()
     assert "under the SPRAVATO REMS it is never dispensed for home use" in body
     assert not DosingSession.objects.exists()
+
+
+# Correcting the address of a booked session -----------------------------------------------------
+
+NEW = "Flat 3, 2 Cedar Court\nArlington, MA 02474"
+
+
+def address_page(session):
+    return f"/staff/sessions/{session.pk}/address/"
+
+
+@pytest.fixture
+def booked_at_home(home_plan, active_course, nurse):
+    return book(active_course, nurse, "home", home_address="9 Birch Lane\nMedford, MA 02155")
+
+
+def updates(session):
+    return list(
+        AuditEvent.objects.filter(object_type="DosingSession", object_id=str(session.pk), action="update")
+    )
+
+
+def test_a_nurse_corrects_a_booked_sessions_address_and_the_old_one_stays_in_the_audit_trail(
+    signed_in, nurse, booked_at_home
+):
+    response = signed_in(nurse).post(
+        address_page(booked_at_home), {"home_address": " Flat 3, 2 Cedar Court \r\nArlington, MA 02474\r\n"}
+    )
+    assert response.status_code == 302 and response["Location"] == f"/staff/sessions/{booked_at_home.pk}/"
+    booked_at_home.refresh_from_db()
+    assert booked_at_home.home_address == NEW
+    [event] = updates(booked_at_home)
+    assert event.detail == {"home_address": {"from": "9 Birch Lane\nMedford, MA 02155", "to": NEW}}
+    assert event.patient_id == booked_at_home.patient_id and event.actor_id == nurse.pk
+
+
+def test_the_intake_coordinator_who_books_may_correct_it_and_returns_to_the_chart(
+    signed_in, intake, booked_at_home
+):
+    response = signed_in(intake).post(address_page(booked_at_home), {"home_address": NEW})
+    assert response["Location"] == f"/staff/patients/{booked_at_home.patient_id}/"
+    booked_at_home.refresh_from_db()
+    assert booked_at_home.home_address == NEW
+
+
+def test_a_therapist_may_not_correct_it_and_an_outsider_does_not_find_it(
+    signed_in, therapist, outsider, booked_at_home
+):
+    assert signed_in(therapist).post(address_page(booked_at_home), {"home_address": NEW}).status_code == 403
+    assert signed_in(outsider).post(address_page(booked_at_home), {"home_address": NEW}).status_code == 404
+    booked_at_home.refresh_from_db()
+    assert booked_at_home.home_address == "9 Birch Lane\nMedford, MA 02155" and updates(booked_at_home) == []
+
+
+def test_the_model_refuses_a_correction_by_a_role_that_does_not_book(therapist, booked_at_home):
+    with pytest.raises(SessionError, match="Only staff who book"):
+        booked_at_home.correct_home_address(NEW, by=therapist)
+
+
+def test_an_empty_address_is_refused_and_nothing_changes(signed_in, nurse, booked_at_home):
+    response = signed_in(nurse).post(address_page(booked_at_home), {"home_address": " \r\n "})
+    assert response.status_code == 200
+    assert "needs the address where the patient will be" in response.content.decode()
+    booked_at_home.refresh_from_db()
+    assert booked_at_home.home_address == "9 Birch Lane\nMedford, MA 02155" and updates(booked_at_home) == []
+
+
+def test_the_same_address_again_changes_nothing(nurse, booked_at_home):
+    with pytest.raises(SessionError, match="already recorded"):
+        booked_at_home.correct_home_address("9 Birch Lane\r\nMedford, MA 02155", by=nurse)
+    assert updates(booked_at_home) == []
+
+
+def test_the_address_of_a_session_in_progress_may_be_corrected(nurse, dosed_at_home):
+    dosed_at_home.correct_home_address(NEW, by=nurse)
+    assert DosingSession.objects.get(pk=dosed_at_home.pk).home_address == NEW
+
+
+def test_a_stopped_session_keeps_the_address_it_was_at(signed_in, nurse, prescriber, booked_at_home):
+    booked_at_home.abort(by=prescriber, reason="Patient unwell")
+    response = signed_in(nurse).post(address_page(booked_at_home), {"home_address": NEW})
+    assert "part of the record and is not corrected afterwards" in response.content.decode()
+    booked_at_home.refresh_from_db()
+    assert booked_at_home.home_address == "9 Birch Lane\nMedford, MA 02155"
+    page_body = signed_in(nurse).get(address_page(booked_at_home)).content.decode()
+    assert "Correct the address</button>" not in page_body and "part of the record" in page_body
+
+
+def test_an_in_clinic_session_has_no_address_to_correct(nurse, session):
+    with pytest.raises(SessionError, match="in clinic; it has no home address"):
+        session.correct_home_address(NEW, by=nurse)
+    assert DosingSession.objects.get(pk=session.pk).home_address == ""
+
+
+def test_the_session_page_links_the_correction_for_those_who_book(
+    signed_in, nurse, therapist, booked_at_home
+):
+    link = f'<a href="{address_page(booked_at_home)}">Correct the address</a>'
+    assert link in signed_in(nurse).get(f"/staff/sessions/{booked_at_home.pk}/").content.decode()
+    assert link not in signed_in(therapist).get(f"/staff/sessions/{booked_at_home.pk}/").content.decode()
+
+
+# The chart's sessions panel ---------------------------------------------------------------------
+
+
+def panel(client, patient_id):
+    return client.get(
+        f"/staff/sessions/patients/{patient_id}/panel/", HTTP_HX_REQUEST="true"
+    ).content.decode()
+
+
+def test_the_chart_panel_shows_an_at_home_sessions_address(signed_in, nurse, booked_at_home):
+    body = panel(signed_in(nurse), booked_at_home.patient_id)
+    assert "At home, at 9 Birch Lane, Medford, MA 02155; supervised from" in body
+    assert f'href="{address_page(booked_at_home)}">correct the address</a>' in body
+
+
+def test_the_chart_panel_keeps_its_query_count_as_at_home_sessions_add_up(
+    signed_in, nurse, booked_at_home, active_course
+):
+    client = signed_in(nurse)
+    panel(client, booked_at_home.patient_id)
+    with CaptureQueriesContext(connection) as one:
+        panel(client, booked_at_home.patient_id)
+    for n in range(3):
+        book(active_course, nurse, "home", home_address=f"{n} Oak Street\nSalem, MA")
+    with CaptureQueriesContext(connection) as four:
+        body = panel(client, booked_at_home.patient_id)
+    assert "At home, at 2 Oak Street, Salem, MA" in body
+    assert len(four) == len(one)
