@@ -76,6 +76,33 @@ ESKETAMINE_NOT_AT_HOME = (
 )
 
 
+# Spravato is a nasal spray, each device delivering 28 mg (reference/clinical.md §3): it has
+# one route, and a dose is a whole number of devices.
+ESKETAMINE_ROUTE = "intranasal"
+ESKETAMINE_DEVICE_MG = 28
+
+
+def esketamine_refusal(route: str, route_label: str, planned_dose_mg, planned_mg_per_kg) -> str:
+    """Why an esketamine session cannot be booked so, or "" if it can."""
+    if route != ESKETAMINE_ROUTE:
+        return (
+            f"Esketamine (Spravato) is a nasal spray; it cannot be given {route_label.lower()}, the "
+            "route this booking would give it (reference/clinical.md §3). Book esketamine on a "
+            "treatment plan for the intranasal route, or book ketamine."
+        )
+    if planned_mg_per_kg is not None or planned_dose_mg is None:
+        return (
+            "An esketamine dose is given in mg, by devices of 28 mg each (reference/clinical.md §3), "
+            "not by weight: plan it in mg."
+        )
+    if planned_dose_mg <= 0 or planned_dose_mg % ESKETAMINE_DEVICE_MG:
+        return (
+            f"An esketamine dose is a whole number of 28 mg devices (reference/clinical.md §3); "
+            f"{planned_dose_mg:g} mg is not."
+        )
+    return ""
+
+
 def address_lines(text: str) -> str:
     """An address one line per part, as typed; browsers send a textarea's line breaks as CRLF."""
     return "\n".join(line.strip() for line in (text or "").splitlines() if line.strip())
@@ -502,6 +529,11 @@ class DosingSession(models.Model):
             raise SessionError("An at-home session takes no room; leave the room empty.")
         if setting == Setting.HOME and medication == Medication.ESKETAMINE:
             raise SessionError(ESKETAMINE_NOT_AT_HOME)
+        if medication == Medication.ESKETAMINE:
+            label = protocol.rules["routes"][route].get("label", route)
+            refusal = esketamine_refusal(route, label, planned_dose_mg, planned_mg_per_kg)
+            if refusal:
+                raise SessionError(refusal)
         home_address = address_lines(home_address)
         if setting == Setting.CLINIC and home_address:
             raise SessionError(

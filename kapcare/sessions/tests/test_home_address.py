@@ -359,3 +359,27 @@ def test_the_chart_panel_keeps_its_query_count_as_at_home_sessions_add_up(
         body = panel(client, booked_at_home.patient_id)
     assert "At home, at 2 Oak Street, Salem, MA" in body
     assert len(four) == len(one)
+
+
+def test_esketamine_is_booked_only_as_a_nasal_spray_in_whole_devices(home_plan, active_course, nurse):
+    """The booking form offers esketamine beside ketamine, and a session takes the plan's route and
+    dose: esketamine on a lozenge or IV plan, by weight, or in part of a 28 mg device is refused."""
+    from kapcare.sessions.models.session import esketamine_refusal
+
+    plan = signed_plan(active_course)
+    assert plan.route != "intranasal"
+    with pytest.raises(SessionError, match="nasal spray; it cannot be given"):
+        schedule_from_plan(
+            plan,
+            active_course,
+            planned_start=timezone.now() + timedelta(days=1),
+            site=active_course.site,
+            medication="esketamine",
+            by=nurse,
+        )
+    assert not DosingSession.objects.exists()
+    assert "by weight" in esketamine_refusal("intranasal", "Intranasal", None, Decimal("0.5"))
+    assert "whole number of 28 mg devices" in esketamine_refusal(
+        "intranasal", "Intranasal", Decimal("60"), None
+    )
+    assert esketamine_refusal("intranasal", "Intranasal", Decimal("84"), None) == ""
