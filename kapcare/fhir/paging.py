@@ -6,10 +6,11 @@ one query for the page and the counts, instead of two per kind. Unsorted, the so
 another; sorted, the first offset+count of each are merged. A count query is spared whenever the
 rows fetched already tell the total.
 
-A search on one table (the vital signs, most of all: what monitors and dashboards ask for) is
-fetched with written-out SQL around the WHERE clause the ORM compiles from the search's filters:
-the page and its count from one compilation, in one statement. Anything else (joins,
-select_related) goes through the ORM. Both give the same rows and totals (tests compare them).
+A search on one model (the vital signs, most of all: what monitors and dashboards ask for), joined
+only along its foreign keys and selecting along at most one of them, is fetched with written-out
+SQL around the FROM and WHERE clauses the ORM compiles from the search's filters: the page and its
+count in one statement. Anything else (reverse or outer joins, annotations, deeper
+select_related) goes through the ORM. Both give the same resources and totals (tests compare them).
 """
 
 import heapq
@@ -127,7 +128,8 @@ def written(queryset) -> Plain | None:
     them; else None."""
     query = queryset.query
     opts, connection = queryset.model._meta, connections[queryset.db]
-    used = [alias for alias in query.alias_map if query.alias_refcount[alias]]  # joins left unused are not
+    # Aliases in use: a join a filter made and the ORM then trimmed away is not.
+    used = [alias for alias in query.alias_map if query.alias_refcount[alias]]
     joins = [query.alias_map[alias] for alias in used[1:]]
     if (
         not used
