@@ -14,6 +14,8 @@ What kapcare keeps and how it maps, both ways:
   -> female, man/male -> male, any other answer -> other, no answer -> unknown. It is never
   derived from sex assigned at birth. Coming in, a gender that differs from what the stored
   identity derives to is stored as the identity (Female, Male, Other; unknown clears it).
+- deceased[x]: kapcare keeps no record of a death, so a patient sent as deceased is refused (422)
+  rather than kept as a living patient who could be booked and texted.
 - birthDate; the US Core birthsex extension from sex assigned at birth (F, M, UNK). Intersex has
   no code in the birthsex value set, so the extension is left out rather than misstated.
 - address: one current address (line, city, state, postal code).
@@ -235,6 +237,7 @@ class PatientMapper(Mapper):
         read_names(patient, resource, problems)
         read_telecom(patient, resource, problems)
         read_birth(patient, resource, problems)
+        read_deceased(resource, problems)
         read_gender(patient, resource, problems)
         read_address(patient, resource)
         read_language(patient, resource)
@@ -371,6 +374,22 @@ def read_birth(patient, resource, problems):
     elif patient.sex_at_birth != Sex.INTERSEX or code is not None:
         # Intersex has no birthsex code, so a resource we gave out without one leaves it as it is.
         patient.sex_at_birth = Sex.UNKNOWN
+
+
+def read_deceased(resource, problems):
+    """kapcare has no record of a death: every patient it holds can be booked, texted and sent
+    surveys. A patient sent as deceased is refused rather than kept as a living one."""
+    if resource.get("deceasedBoolean") is True or resource.get("deceasedDateTime"):
+        element = "deceasedBoolean" if "deceasedBoolean" in resource else "deceasedDateTime"
+        problems.append(
+            issue(
+                f"Patient.{element}: this patient has died. kapcare keeps no record of a death and would "
+                "list them as a living patient who can be booked, texted and sent surveys, so it "
+                "does not take them.",
+                code="business-rule",
+                expression=f"Patient.{element}",
+            )
+        )
 
 
 def read_gender(patient, resource, problems):

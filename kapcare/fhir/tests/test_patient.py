@@ -160,6 +160,8 @@ def test_a_mobile_number_is_stored_in_e164(fhir):
         ({"telecom": [{"system": "phone", "value": "12", "use": "mobile"}]}, 422, "Patient.telecom[0].value"),
         ({"telecom": [{"system": "email", "value": "not-an-address"}]}, 422, "Patient.telecom[0].value"),
         ({"gender": "woman"}, 422, "Patient.gender"),
+        ({"deceasedDateTime": "2020-01-01T10:00:00-05:00"}, 422, "Patient.deceasedDateTime"),
+        ({"deceasedBoolean": True}, 422, "Patient.deceasedBoolean"),
         ({"favouriteColour": "teal"}, 400, "Patient.favouriteColour"),
         ({"name": [{"family": "O" * 101, "given": ["N"]}]}, 422, "Patient.name.family"),
         (
@@ -210,3 +212,7 @@ def test_practitioners_are_staff_with_a_clinical_role(fhir, prescriber, intake):
 def test_practitioners_are_read_only(fhir, prescriber):
     response = fhir().post("Practitioner", {"resourceType": "Practitioner"})
     assert response.status_code == 405
+
+
+def test_a_patient_said_to_be_alive_is_taken(fhir):
+    assert fhir().post("Patient", minimal(deceasedBoolean=False)).status_code == 201
