@@ -283,6 +283,15 @@ def quantity(element: dict, name: str, where: str) -> int:
         or isinstance(q.get("value"), bool)
     ):
         raise Refused(400, f"Give {label} as valueQuantity with a number.", f"{where}.valueQuantity")
+    if q.get("comparator"):
+        # "<40" is a bound the device could not measure past; kept as 40 it would read as a measurement.
+        raise Refused(
+            422,
+            f"{label} {q['comparator']} {q['value']} is a bound, not a measured value, and kapcare keeps "
+            "measured values only: send the reading without a comparator, or recheck the sensor.",
+            f"{where}.valueQuantity.comparator",
+            code="business-rule",
+        )
     if q.get("code", q.get("unit")) not in UNITS[name]:
         raise Refused(
             400,

@@ -197,6 +197,18 @@ def test_a_reading_in_the_wrong_unit_is_refused(client, dosed, token):
     assert post(client, body, token).status_code == 400
 
 
+def test_a_reading_given_as_a_bound_is_refused_not_kept_as_the_bound(client, dosed, token):
+    """A monitor may send "<40" when the pulse is below what it can count; kept as 40, the chart
+    would show a measurement nobody took."""
+    body = heart_rate(dosed.patient_id, 40, ident="c1")
+    body["valueQuantity"]["comparator"] = "<"
+    response = post(client, body, token)
+    assert response.status_code == 422
+    issue = response.json()["issue"][0]
+    assert issue["expression"] == ["Observation.valueQuantity.comparator"] and "< 40" in issue["diagnostics"]
+    assert not VitalSign.objects.filter(source="device").exists()
+
+
 def test_a_post_without_a_token_is_refused(client, dosed):
     response = client.post(
         URL,
