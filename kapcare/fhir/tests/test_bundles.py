@@ -1,12 +1,10 @@
 """Transaction and batch Bundles, and loading a Synthea record with $import-bundle."""
 
 import json
-from pathlib import Path
 
 from kapcare.fhir.tests.conftest import body, expressions, issues
 from kapcare.patients.models import Patient
-
-SYNTHEA = next(Path("/work/shared/conformance/synthea").glob("*.json"))
+from tests.conformance import SYNTHEA
 
 
 def patient(family, born="1980-01-01"):

@@ -1,7 +1,6 @@
 """Questionnaires and completed responses from kapcare.measures, read-only, with _include."""
 
 import json
-from pathlib import Path
 
 import pytest
 from fhir.resources.R4B.observation import Observation
@@ -11,6 +10,7 @@ from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from kapcare.fhir.tests.conftest import body, expressions
 from kapcare.measures.models import Response, install_shipped, record_response
 from kapcare.measures.tests.conftest import phq9_answers
+from tests.conformance import US_CORE
 
 
 @pytest.fixture
@@ -95,9 +95,6 @@ def test_patient_scopes_reach_only_their_own_responses(fhir, response, patient, 
     api = fhir("patient/*.read", patient=other)
     assert api.get(f"QuestionnaireResponse/{response.pk}").status_code == 404
     assert api.get(f"QuestionnaireResponse/{theirs.pk}").status_code == 200
-
-
-US_CORE = Path("/work/shared/conformance/us-core")
 
 
 def us_core(name):

@@ -1,15 +1,14 @@
 """Patient as US Core Patient: the mapping both ways, the official example, and bad input."""
 
 import json
-from pathlib import Path
 
 import pytest
 from fhir.resources.R4B.patient import Patient as FhirPatient
 
 from kapcare.fhir.tests.conftest import body, expressions, issues
 from kapcare.patients.models import Patient
+from tests.conformance import SYNTHEA, US_CORE
 
-US_CORE = Path("/work/shared/conformance/us-core")
 BIRTHSEX = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-birthsex"
 
 
@@ -123,7 +122,7 @@ def test_the_us_core_example_patient_posts_and_reads_back_equivalent(fhir):
 
 
 def test_the_synthea_patient_keeps_birthsex_and_official_name(fhir):
-    bundle = json.loads(next(Path("/work/shared/conformance/synthea").glob("*.json")).read_text())
+    bundle = json.loads(SYNTHEA.read_text())
     resource = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient")
     assert fhir().post("Patient", resource).status_code == 201
     stored = Patient.objects.get()

@@ -4,7 +4,6 @@ readings POSTed through the API kept by the sessions app's ingest, as a monitor'
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -27,8 +26,9 @@ from kapcare.sessions.tests.conftest import (  # noqa: F401 - fixtures
     session,
 )
 from kapcare.sessions.tests.fhir_readings import blood_pressure, bundle, heart_rate, spo2
+from tests.conformance import US_CORE
 
-PUBLISHED = Path(__file__).with_name("us_core")
+PUBLISHED = US_CORE
 VITALS = "http://terminology.hl7.org/CodeSystem/observation-category|vital-signs"
 
 
@@ -130,8 +130,8 @@ EXAMPLES = ["blood-pressure", "heart-rate", "respiratory-rate", "oxygen-saturati
 
 
 def published(name):
-    """A US Core example Observation as published (kapcare/fhir/tests/us_core/README.md)."""
-    return json.loads((PUBLISHED / f"Observation-{name}.json").read_text())
+    """A US Core example Observation as published (tests/conformance/README.md)."""
+    return json.loads((PUBLISHED / f"{name}.json").read_text())
 
 
 def for_a_session(example, patient, taken_at):

@@ -3,15 +3,15 @@ shipped scoring definition when it is the same instrument, and refuses what is n
 
 import json
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from kapcare.measures.models import Instrument, record_response
 from kapcare.measures.tests.responses import FIXTURES
+from tests.conformance import US_CORE
 
-US_CORE = Path("/work/shared/conformance/us-core/Questionnaire-phq-9-example.json")
+PHQ_9 = US_CORE / "Questionnaire-phq-9-example.json"
 
 
 def run(*args) -> str:
@@ -52,7 +52,7 @@ def test_what_it_cannot_understand_is_reported_item_by_item_and_kept(clinic):
 
 
 def test_the_us_core_phq9_example_binds_by_its_loinc_code(clinic):
-    out = run(str(US_CORE), "--clinic", "riverside", "--name", "us-core-phq-9")
+    out = run(str(PHQ_9), "--clinic", "riverside", "--name", "us-core-phq-9")
     assert "Scored with kapcare's" in out
     assert Instrument.objects.get(name="us-core-phq-9").scoring["instrument"] == "phq-9"
 

@@ -1,6 +1,5 @@
 import json
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -17,8 +16,8 @@ from kapcare.measures.questionnaires import (
     parse_questionnaire,
     read_response,
 )
+from tests.conformance import US_CORE
 
-US_CORE = Path("/work/shared/conformance/us-core")
 FREQUENCY_CODES = ["LA6568-5", "LA6569-3", "LA6570-1", "LA6571-9"]
 
 
@@ -60,10 +59,6 @@ def questionnaire_with(*items, **fields):
     return parse_questionnaire({"resourceType": "Questionnaire", "item": list(items), **fields})
 
 
-needs_us_core = pytest.mark.skipif(not US_CORE.exists(), reason="US Core conformance files absent")
-
-
-@needs_us_core
 def test_it_reads_the_us_core_phq_9_items_codes_and_ordinal_weights():
     questionnaire = us_core_phq_9()
     item = questionnaire.item("/44250-9")
@@ -141,7 +136,6 @@ def test_it_refuses_something_that_is_not_a_questionnaire():
         parse_questionnaire({"resourceType": "Patient"})
 
 
-@needs_us_core
 def test_it_reads_the_us_core_response_into_codes_by_link_id():
     answers = read_response(us_core_response(), us_core_phq_9())
     assert answers["/44250-9"] == "LA6570-1"

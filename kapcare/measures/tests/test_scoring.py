@@ -1,6 +1,5 @@
 import json
 import shutil
-from pathlib import Path
 
 import pytest
 
@@ -16,16 +15,13 @@ from kapcare.measures.scoring import (
     shipped_definition,
 )
 from kapcare.measures.tests.responses import answers_for
-
-US_CORE = Path("/work/shared/conformance/us-core")
-needs_us_core = pytest.mark.skipif(not US_CORE.exists(), reason="US Core conformance files absent")
+from tests.conformance import US_CORE
 
 
 def phq_9():
     return shipped_definition("phq-9")
 
 
-@needs_us_core
 def test_the_us_core_phq_9_example_response_scores_12():
     response = json.loads((US_CORE / "QuestionnaireResponse-phq-9-example.json").read_text())
     result = score_response(phq_9(), response)
