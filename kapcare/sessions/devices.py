@@ -27,6 +27,7 @@ from kapcare.clinics.models import Protocol
 from kapcare.lib.sql import aware, insert, records
 from kapcare.sessions import vitals as plausibility
 from kapcare.sessions.models import DosingSession, SessionTransition, Source, State, VitalSign
+from kapcare.sessions.models.monitoring import ReadingStatus
 from kapcare.sessions.models.session import RECORDING_STATES, share_protocols
 from kapcare.sessions.monitor import evaluate_vitals, make_alerts, save_alerts
 
@@ -83,6 +84,7 @@ class Reading:
     values: dict
     device: str
     resource: dict
+    status: str = "final"
     session: DosingSession | None = None
     stored: VitalSign | None = None
     duplicate: bool = False
@@ -194,7 +196,7 @@ def _bundle(clinic, bundle: dict, *, actor, request) -> IngestResult:
 
 def read_observation(resource: dict, index: int, where: str) -> Reading:
     """The reading in one Observation, or Refused saying what is wrong and where."""
-    if resource.get("status") not in ("final", "amended", "corrected", "preliminary"):
+    if resource.get("status") not in ReadingStatus.values:
         raise Refused(
             400, "Observation.status must be final, amended, corrected or preliminary.", f"{where}.status"
         )
@@ -221,7 +223,14 @@ def read_observation(resource: dict, index: int, where: str) -> Reading:
         (resource.get("device") or {}).get("display") or (resource.get("device") or {}).get("reference") or ""
     )
     return Reading(
-        index, identifier, taken_at, subject.removeprefix("Patient/"), values, str(device)[:200], resource
+        index,
+        identifier,
+        taken_at,
+        subject.removeprefix("Patient/"),
+        values,
+        str(device)[:200],
+        resource,
+        resource["status"],
     )
 
 
@@ -452,6 +461,7 @@ def prepare(clinic, readings: list[Reading], existing: dict) -> list[Reading]:
             session=session,
             taken_at=reading.taken_at,
             source=Source.DEVICE,
+            status=reading.status,
             identifier=reading.identifier,
             device=reading.device,
             pre_dose=session.dosed_at is None or reading.taken_at < session.dosed_at,

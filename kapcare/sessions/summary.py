@@ -36,6 +36,9 @@ def vital_rows(vitals) -> list[dict]:
                 "bp": "",
             }
             rows.append(row)
+        if v.status != "final" and not row["source_label"].endswith(")"):
+            # A monitor's preliminary (or amended) reading says so wherever it is charted.
+            row["source_label"] += f" ({v.get_status_display().lower()})"
         for field in ("heart_rate", "spo2", "resp_rate"):
             if getattr(v, field) is not None:
                 row[field] = getattr(v, field)

@@ -59,8 +59,15 @@ def category_filter(category: str):
     return build
 
 
-def status_filter(value: str, modifier: str, ctx) -> Q:
-    return Q() if value == "final" else NOTHING
+def status_filter(field: str | None):
+    """Readings keep the status a device sent; weights and scores are always final."""
+
+    def build(value: str, modifier: str, ctx) -> Q:
+        if field is None:
+            return Q() if value == "final" else NOTHING
+        return Q(**{field: value})
+
+    return build
 
 
 def identifier_filter(value: str, modifier: str, ctx) -> Q:
@@ -82,7 +89,7 @@ def encounter_filter(field: str):
     return build
 
 
-def observation_params(*, patient, codes, category, date, identifier, encounter, code_text):
+def observation_params(*, patient, codes, category, date, identifier, encounter, code_text, status=None):
     """The search parameters every part of Observation understands, bound to one part's fields."""
     return (
         SearchParam(
@@ -92,7 +99,12 @@ def observation_params(*, patient, codes, category, date, identifier, encounter,
         SearchParam("code", "token", code_text, build=code_filter(codes)),
         SearchParam("category", "token", "vital-signs or survey.", build=category_filter(category)),
         SearchParam("date", "date", "When it was taken or scored, with prefixes.", fields=(date,)),
-        SearchParam("status", "token", "Always final.", build=status_filter),
+        SearchParam(
+            "status",
+            "token",
+            "final; a device's reading as it was sent (preliminary, amended, corrected).",
+            build=status_filter(status),
+        ),
         SearchParam(
             "identifier",
             "token",
@@ -151,6 +163,7 @@ class VitalPart(Mapper):
             identifier=True,
             encounter="session_id",
             code_text=CODE_TEXT,
+            status="status",
         )
 
     # The kinds share their rows: a search over several is one query (kapcare.fhir.paging.Family).
@@ -184,7 +197,7 @@ class VitalPart(Mapper):
             "resourceType": "Observation",
             "id": self.id_for(reading.pk),
             "meta": {"profile": [self.profile]},
-            "status": "final",
+            "status": reading.status,
             "category": [VITAL_SIGNS],
             "code": {"coding": [{"system": LOINC, **coding} for coding in self.codes]},
             "subject": {"reference": f"Patient/{reading.patient_id}"},

@@ -279,6 +279,23 @@ def test_each_post_without_an_identifier_is_a_new_reading(fhir, dosed, patient):
     assert VitalSign.objects.filter(session=dosed, source="device", identifier="").count() == 2
 
 
+def test_a_preliminary_reading_reads_back_preliminary_and_is_searched_so(fhir, dosed, patient):
+    """A monitor may send a reading as preliminary: it is charted and judged as any reading, and
+    the API gives it back as it was sent, not as final."""
+    api = fhir()
+    sent = for_a_session(published("heart-rate"), patient, timezone.now()) | {"status": "preliminary"}
+    created = api.post("Observation", sent)
+    assert created.status_code == 201, created.content
+    assert body(api.get(f"Observation/{body(created)['id']}"))["status"] == "preliminary"
+    assert VitalSign.objects.get(session=dosed, source="device").status == "preliminary"
+
+    def found(status):
+        return body(api.get("Observation", {"patient": patient.pk, "code": "8867-4", "status": status}))
+
+    assert [e["resource"]["id"] for e in found("preliminary")["entry"]] == [body(created)["id"]]
+    assert body(created)["id"] not in [e["resource"]["id"] for e in found("final").get("entry", [])]
+
+
 def test_a_batch_mixing_readings_with_and_without_identifiers_keeps_each_once(fhir, dosed, patient):
     plain = for_a_session(published("heart-rate"), patient, timezone.now())
     readings = [plain, heart_rate(patient.pk, 90, ident="w1"), plain, heart_rate(patient.pk, 90, ident="w1")]

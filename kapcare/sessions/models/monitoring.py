@@ -14,6 +14,15 @@ class Source(models.TextChoices):
     DEVICE = "device", "From a device"
 
 
+class ReadingStatus(models.TextChoices):
+    """FHIR Observation.status of a reading: final when taken by hand; as the device sent it."""
+
+    FINAL = "final", "Final"
+    PRELIMINARY = "preliminary", "Preliminary"
+    AMENDED = "amended", "Amended"
+    CORRECTED = "corrected", "Corrected"
+
+
 class TemperatureUnit(models.TextChoices):
     """The UCUM units a body temperature comes in (US Core body-temperature profile)."""
 
@@ -47,6 +56,12 @@ class VitalSign(models.Model):
         help_text="The unit the temperature was taken in; it is kept in °C and shown in this unit.",
     )
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.MANUAL)
+    status = models.CharField(
+        max_length=12,
+        choices=ReadingStatus.choices,
+        default=ReadingStatus.FINAL,
+        help_text="As the device sent it (a monitor may send a reading as preliminary); final by hand.",
+    )
     identifier = models.CharField(
         max_length=200, blank=True, help_text="The device's identifier for the reading."
     )

@@ -351,3 +351,13 @@ def test_a_device_reading_outside_the_clinics_plausible_range_is_refused_naming_
     diagnostics = response.json()["issue"][0]["diagnostics"]
     assert "outside 30–150 /min" in diagnostics and "vitals.heart_rate_plausible_low and _high" in diagnostics
     assert VitalSign.objects.filter(source="device").count() == 0
+
+
+def test_a_preliminary_device_reading_is_charted_as_preliminary(client, dosed, token):
+    from kapcare.sessions.summary import vital_rows
+
+    body = heart_rate(dosed.patient_id, 78, ident="p1") | {"status": "preliminary"}
+    assert post(client, body, token).status_code == 201
+    stored = VitalSign.objects.get(source="device")
+    assert stored.status == "preliminary"
+    assert vital_rows([stored])[0]["source_label"] == "From a device (preliminary)"
