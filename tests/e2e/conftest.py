@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.core.servers.basehttp import WSGIServer
+from django.db import connections
 from django.test.testcases import LiveServerThread
 from playwright.sync_api import sync_playwright
 
@@ -37,8 +38,19 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.e2e)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", autouse=True)
+def database_before_live_server(django_db_setup):
+    """The test database is made before the live server starts, so the server stops (closing
+    its connection) before the database is dropped, whichever a test asks for first."""
+
+
+@pytest.fixture(scope="module")
 def browser():
+    # While Playwright is open its event loop counts as running in this thread, and Django then
+    # keeps database connections per context rather than per thread: a connection opened then is
+    # out of reach once Playwright closes, and was left open at the end of the run (so the test
+    # database could not be dropped). So Playwright is open only for a module of browser tests,
+    # and the connections it saw are closed before it closes.
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
@@ -54,6 +66,7 @@ def browser():
             ],
         )
         yield browser
+        connections.close_all()
         browser.close()
 
 
@@ -65,6 +78,14 @@ def new_page(browser, viewport):
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.console_errors = errors
     return page
+
+
+@pytest.fixture(autouse=True)
+def closed_connections_after():
+    """Each browser test's database connections closed when it ends (see `browser`): set up
+    before the database fixtures, this runs after they have emptied the database."""
+    yield
+    connections.close_all()
 
 
 @pytest.fixture
