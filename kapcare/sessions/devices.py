@@ -201,6 +201,13 @@ def read_observation(resource: dict, index: int, where: str) -> Reading:
             400, "Observation.status must be final, amended, corrected or preliminary.", f"{where}.status"
         )
     identifier = first_identifier(resource, where)
+    if "effectiveDateTime" not in resource and "effectivePeriod" in resource:
+        raise Refused(
+            400,
+            "A reading is kept at the moment it was taken: give effectiveDateTime (with a time zone) "
+            "instead of effectivePeriod.",
+            f"{where}.effectivePeriod",
+        )
     taken_at = parse_datetime(str(resource.get("effectiveDateTime") or ""))
     if taken_at is None or timezone.is_naive(taken_at):
         raise Refused(

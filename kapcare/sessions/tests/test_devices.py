@@ -361,3 +361,16 @@ def test_a_preliminary_device_reading_is_charted_as_preliminary(client, dosed, t
     stored = VitalSign.objects.get(source="device")
     assert stored.status == "preliminary"
     assert vital_rows([stored])[0]["source_label"] == "From a device (preliminary)"
+
+
+def test_a_reading_over_a_period_is_refused_naming_the_period(client, dosed, token):
+    body = heart_rate(dosed.patient_id, 78, ident="e1")
+    at = body.pop("effectiveDateTime")
+    body["effectivePeriod"] = {"start": at, "end": at}
+    response = post(client, body, token)
+    assert response.status_code == 400
+    issue = response.json()["issue"][0]
+    assert (
+        issue["expression"] == ["Observation.effectivePeriod"] and "effectiveDateTime" in issue["diagnostics"]
+    )
+    assert not VitalSign.objects.filter(source="device").exists()
