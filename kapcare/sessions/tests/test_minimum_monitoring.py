@@ -17,16 +17,9 @@ from kapcare.sessions.models import RemsForm, SessionError, dose
 from kapcare.sessions.models.rems import rems_missing
 from kapcare.sessions.monitor import record_vitals
 from kapcare.sessions.tests.conftest import GOOD_ANSWERS, give, schedule
+from kapcare.sessions.tests.test_alerts import use_rules
 from kapcare.sessions.tests.test_discharge import ALDRETE_10
-from kapcare.sessions.tests.test_rems import COMPLETE
-
-
-def use_rules(session, admin, change):
-    rules = session.protocol.rules
-    change(rules)
-    protocol = Protocol.revise(session.clinic, rules, by=admin, note="Changed for a test")
-    type(session).objects.filter(pk=session.pk).update(protocol=protocol)
-    session.refresh_from_db()
+from kapcare.sessions.tests.test_rems import COMPLETE, book_esketamine
 
 
 @pytest.fixture
@@ -54,14 +47,7 @@ def test_a_lozenge_sessions_minimum_is_the_clinics_setting_not_the_spravato_rule
 
 
 def test_an_esketamine_sessions_minimum_is_the_spravato_two_hours(active_course, ready_patient, nurse):
-    session = schedule(
-        active_course,
-        nurse,
-        route="intranasal",
-        medication="esketamine",
-        planned_mg_per_kg=None,
-        planned_dose_mg=Decimal("56"),
-    )
+    session = book_esketamine(active_course, nurse)
     minimum = session.minimum_monitoring
     assert (minimum.value, minimum.unverified, minimum.path) == (120, False, "discharge.minimum_minutes")
     assert "Spravato" in minimum.source and "§4.8" in minimum.source
@@ -157,14 +143,7 @@ def test_the_summary_names_the_routes_minimum_as_the_clinics_setting(signed_in, 
 def test_the_rems_form_is_held_to_the_esketamine_minimum_whatever_the_nasal_route_setting(
     active_course, ready_patient, nurse, nurse2, prescriber, admin
 ):
-    session = schedule(
-        active_course,
-        nurse,
-        route="intranasal",
-        medication="esketamine",
-        planned_mg_per_kg=None,
-        planned_dose_mg=Decimal("56"),
-    )
+    session = book_esketamine(active_course, nurse)
     use_rules(
         session, admin, lambda r: r["routes"]["intranasal"]["minimum_monitoring_minutes"].update(value=60)
     )
@@ -175,14 +154,7 @@ def test_the_rems_form_is_held_to_the_esketamine_minimum_whatever_the_nasal_rout
 def test_the_esketamine_session_page_cites_spravato(
     signed_in, nurse, nurse2, prescriber, active_course, ready_patient
 ):
-    session = schedule(
-        active_course,
-        nurse,
-        route="intranasal",
-        medication="esketamine",
-        planned_mg_per_kg=None,
-        planned_dose_mg=Decimal("56"),
-    )
+    session = book_esketamine(active_course, nurse)
     session.check_in(by=nurse, answers=dict(GOOD_ANSWERS))
     dose.order_dose(session, by=prescriber, route="intranasal", amount_mg=Decimal("56"))
     give(session, nurse, nurse2, minutes_ago=20)

@@ -43,20 +43,25 @@ COMPLETE = dict(
 )
 
 
-@pytest.fixture
-def esketamine(ready_patient, active_course, nurse, nurse2, prescriber):
-    from kapcare.sessions.models import dose
-    from kapcare.sessions.monitor import record_vitals
-    from kapcare.sessions.tests.test_discharge import ALDRETE_10
-
-    session = schedule(
-        active_course,
+def book_esketamine(course, nurse):
+    """A Spravato session: intranasal, two 28 mg devices."""
+    return schedule(
+        course,
         nurse,
         route="intranasal",
         medication="esketamine",
         planned_mg_per_kg=None,
         planned_dose_mg=Decimal("56"),
     )
+
+
+@pytest.fixture
+def esketamine(ready_patient, active_course, nurse, nurse2, prescriber):
+    from kapcare.sessions.models import dose
+    from kapcare.sessions.monitor import record_vitals
+    from kapcare.sessions.tests.test_discharge import ALDRETE_10
+
+    session = book_esketamine(active_course, nurse)
     session.check_in(by=nurse, answers=dict(GOOD_ANSWERS))
     dose.order_dose(session, by=prescriber, route="intranasal", amount_mg=Decimal("56"))
     dose.receive(session.site, "Spravato 28 mg device", 280, by=nurse, lot="ES123")

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from kapcare.sessions.models import SessionError, VitalSign
 from kapcare.sessions.monitor import Implausible, record_vitals
+from kapcare.sessions.tests.test_alerts import use_rules
 
 
 def save(session, nurse, note="", **values):
@@ -66,16 +67,6 @@ PLAUSIBLE_DEFAULTS = {
     "resp_rate_plausible_low": 4,
     "resp_rate_plausible_high": 50,
 }
-
-
-def use_rules(session, admin, change):
-    from kapcare.clinics.models import Protocol
-
-    rules = session.protocol.rules
-    change(rules)
-    protocol = Protocol.revise(session.clinic, rules, by=admin, note="Changed for a test")
-    type(session).objects.filter(pk=session.pk).update(protocol=protocol)
-    session.refresh_from_db()
 
 
 def test_the_shipped_plausible_ranges_are_the_numbers_kapcare_used_marked_unverified():
