@@ -3,6 +3,8 @@
 The web server is gunicorn (a production WSGI server; Django's runserver is for development only):
 the application is loaded once and forked into `--processes` processes of `--threads` threads each,
 so requests run in parallel on every core and the forked processes share the loaded code.
+Its worker is gunicorn's threaded one, changed to spread connections kept open over the processes
+(kapcare/lib/web.py).
 """
 
 import os
@@ -37,7 +39,7 @@ def gunicorn_options(addrport: str, processes: int, threads: int) -> dict:
     return {
         "bind": f"{host or '127.0.0.1'}:{port}",
         "workers": processes,
-        "worker_class": "gthread",
+        "worker_class": "kapcare.lib.web.BalancedThreadWorker",
         "threads": threads,
         "preload_app": True,
         "timeout": 60,
