@@ -13,7 +13,7 @@ from django.utils.http import http_date
 from pydantic import ValidationError
 
 from kapcare.audit.trail import record
-from kapcare.fhir import ingest, paging, part2, scopes, search, versions
+from kapcare.fhir import ingest, kept, paging, part2, scopes, search, versions
 from kapcare.fhir.errors import FhirError, from_validation_error, not_found
 from kapcare.fhir.models import ResourceVersion
 from kapcare.fhir.registry import follow, registry
@@ -40,6 +40,8 @@ class Result:
     status: int
     resource: dict | None = None
     headers: dict = field(default_factory=dict)
+    # Warnings about the request: what of a resource sent was not kept (kept.py).
+    issues: list = field(default_factory=list)
 
 
 def mapper_for(resource_type: str):
@@ -208,7 +210,7 @@ def create(caller: Caller, resource_type: str, body, *, if_none_exist: str = "")
         answer = ingest.ingest(caller, mapper, [resource], kind=None)[0]
         if isinstance(answer, FhirError):
             raise answer
-        return ingested_result(caller, *answer)
+        return ingested_result(caller, *answer, sent=resource)
     if if_none_exist:
         found = conditional_match(caller, mapper, if_none_exist)
         if found is not None:
@@ -227,7 +229,7 @@ def create(caller: Caller, resource_type: str, body, *, if_none_exist: str = "")
     headers = version_headers(stored) | {
         "Location": f"{caller.base}/{resource_type}/{version.resource_id}/_history/1"
     }
-    return Result(201, stored, headers)
+    return Result(201, stored, headers, kept.warnings(resource_type, resource, stored))
 
 
 def check_create(caller: Caller, mapper) -> None:
@@ -237,13 +239,16 @@ def check_create(caller: Caller, mapper) -> None:
         raise FhirError(403, "patient/ scopes cannot create records; use a system/ scope.", code="forbidden")
 
 
-def ingested_result(caller: Caller, status: int, stored: dict, *, audit_repeat: bool = True) -> Result:
+def ingested_result(
+    caller: Caller, status: int, stored: dict, *, sent: dict, audit_repeat: bool = True
+) -> Result:
     """A reading ingest kept (201) or had kept already (200), as the API answers it. Ingest audits
     what it keeps; a repeat gives back a reading kept before, which is audited here."""
     if status == 200 and audit_repeat:
         audit(caller, "view", None, detail={"fhir": f"Observation/{stored['id']}", "repeat": True})
     where = f"{caller.base}/{stored['resourceType']}/{stored['id']}/_history/{stored['meta']['versionId']}"
-    return Result(status, stored, version_headers(stored) | {"Location": where})
+    warned = kept.warnings(stored["resourceType"], sent, stored) if status == 201 else []
+    return Result(status, stored, version_headers(stored) | {"Location": where}, warned)
 
 
 def conditional_match(caller: Caller, mapper, criteria: str):
@@ -305,7 +310,7 @@ def update(caller: Caller, resource_type: str, resource_id: str, body, *, if_mat
     headers = version_headers(stored) | {
         "Location": f"{caller.base}/{resource_type}/{obj.pk}/_history/{version.version}"
     }
-    return Result(200, stored, headers)
+    return Result(200, stored, headers, kept.warnings(resource_type, resource, stored))
 
 
 def search_type(caller: Caller, resource_type: str, pairs, *, lenient: bool = False, url: str = "") -> Result:

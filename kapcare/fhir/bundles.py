@@ -7,6 +7,7 @@ reports each result in the response Bundle. `urn:uuid:` references between entri
 to the ids kapcare assigns.
 """
 
+import re
 from collections import Counter
 from urllib.parse import parse_qsl
 
@@ -88,9 +89,11 @@ def run_readings(caller, entries: list[dict], kind: str) -> api.Result:
             kept = ingest.ingest(caller, mapper, [resource for _, resource in valid], kind=kind)
         except FhirError as error:
             raise renumbered(error, [index for index, _ in valid]) from None
-        for (index, _), answer in zip(valid, kept, strict=True):
+        for (index, resource), answer in zip(valid, kept, strict=True):
             answers[index] = (
-                renumbered(answer, [i for i, _ in valid]) if isinstance(answer, FhirError) else answer
+                renumbered(answer, [i for i, _ in valid])
+                if isinstance(answer, FhirError)
+                else (*answer, resource)
             )
     out, repeats = [], []
     for index in range(len(entries)):
@@ -99,9 +102,10 @@ def run_readings(caller, entries: list[dict], kind: str) -> api.Result:
             status = f"{answer.status} {REASONS.get(answer.status, '')}".strip()
             out.append({"response": {"status": status, "outcome": outcome(answer.issues)}})
             continue
-        out.append(response_entry(api.ingested_result(caller, *answer, audit_repeat=False)))
-        if answer[0] == 200:
-            repeats.append(f"Observation/{answer[1]['id']}")
+        status, stored, sent = answer
+        out.append(response_entry(api.ingested_result(caller, status, stored, sent=sent, audit_repeat=False)))
+        if status == 200:
+            repeats.append(f"Observation/{stored['id']}")
     if repeats:
         api.audit(caller, "view", None, detail={"fhir": "Bundle of readings", "repeats": repeats})
     response_kind = "transaction-response" if kind == "transaction" else "batch-response"
@@ -208,6 +212,8 @@ def response_entry(result: api.Result) -> dict:
     if "ETag" in result.headers:
         response["etag"] = result.headers["ETag"]
         response["lastModified"] = result.resource["meta"]["lastUpdated"]
+    if result.issues:
+        response["outcome"] = outcome(result.issues)
     item = {"response": response}
     if result.resource is not None:
         item["resource"] = result.resource
@@ -267,7 +273,8 @@ def why_skipped(kind: str) -> str:
 
 
 def import_bundle(caller, body) -> api.Result:
-    """Load the entries kapcare keeps, atomically; say what was loaded and what was skipped, by type."""
+    """Load the entries kapcare keeps, atomically; say what was loaded and what was skipped, by
+    type, and which elements of what was loaded were not kept (kept.py)."""
     entries = check_bundle(body, ("transaction", "batch", "collection"))
     keep, skipped = [], Counter()
     for index, item in enumerate(entries):
@@ -279,15 +286,19 @@ def import_bundle(caller, body) -> api.Result:
             keep.append((index, {**item, "request": {"method": "POST", "url": kind}}))
         else:
             skipped[kind or "(no resource)"] += 1
-    loaded = Counter()
+    loaded, not_kept = Counter(), Counter()
     references: dict[str, str] = {}
     with transaction.atomic():
         for index, item in keep:
             try:
-                run_entry(caller, item, index, references)
+                result = run_entry(caller, item, index, references)
             except FhirError as error:
                 raise placed(error, index) from None
-            loaded[item["request"]["url"]] += 1
+            kind = item["request"]["url"]
+            loaded[kind] += 1
+            # Said once per element over the whole record, not once per resource.
+            for said in dict.fromkeys(re.sub(r"\[\d+\]", "", i["diagnostics"]) for i in result.issues):
+                not_kept[(kind, said)] += 1
     issues = [
         issue(f"Loaded {count} {kind}.", severity="information", code="informational")
         for kind, count in sorted(loaded.items())
@@ -295,6 +306,10 @@ def import_bundle(caller, body) -> api.Result:
     issues += [
         issue(f"Skipped {count} {kind}: {why_skipped(kind)}", severity="warning", code="not-supported")
         for kind, count in sorted(skipped.items())
+    ]
+    issues += [
+        issue(f"In {count} of {loaded[kind]} {kind}: {said}", severity="warning", code="informational")
+        for (kind, said), count in sorted(not_kept.items())
     ]
     if references:
         issues.append(

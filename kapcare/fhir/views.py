@@ -122,13 +122,37 @@ def fhir_endpoint(methods: tuple[str, ...], *, public: bool = False):
                 )
             if isinstance(result, HttpResponseBase):
                 return result
-            if prefer(request, "return") == "minimal" and request.method in ("POST", "PUT"):
+            wanted = prefer(request, "return") if request.method in ("POST", "PUT") else ""
+            if wanted == "minimal":
                 return respond(request, result.status, None, result.headers)
+            if wanted == "OperationOutcome" and result.resource.get("resourceType") not in WHOLE_ANSWERS:
+                return respond(request, result.status, said_back(request, result), result.headers)
             return respond(request, result.status, result.resource, result.headers)
 
         return wrapper
 
     return decorator
+
+
+# Answers that are already what was asked for, not a resource kept.
+WHOLE_ANSWERS = {"Bundle", "OperationOutcome"}
+
+
+def said_back(request, result) -> dict:
+    """The answer to `Prefer: return=OperationOutcome` on a create or update: what was done,
+    then what of the resource sent was not kept (kept.py)."""
+    resource = result.resource
+    name = f"{resource['resourceType']}/{resource['id']}"
+    version = resource["meta"]["versionId"]
+    if request.method == "PUT":
+        done = f"Updated {name}; it is now at version {version}."
+    elif result.status == 201:
+        done = f"Created {name} (version {version})."
+    else:
+        done = f"{name} was kept before, with the same identifier; nothing new was stored."
+    if not result.issues:
+        done += " Everything sent was kept."
+    return outcome([issue(done, severity="information", code="informational"), *result.issues])
 
 
 def wants_async(request) -> bool:
