@@ -254,6 +254,16 @@ def first_identifier(resource: dict, where: str) -> str:
     return f"{system}|{value}"[:200]
 
 
+def category_codes(resource: dict) -> set[str]:
+    return {
+        coding.get("code")
+        for concept in resource.get("category") or []
+        if isinstance(concept, dict)
+        for coding in concept.get("coding") or []
+        if isinstance(coding, dict)
+    }
+
+
 def codes_of(concept) -> set[str]:
     return {c.get("code") for c in (concept or {}).get("coding", []) if c.get("system") == LOINC}
 
@@ -274,13 +284,18 @@ def read_values(resource: dict, where: str) -> dict:
         return values
     known = codes & SINGLE.keys()
     if not known:
-        raise Refused(
-            400,
+        message = (
             "Observation.code must be a LOINC vital sign kapcare records: 85354-9 blood pressure, "
             "8867-4 heart rate, 59408-5 or 2708-6 SpO2, 9279-1 respiratory rate, 8310-5 body "
-            "temperature.",
-            f"{where}.code",
+            "temperature."
         )
+        if "survey" in category_codes(resource):
+            # A questionnaire's score (a PHQ-9 panel, say) is made from the answers, not posted.
+            message += (
+                " A survey score is made by kapcare from the answers: POST the "
+                "QuestionnaireResponse, which kapcare scores and keeps with its survey Observations."
+            )
+        raise Refused(400, message, f"{where}.code")
     name = SINGLE[known.pop()]
     values[name] = quantity(resource, name, where)
     if name == "temperature_c":

@@ -548,3 +548,27 @@ def test_searches_on_one_table_written_out_find_what_the_orm_finds(fhir, dosed, 
 
     assert found(written) == found(orm)
     assert written["total"] > 0 or query.get("date", "").startswith("lt")
+
+
+def test_a_survey_score_sent_as_an_observation_is_refused_with_where_it_comes_from(fhir, dosed, patient):
+    """A US Core PHQ-9 panel Observation, as an EHR exports it: kapcare makes survey scores from
+    the answers, so the refusal says to send the QuestionnaireResponse."""
+    panel = heart_rate(patient.pk, 72, ident="panel-1") | {
+        "category": [
+            {
+                "coding": [
+                    {"system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "survey"}
+                ]
+            }
+        ],
+        "code": {"coding": [{"system": "http://loinc.org", "code": "44249-1"}]},
+        "valueQuantity": None,
+        "hasMember": [{"reference": "Observation/item-1"}],
+    }
+    panel = {key: value for key, value in panel.items() if value is not None}
+    response = fhir().post("Observation", panel)
+    assert response.status_code == 400
+    [said] = issues(response)
+    assert "POST the QuestionnaireResponse" in said["diagnostics"]
+    assert said["expression"] == ["Observation.code"]
+    assert not VitalSign.objects.filter(source="device").exists()
