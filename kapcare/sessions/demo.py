@@ -378,7 +378,7 @@ def give(session, protocol, at, staff, amount: Decimal, route: str, lot: str):
         administration=given,
         at=at,
     )
-    step(session, State.DOSED, at, staff["nurse"], f"{amount} mg {route}, lot {lot}", dosed_at=at)
+    step(session, State.DOSED, at, staff["nurse"], f"{amount} mg {given.route_label}, lot {lot}", dosed_at=at)
 
 
 def restock(site, product, needed, staff, at):

@@ -104,7 +104,7 @@ def timeline(session, context) -> list[dict]:
     events += [
         {
             "at": o.ordered_at,
-            "what": f"Dose ordered: {o.amount_mg} mg {o.route}",
+            "what": f"Dose ordered: {o.amount_mg} mg {o.route_label}",
             "detail": f"IV-equivalent {o.iv_equivalent_mg} mg; maximum today {o.max_mg} mg",
             "by": o.ordered_by,
         }

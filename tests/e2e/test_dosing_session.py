@@ -147,7 +147,7 @@ def test_a_session_from_check_in_to_a_signed_summary(browser, page, live_server,
     page.get_by_role("link", name="Summary").click()
     page.get_by_role("heading", name="Dosing session summary").wait_for()
     body = page.locator("article.summary").inner_text()
-    for expected in ["Identity confirmed", "Ordered 35.00 mg iv", "lot K2026A", "verified by Jo Marsh",
+    for expected in ["Identity confirmed", "Ordered 35.00 mg Intravenous (IV)", "lot K2026A", "verified by Jo Marsh",
                      "Blood pressure", "Rechecked manually 176/102", "Modified Aldrete 10/10",
                      "Discharged at", "Sam (partner)", "signed", "CADSS-6 7"]:
         assert expected in body, expected

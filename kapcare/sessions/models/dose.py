@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from kapcare.audit.trail import record
 from kapcare.sessions.models.session import DosingSession, SessionError, State, member_may
+from kapcare.sessions.rules import route_label as named_route
 from kapcare.sessions.rules import rule
 
 MG = Decimal("0.01")
@@ -42,6 +43,11 @@ class DoseOrder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount_mg} mg {self.route}"
+
+    @property
+    def route_label(self) -> str:
+        """The route as the session's protocol names it, for example "Intramuscular (IM)"."""
+        return named_route(self.session.rules, self.route)
 
 
 def dose_limits(rules: dict, route: str, weight_kg: Decimal) -> dict:
@@ -150,6 +156,11 @@ class Administration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount_mg} mg {self.product} lot {self.lot}"
+
+    @property
+    def route_label(self) -> str:
+        """The route as the session's protocol names it, for example "Intramuscular (IM)"."""
+        return named_route(self.session.rules, self.route)
 
 
 class Stock(models.Model):
@@ -396,7 +407,11 @@ def administer(
             request=request,
         )
         session.move(
-            State.DOSED, by=by, request=request, reason=f"{amount} mg {route}, lot {lot}", dosed_at=given_at
+            State.DOSED,
+            by=by,
+            request=request,
+            reason=f"{amount} mg {given.route_label}, lot {lot}",
+            dosed_at=given_at,
         )
         record(
             request,

@@ -224,6 +224,15 @@ def test_the_session_page_queries_do_not_grow_with_readings(signed_in, nurse, do
     assert len(many) == len(few)
 
 
+def test_the_session_page_names_the_route_of_the_order_and_the_dose_as_the_protocol_does(
+    signed_in, nurse, dosed
+):
+    body = signed_in(nurse).get(url(dosed)).content.decode()
+    assert body.count("mg Intravenous (IV)") == 3  # the order, the dose given and the history
+    assert "35.00 mg Intravenous (IV) at" in body
+    assert "mg iv" not in body
+
+
 def test_the_summary_shows_the_dose_vitals_chart_and_alerts(signed_in, nurse, dosed):
     record_vitals(
         dosed,
@@ -232,7 +241,7 @@ def test_the_summary_shows_the_dose_vitals_chart_and_alerts(signed_in, nurse, do
         values={"systolic": 205, "diastolic": 101, "heart_rate": 90},
     )
     body = signed_in(nurse).get(url(dosed, "summary/")).content.decode()
-    assert "Given 35.00 mg iv" in body and "lot K2026A" in body
+    assert "Given 35.00 mg Intravenous (IV)" in body and "lot K2026A" in body
     assert "<svg" in body and "Systolic blood pressure" in body
     assert "205/101" in body and "Still open" in body
 
