@@ -2,13 +2,16 @@
 once; the prescriber finds the alert in the staff app and the new point on the chart."""
 
 import re
+from datetime import timedelta
 
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kapcare.measures import links
-from kapcare.measures.models import Assignment, Invitation, install_shipped
+from kapcare.measures.models import Assignment, Invitation, install_shipped, record_response
+from kapcare.measures.tests.conftest import phq9_answers
 from tests.e2e.conftest import screenshot
+from tests.e2e.test_coverage import open_signed_in
 from tests.e2e.test_staff_signin import current_code, sign_in_with_password
 
 ITEM_9 = "Thoughts that you would be better off dead, or of hurting yourself in some way"
@@ -70,4 +73,36 @@ def test_a_positive_item_9_shows_crisis_resources_and_reaches_the_prescriber(
     assert panel.get_by_text("Latest results as a table").is_visible()
     panel.scroll_into_view_if_needed()
     screenshot(page, "measures-chart")
+    assert page.console_errors == []
+
+
+def test_every_judgement_of_change_sits_beside_its_label_on_the_chart(
+    page, live_server, patient, course, prescriber
+):
+    """Two reliable-change methods give two answers under one label. They used to fall into the
+    label column, which then grew as wide as the sentence and squeezed the answers into a column
+    one letter wide, past the edge of the panel."""
+    phq9 = {i.name: i for i in install_shipped(patient.clinic)}["phq-9"]
+    phq9.change_sd, phq9.change_sd_source = 5, "Baseline SD of the clinic's TRD cohort"
+    phq9.save()
+    start = timezone.now() - timedelta(weeks=2)
+    for week, total in enumerate([20, 14]):
+        scores = [min(3, max(0, total - 3 * i)) for i in range(8)] + [0]
+        record_response(
+            phq9, patient, phq9_answers(scores), via="link", completed_at=start + timedelta(weeks=week)
+        )
+    open_signed_in(page, live_server, prescriber, f"/staff/patients/{patient.pk}/")
+    facts = page.locator("#measures dl.change")
+    facts.get_by_text("Reliable change").wait_for()
+    panel = page.locator("#measures").bounding_box()
+    label_right = max(
+        box["x"] + box["width"] for box in map(lambda n: n.bounding_box(), facts.locator("dt").all())
+    )
+    answers = [n.bounding_box() for n in facts.locator("dd").all()]
+    assert facts.locator("dt:has-text('Reliable change') ~ dd").count() >= 2
+    for box in answers:
+        assert box["x"] >= label_right, "an answer sits in the label column"
+        assert box["width"] > 100 and box["x"] + box["width"] <= panel["x"] + panel["width"]
+    facts.scroll_into_view_if_needed()
+    screenshot(page, "measures-change-facts")
     assert page.console_errors == []
