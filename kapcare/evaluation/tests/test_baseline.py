@@ -31,7 +31,7 @@ def test_a_later_phq9_with_item_9_at_zero_clears_that_finding(signed_in, prescri
     phq9(clinic, course.patient, [1] * 8 + [0])
     page = panel(signed_in(prescriber), course)
     assert "PHQ-9 item 9 positive" not in page
-    assert "Baseline PHQ-9: 8" in page
+    assert "Latest PHQ-9: 8" in page  # the later one, which the rules read
 
 
 def test_without_a_phq9_the_rule_is_silent_and_the_evaluation_says_so(signed_in, prescriber, course):
