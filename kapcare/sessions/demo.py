@@ -18,6 +18,7 @@ from django.utils import timezone
 from kapcare.audit.trail import record
 from kapcare.clinics.models import Protocol
 from kapcare.patients.models import CourseState
+from kapcare.patients.preparation import PreparationConfirmation, checklist_items
 from kapcare.sessions.dissociation import SCALES
 from kapcare.sessions.models import (
     CheckKind,
@@ -44,7 +45,6 @@ PRODUCTS = {
 PASSED = {
     CheckKind.IDENTITY: "Checked against photo ID and date of birth.",
     CheckKind.CONSENT: "KAP consent signed.",
-    CheckKind.CHECKLIST: "Confirmed the evening before in the portal.",
     CheckKind.EXCLUSION: "No new condition reported since the evaluation.",
     CheckKind.MEDICATIONS: "No change since the last session.",
     CheckKind.SUICIDE_RISK: "No open suicide-risk or safety flags.",
@@ -313,6 +313,25 @@ def reading(session, at, minute, baseline, rise, rng, *, source="manual", by=Non
     )
 
 
+def confirmed_checklist(session, at, rng) -> str:
+    """The patient's preparation checklist for the session's day, confirmed in the portal the
+    evening before, so the chart shows it confirmed; what the pre-check then finds."""
+    clinic = session.clinic
+    day = timezone.localdate(at, session.site_zone)
+    items = [{"key": key, "text": text} for key, text in checklist_items(clinic)]
+    PreparationConfirmation.objects.get_or_create(
+        patient_id=session.patient_id,
+        session_date=day,
+        defaults={
+            "clinic": clinic,
+            "course_id": session.course_id,
+            "items": items,
+            "confirmed_at": at - timedelta(hours=rng.randint(12, 16)),
+        },
+    )
+    return "Confirmed: " + "; ".join(item["text"] for item in items)  # as seams.checklist_confirmed says
+
+
 def passed_checks(session) -> dict:
     """What each pre-check found, as the nurse would record it for this patient and setting."""
     found = PASSED | (AT_HOME_PASSED if session.at_home else {})
@@ -323,6 +342,11 @@ def passed_checks(session) -> dict:
 
 def check_in(session, at, staff, weight, baseline, rng):
     step(session, State.CHECKED_IN, at, staff["nurse"], weight_kg=weight)
+    # In the order prechecks.py checks them, the preparation checklist third.
+    found = passed_checks(session)
+    found = (
+        dict(list(found.items())[:2]) | {CheckKind.CHECKLIST: confirmed_checklist(session, at, rng)} | found
+    )
     PreCheck.objects.bulk_create(
         [
             PreCheck(
@@ -333,7 +357,7 @@ def check_in(session, at, staff, weight, baseline, rng):
                 checked_by=staff["nurse"],
                 checked_at=at,
             )
-            for kind, detail in passed_checks(session).items()
+            for kind, detail in found.items()
         ]
     )
     VitalSign.objects.bulk_create([reading(session, at, -10, baseline, 0, rng, by=staff["nurse"], pre=True)])

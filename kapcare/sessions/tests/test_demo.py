@@ -79,6 +79,23 @@ def test_the_demo_records_pregnancy_as_not_applicable_where_the_pre_check_would(
 
 
 @pytest.mark.django_db
+def test_a_demo_checklist_pre_check_passed_only_where_the_patient_confirmed_that_day():
+    """The chart's preparation checklist and the session's pre-check must tell the same story."""
+    from kapcare.sessions import seams
+    from kapcare.sessions.models import CheckKind, PreCheck
+
+    call_command("demo")
+    checks = PreCheck.objects.filter(kind=CheckKind.CHECKLIST).select_related(
+        "session__patient", "session__site"
+    )
+    assert checks.exists()
+    for check in checks:
+        day = timezone.localdate(check.checked_at, check.session.site_zone)
+        found = seams.checklist_confirmed(check.session.patient, day)
+        assert (check.passed, check.detail) == (found.ok, found.detail), check.session
+
+
+@pytest.mark.django_db
 def test_the_demos_sessions_follow_their_courses_treatment_plans():
     from kapcare.evaluation.models import TreatmentPlan
     from kapcare.sessions.models.dose import mg
