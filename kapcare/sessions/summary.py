@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from kapcare.lib.charts import Band, Point, TrendChart
 from kapcare.sessions.models.rems import rems_fields
+from kapcare.sessions.models.session import one_line
 from kapcare.sessions.rules import route_label, rule
 
 CHARTS = [
@@ -103,6 +104,15 @@ def timeline(session, context) -> list[dict]:
     ]
     events += [
         {
+            "at": c.at,
+            "what": "Home address corrected",
+            "detail": f"was {one_line(c.previous)}; now {one_line(c.address)}",
+            "by": c.by,
+        }
+        for c in context["address_corrections"]
+    ]
+    events += [
+        {
             "at": o.ordered_at,
             "what": f"Dose ordered: {o.amount_mg} mg {o.route_label}",
             "detail": f"IV-equivalent {o.iv_equivalent_mg} mg; maximum today {o.max_mg} mg",
@@ -154,6 +164,7 @@ def summary_context(session) -> dict:
         "route_label": route_label(session.rules, session.route),
         "prechecks": list(session.prechecks.select_related("checked_by")),
         "transitions": list(session.transitions.select_related("by")),
+        "address_corrections": list(session.address_corrections.select_related("by")),
         "orders": list(session.orders.select_related("ordered_by")),
         "administrations": list(session.administrations.select_related("given_by", "verified_by")),
         "vitals": vitals,

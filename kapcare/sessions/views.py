@@ -75,6 +75,7 @@ def session_context(request, session, **forms_in):
         "route_label": route_label(rules, session.route),
         "prechecks": list(session.prechecks.select_related("checked_by")),
         "transitions": list(session.transitions.select_related("by")),
+        "address_corrections": list(session.address_corrections.select_related("by")),
         "orders": list(session.orders.select_related("ordered_by")),
         "administrations": list(session.administrations.select_related("given_by", "verified_by")),
         "vitals": vitals,
@@ -93,6 +94,8 @@ def session_context(request, session, **forms_in):
         "scale_label": scale_for(rules)[1],
         "rems_missing": rems_missing(session) if session.is_esketamine else [],
     }
+    # The History panel: state changes and address corrections, in the order they happened.
+    context["history"] = sorted(context["transitions"] + context["address_corrections"], key=lambda h: h.at)
     context["vital_rows"] = vital_rows(vitals)
     for row in context["vital_rows"]:
         if session.dosed_at and not row["pre_dose"]:

@@ -25,6 +25,7 @@ from kapcare.sessions.models.monitoring import (  # noqa: F401
 from kapcare.sessions.models.rems import RemsForm  # noqa: F401
 from kapcare.sessions.models.session import (  # noqa: F401
     ACTIVE_STATES,
+    AddressCorrection,
     CheckKind,
     DosingSession,
     Frozen,

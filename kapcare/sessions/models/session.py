@@ -103,6 +103,10 @@ def esketamine_refusal(route: str, route_label: str, planned_dose_mg, planned_mg
     return ""
 
 
+def one_line(address: str) -> str:
+    return ", ".join(line.strip() for line in address.splitlines() if line.strip())
+
+
 def address_lines(text: str) -> str:
     """An address one line per part, as typed; browsers send a textarea's line breaks as CRLF."""
     return "\n".join(line.strip() for line in (text or "").splitlines() if line.strip())
@@ -282,7 +286,7 @@ class DosingSession(models.Model):
     @property
     def home_address_line(self) -> str:
         """The at-home address on one line, for a tile or a heading."""
-        return ", ".join(line.strip() for line in self.home_address.splitlines() if line.strip())
+        return one_line(self.home_address)
 
     @property
     def address_correctable(self) -> bool:
@@ -466,7 +470,8 @@ class DosingSession(models.Model):
 
     def correct_home_address(self, address: str, *, by, request=None) -> None:
         """Correct where the patient will be for an at-home session that is not over, so help goes
-        to the right door; the address it replaces is kept in the audit trail."""
+        to the right door; the address it replaces is kept in the session's history and the audit
+        trail."""
         address = address_lines(address)
         if not member_may(by, self.clinic_id, "sessions.schedule"):
             raise SessionError("Only staff who book dosing sessions can correct a session's address.")
@@ -486,6 +491,9 @@ class DosingSession(models.Model):
             if address == current.home_address:
                 raise SessionError("That is the address already recorded for this session; nothing changed.")
             DosingSession.objects.filter(pk=self.pk).update(home_address=address)
+            AddressCorrection.objects.create(
+                session=self, previous=current.home_address, address=address, by=by
+            )
             self.home_address = address
             record(
                 request,
@@ -602,6 +610,23 @@ class SessionTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_state} → {self.to_state}"
+
+
+class AddressCorrection(models.Model):
+    """A correction of an at-home session's address: kept with the session's history, so whoever
+    reads the session sees that the address changed, from what, and who changed it."""
+
+    session = models.ForeignKey(DosingSession, on_delete=models.PROTECT, related_name="address_corrections")
+    previous = models.TextField()
+    address = models.TextField()
+    by = models.ForeignKey("clinics.User", on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Address corrected {self.at:%Y-%m-%d %H:%M}"
 
 
 class CheckKind(models.TextChoices):

@@ -265,6 +265,22 @@ def test_a_nurse_corrects_a_booked_sessions_address_and_the_old_one_stays_in_the
     assert event.patient_id == booked_at_home.patient_id and event.actor_id == nurse.pk
 
 
+def test_the_sessions_history_and_summary_say_the_address_was_corrected_from_what_and_by_whom(
+    signed_in, nurse, booked_at_home
+):
+    client = signed_in(nurse)
+    client.post(address_page(booked_at_home), {"home_address": NEW})
+    page = client.get(f"/staff/sessions/{booked_at_home.pk}/").content.decode()
+    history = page[page.index('id="history-h"') :]
+    assert "Home address corrected" in history and nurse.display_name in history
+    assert "Was: 9 Birch Lane<br>Medford, MA 02155" in history
+    summary = client.get(f"/staff/sessions/{booked_at_home.pk}/summary/").content.decode()
+    assert "Home address corrected" in summary and "was 9 Birch Lane, Medford, MA 02155; now " in summary
+    # A failed correction leaves no trace in the history.
+    client.post(address_page(booked_at_home), {"home_address": NEW})
+    assert booked_at_home.address_corrections.count() == 1
+
+
 def test_the_intake_coordinator_who_books_may_correct_it_and_returns_to_the_chart(
     signed_in, intake, booked_at_home
 ):
