@@ -1,3 +1,4 @@
+import phonenumbers
 from django import forms
 from django.contrib.auth import password_validation
 
@@ -76,3 +77,33 @@ class RoomForm(forms.ModelForm):
     def __init__(self, *args, clinic, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["site"].queryset = clinic.sites.all()
+
+
+class AlertPhoneForm(forms.Form):
+    """A member's own mobile number, for a text when a patient's result raises a safety alert."""
+
+    alert_phone = forms.CharField(
+        label="Text me urgent alerts at",
+        required=False,
+        max_length=30,
+        help_text="A mobile number, for example (617) 555-0101. Leave empty for email only.",
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+
+    def clean_alert_phone(self) -> str:
+        text = self.cleaned_data["alert_phone"].strip()
+        if not text:
+            return ""
+        try:
+            number = phonenumbers.parse(text, "US")
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is None or not phonenumbers.is_valid_number(number):
+            raise forms.ValidationError(f"{text} is not a phone number that can take a text.")
+        kind = phonenumbers.number_type(number)
+        if kind not in (
+            phonenumbers.PhoneNumberType.MOBILE,
+            phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+        ):
+            raise forms.ValidationError(f"{text} is not a mobile number: a text would not reach it.")
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

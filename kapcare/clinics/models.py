@@ -119,6 +119,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(unique=True)
     full_name = models.CharField(max_length=200)
     credentials = models.CharField(max_length=60, blank=True, help_text="For example MD, NP, LCSW, RN.")
+    alert_phone = models.CharField(
+        "mobile number for urgent alerts",
+        max_length=20,
+        blank=True,
+        help_text="In E.164 (+16175550101). Set by the member themselves; see the account page.",
+    )
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("two-factor/setup/", views.second_factor_setup, name="2fa_setup"),
     path("two-factor/verify/", views.second_factor_verify, name="2fa_verify"),
     path("clinic/switch/", views.switch_clinic, name="switch_clinic"),
+    path("account/", views.account, name="account"),
     path("account/password/", views.change_password, name="change_password"),
     path("team/", views.team, name="team"),
     path("team/add/", views.add_staff, name="add_staff"),

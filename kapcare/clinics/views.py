@@ -18,6 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from kapcare.audit.trail import record
 from kapcare.clinics.access import get_object_for_user, staff_view
 from kapcare.clinics.forms import (
+    AlertPhoneForm,
     MembershipForm,
     OneTimeCodeForm,
     RoomForm,
@@ -133,6 +134,30 @@ def switch_clinic(request):
     if membership is not None:
         request.session["clinic_id"] = membership.clinic_id
     return redirect("patients:dashboard")
+
+
+@require_http_methods(["GET", "POST"])
+def account(request):
+    """A member's own account: the mobile number urgent alerts are texted to, and a way to the
+    password. Only the member sets their number: a text goes where they said it may."""
+    user = request.user
+    form = AlertPhoneForm(request.POST or None, initial={"alert_phone": user.alert_phone})
+    if request.method == "POST" and form.is_valid():
+        phone = form.cleaned_data["alert_phone"]
+        if phone != user.alert_phone:
+            with transaction.atomic():
+                user.alert_phone = phone
+                user.save(update_fields=["alert_phone"])
+                # The number itself stays out of the trail; that it changed is what matters.
+                record(
+                    request, "security", detail={"event": "alert phone " + ("set" if phone else "removed")}
+                )
+        if phone:
+            messages.success(request, f"Urgent alerts will be texted to {phone} as well as emailed.")
+        else:
+            messages.success(request, "Urgent alerts will be emailed only.")
+        return redirect("clinics:account")
+    return render(request, "clinics/account.html", {"form": form})
 
 
 @require_http_methods(["GET", "POST"])

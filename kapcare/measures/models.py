@@ -614,6 +614,7 @@ class AlertError(Exception):
 
 ALERT_SUBJECT = "A patient's result needs review"
 ALERT_TEXT = "A patient's result needs review. Sign in to see it: {url}"
+ALERT_SMS = "kapcare: a patient's result needs your review. Sign in to see it: {url}"
 
 
 class AlertQuerySet(ClinicScopedQuerySet):
@@ -736,20 +737,29 @@ class SafetyAlert(models.Model):
         return [u for u in dict.fromkeys(team) if u.is_active and u.email]
 
     def notify_care_team(self) -> list[str]:
-        """Email the care team that a result needs review, once. The message carries a link to
-        the alert and nothing about the patient or the answer: email is not a private channel."""
-        from kapcare.lib.messaging import send_email
+        """Email the care team that a result needs review, once, and text those who gave a mobile
+        number for urgent alerts. Each message carries a link to the alert and nothing about the
+        patient or the answer: neither email nor text is a private channel. A text that cannot be
+        sent is recorded as such; the emails still go."""
+        from kapcare.lib.messaging import SMSError, send_email, send_sms
 
         with transaction.atomic():
             current = SafetyAlert.objects.select_for_update().get(pk=self.pk)
             if current.notified_at is not None:
                 return []
             url = settings.MEASURES_BASE_URL.rstrip("/") + reverse("measures:alert", args=[self.pk])
-            told = []
+            told, notified = [], []
             for user in self.care_team():
                 send_email(user.email, ALERT_SUBJECT, ALERT_TEXT.format(url=url))
                 told.append(user.email)
-            self.notified_at, self.notified = timezone.now(), [{"to": e, "by": "email"} for e in told]
+                notified.append({"to": user.email, "by": "email"})
+                if user.alert_phone:
+                    try:
+                        send_sms(user.alert_phone, ALERT_SMS.format(url=url))
+                        notified.append({"to": user.display_name, "by": "text"})
+                    except SMSError as error:
+                        notified.append({"to": user.display_name, "by": "text", "failed": str(error)})
+            self.notified_at, self.notified = timezone.now(), notified
             self.save(update_fields=["notified_at", "notified"])
             record(
                 None,

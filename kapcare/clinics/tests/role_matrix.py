@@ -8,6 +8,7 @@ NOT_ROLE_GATED = {
     "clinics:2fa_verify",
     "clinics:switch_clinic",
     "clinics:change_password",
+    "clinics:account",
 }
 
 URLS = {

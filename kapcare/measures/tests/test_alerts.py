@@ -134,6 +134,46 @@ def test_the_prescriber_and_therapist_are_emailed_that_a_result_needs_review(
     assert AuditEvent.objects.filter(object_type="SafetyAlert", detail__has_key="notified").count() == 1
 
 
+def test_a_member_who_gave_a_mobile_number_is_texted_a_link_and_nothing_about_the_patient(
+    phq9, patient, course, prescriber, therapist, mailoutbox, sms_outbox
+):
+    prescriber.alert_phone = "+16175550101"
+    prescriber.save()
+    course.therapist = therapist
+    course.save()
+    record_response(phq9, patient, phq9_answers([2, 2, 1, 1, 1, 1, 1, 1, 1]), via="link")
+    alert = SafetyAlert.objects.get()
+    url = "http://127.0.0.1:8000" + reverse("measures:alert", args=[alert.pk])
+    [text] = sms_outbox
+    assert text.to == "+16175550101"
+    assert text.body == f"kapcare: a patient's result needs your review. Sign in to see it: {url}"
+    assert patient.legal_last_name not in text.body
+    assert len(mailoutbox) == 2  # both still emailed
+    alert.refresh_from_db()
+    assert {"to": prescriber.display_name, "by": "text"} in alert.notified
+
+
+def test_a_text_that_cannot_be_sent_does_not_stop_the_emails_and_the_alert_page_says_so(
+    phq9, patient, course, prescriber, mailoutbox, settings, signed_in, nurse
+):
+    settings.SMS_BACKEND = "kapcare.measures.tests.test_alerts.BrokenSMS"
+    prescriber.alert_phone = "+16175550101"
+    prescriber.save()
+    record_response(phq9, patient, phq9_answers([2, 2, 1, 1, 1, 1, 1, 1, 1]), via="link")
+    alert = SafetyAlert.objects.get()
+    assert [m.to for m in mailoutbox] == [[prescriber.email]]
+    page = signed_in(nurse).get(reverse("measures:alert", args=[alert.pk])).content.decode()
+    assert f"{prescriber.email} by email" in page
+    assert "by text <strong>(not sent: the carrier refused the number)</strong>" in page
+
+
+class BrokenSMS:
+    def send(self, to, body):
+        from kapcare.lib.messaging import SMSError
+
+        raise SMSError("the carrier refused the number")
+
+
 def test_the_care_team_is_told_once(alert, mailoutbox):
     from kapcare.measures.tasks import notify_alert
 
