@@ -163,6 +163,9 @@ def load(demo) -> None:
             number += 1
             patient = make_patient(clinic, rng, number)
             opened = now - timedelta(days=rng.randint(10 + 12 * len(path), 30 + 25 * len(path)))
+            if state == CourseState.COMPLETED:
+                # Long enough ago for a whole course of weekly sessions before it was completed.
+                opened = now - timedelta(days=rng.randint(80, 130))
             course = Course.objects.create(
                 clinic=clinic,
                 patient=patient,
@@ -214,7 +217,9 @@ def add_history(course, path, opened, now, rng) -> None:
     at, previous = opened, CourseState.EVALUATING
     by = course.prescriber
     for to in path:
-        at = min(at + timedelta(days=rng.randint(7, 21)), now - timedelta(hours=1))
+        # A course is completed once its sessions are done: six weeks of weekly ones, or less.
+        days = rng.randint(40, 50) if to == CourseState.COMPLETED else rng.randint(7, 21)
+        at = min(at + timedelta(days=days), now - timedelta(hours=1))
         CourseTransition.objects.create(
             course=course,
             from_state=previous,

@@ -64,6 +64,9 @@ NOTES = [
 ]
 
 
+ENDED = [CourseState.COMPLETED, CourseState.PAUSED, CourseState.WITHDRAWN]
+
+
 def load(demo) -> None:
     clinic = demo.clinic
     if DosingSession.objects.filter(clinic=clinic).exists():
@@ -95,17 +98,20 @@ def load(demo) -> None:
         started = course.transitions.filter(to_state=CourseState.ACTIVE).order_by("at").first()
         if started is None:
             continue
-        # A course under way has at least one session of its plan still to come: today's, or one
-        # booked ahead.
-        planned = plan.dosing_sessions - (1 if course.state == CourseState.ACTIVE else 0)
-        count = (
-            plan.dosing_sessions
-            if course.state == CourseState.COMPLETED
-            else min(planned, max(0, (now - started.at).days // max(plan.cadence_days, 1)))
-        )
+        ended = course.transitions.filter(to_state__in=ENDED, at__gt=started.at).order_by("at").last()
+        # Sessions happen while the course is active: before it was completed, paused or withdrawn.
+        until = ended.at - timedelta(hours=12) if ended else now - timedelta(hours=6)
+        if course.state == CourseState.COMPLETED:
+            count = plan.dosing_sessions
+        elif course.state in (CourseState.PAUSED, CourseState.WITHDRAWN):
+            count = rng.randint(1, plan.dosing_sessions - 2)  # stopped part-way through the plan
+        else:
+            # A course under way has at least one session of its plan still to come: today's,
+            # or one booked ahead.
+            count = plan.dosing_sessions - 1
         for n in range(count):
             at = started.at + timedelta(days=1 + n * plan.cadence_days, hours=rng.randint(0, 3))
-            if at > now - timedelta(hours=6):
+            if at > until:
                 break
             past_session(course, plan, protocol, at, staff, rng)
             past += 1

@@ -96,6 +96,29 @@ def test_a_demo_checklist_pre_check_passed_only_where_the_patient_confirmed_that
 
 
 @pytest.mark.django_db
+def test_the_demos_sessions_fit_their_courses_a_completed_one_done_a_stopped_one_part_way():
+    from kapcare.evaluation.models import TreatmentPlan
+
+    call_command("demo")
+    seen = set()
+    for plan in TreatmentPlan.objects.select_related("course"):
+        course = plan.course
+        ended = (
+            course.transitions.filter(to_state__in=["completed", "paused", "withdrawn"]).order_by("at").last()
+        )
+        sessions = DosingSession.objects.filter(course=course)
+        if ended is not None:
+            assert not sessions.filter(planned_start__gt=ended.at).exists(), f"a session after {course} ended"
+        done = sessions.filter(state="discharged").count()
+        if course.state == "completed":
+            assert done == plan.dosing_sessions, course
+        elif course.state in ("paused", "withdrawn"):
+            assert 0 < done < plan.dosing_sessions, course
+        seen.add(course.state)
+    assert {"completed", "paused", "withdrawn"} <= seen
+
+
+@pytest.mark.django_db
 def test_the_demos_sessions_follow_their_courses_treatment_plans():
     from kapcare.evaluation.models import TreatmentPlan
     from kapcare.sessions.models.dose import mg
