@@ -31,7 +31,7 @@ def schedule_from_plan(
     refusal = medication_refusal(plan, medication)
     if refusal:
         raise SessionError(refusal)
-    medication = plan_medication(plan)
+    medication = Medication(plan.medication)
     per_kg = plan.dose_amount if plan.dose_unit == "mg/kg" else None
     return DosingSession.schedule(
         course,
@@ -48,10 +48,6 @@ def schedule_from_plan(
         by=by,
         request=request,
     )
-
-
-def plan_medication(plan) -> str:
-    return Medication(plan.medication)
 
 
 def medication_refusal(plan, medication) -> str:

@@ -118,7 +118,7 @@ class TreatmentPlan(SignedRecord):
     dose_unit = models.CharField(max_length=6, choices=PlanDoseUnit.choices)
     weight_kg = models.DecimalField("today's weight (kg)", max_digits=5, decimal_places=1)
     dose_mg = models.DecimalField(max_digits=7, decimal_places=1)
-    # Racemic ketamine only: an esketamine plan has none (see esketamine_refusals).
+    # Racemic ketamine's only: an esketamine plan has none (why: signing.EsketamineDose).
     bioavailability = models.DecimalField(max_digits=4, decimal_places=3, null=True, blank=True)
     iv_equivalent_mg = models.DecimalField(max_digits=7, decimal_places=1, null=True, blank=True)
     iv_equivalent_mg_per_kg = models.DecimalField(max_digits=6, decimal_places=3, null=True, blank=True)
@@ -187,10 +187,12 @@ class TreatmentPlan(SignedRecord):
         Esketamine is said in devices and mg: that is how it is dosed and given."""
         if self.is_esketamine:
             count = self.devices
-            return (
-                f"{self.get_medication_display()}, intranasal, {self.dose_mg.normalize():f} mg "
-                f"({count} device{'s' if count != 1 else ''} of {spravato.DEVICE_MG} mg)"
+            devices = (
+                f"{count} device{'s' if count != 1 else ''} of {spravato.DEVICE_MG} mg"
+                if count
+                else f"not a whole number of {spravato.DEVICE_MG} mg devices"
             )
+            return f"{self.get_medication_display()}, intranasal, {self.dose_mg.normalize():f} mg ({devices})"
         per_kg = (
             f" ({self.dose_amount} mg/kg × {self.weight_kg} kg)"
             if self.dose_unit == PlanDoseUnit.MG_PER_KG
@@ -203,6 +205,7 @@ def esketamine_refusals(route: str, dose_unit: str, dose_amount, at_home_allowed
     """Why a plan for esketamine (Spravato) cannot be signed so, by form field; empty if it can.
     These are the label's and the REMS's rules, not the clinic's protocol (reference/clinical.md §3)."""
     refusals = {}
+    label_doses = " or ".join(str(mg) for mg in spravato.LABEL_DOSES_MG)
     if route and route != spravato.ROUTE:
         label = Route(route).label if route in Route.values else repr(route)
         refusals["route"] = (
@@ -216,8 +219,8 @@ def esketamine_refusals(route: str, dose_unit: str, dose_amount, at_home_allowed
         )
     elif dose_unit and dose_amount is not None and spravato.devices(dose_amount) is None:
         refusals["dose_amount"] = (
-            f"An esketamine dose is a whole number of {spravato.DEVICE_MG} mg devices, 56 or 84 mg per "
-            f"session on the label ({spravato.SOURCE}); {Decimal(dose_amount).normalize():f} mg is not."
+            f"An esketamine dose is a whole number of {spravato.DEVICE_MG} mg devices, {label_doses} mg "
+            f"per session on the label ({spravato.SOURCE}); {Decimal(dose_amount).normalize():f} mg is not."
         )
     if at_home_allowed:
         refusals["at_home_allowed"] = (
