@@ -9,6 +9,8 @@ from kapcare.audit.trail import record
 from kapcare.clinics.models import Protocol
 from kapcare.evaluation.models import Diagnosis, EligibilityDecision, Evaluation, Medication, TreatmentPlan
 from kapcare.evaluation.signing import dose_for, findings_for
+from kapcare.lib import spravato as label
+from kapcare.patients.demo import SPRAVATO_START_REASON
 from kapcare.patients.models import CourseState
 
 # Every question answered "no", with ordinary vital signs: the starting point of each demo picture.
@@ -78,7 +80,9 @@ def load(demo) -> None:
     protocol = Protocol.active_for(clinic)
     rng = demo.rng
     counts = {"evaluations": 0, "decisions": 0, "plans": 0}
-    for n, course in enumerate(clinic.courses.select_related("patient").prefetch_related("transitions__by")):
+    courses = list(clinic.courses.select_related("patient").prefetch_related("transitions__by"))
+    spravato = [c for c in courses if any(t.reason == SPRAVATO_START_REASON for t in c.transitions.all())]
+    for n, course in enumerate(c for c in courses if c not in spravato):
         transitions = list(course.transitions.all())
         if course.state == CourseState.EVALUATING and n % 2:
             continue  # half the new courses have not been evaluated yet
@@ -93,6 +97,15 @@ def load(demo) -> None:
         if started:
             make_plan(course, evaluation, protocol, started, PLANS[n % len(PLANS)])
             counts["plans"] += 1
+    for course in spravato:
+        transitions = list(course.transitions.all())
+        evaluation = make_evaluation(course, {}, rng)
+        for transition in transitions[:1]:
+            evaluation = sign(course, evaluation, protocol, transition)
+        make_esketamine_plan(course, evaluation, protocol, transitions[-1])
+        counts["evaluations"] += 1
+        counts["decisions"] += 1
+        counts["plans"] += 1
     record(None, "create", clinic=clinic, actor="kapcare demo", detail={"demo preparation": counts})
     demo.say(
         f"{counts['evaluations']} evaluations, {counts['decisions']} signed decisions, "
@@ -183,4 +196,34 @@ def make_plan(course, evaluation, protocol, started, plan) -> None:
         integration_within_hours=48,
         at_home_allowed=route == "lozenge",
         at_home_after_sessions=3 if route == "lozenge" else None,
+    )
+
+
+def make_esketamine_plan(course, evaluation, protocol, started) -> None:
+    """Esketamine (Spravato) as its label gives it for treatment-resistant depression
+    (reference/clinical.md §3): 56 mg (two 28 mg devices) intranasally, twice a week for the first
+    four weeks (eight sessions; a plan counts whole days between them, so every three), in clinic
+    only. No IV-equivalent: that is racemic ketamine's (see signing.EsketamineDose)."""
+    TreatmentPlan.objects.create(
+        clinic_id=course.clinic_id,
+        course=course,
+        patient_id=course.patient_id,
+        protocol=protocol,
+        protocol_version=protocol.version,
+        signed_by=started.by,
+        signed_at=started.at - timedelta(hours=2),
+        target_conditions=[DIAGNOSES[course.condition]],
+        target_measures=["phq-9", "gad-7"],
+        measures_schedule="each_session",
+        medication="esketamine",
+        route=label.ROUTE,
+        dose_amount=Decimal(label.LABEL_DOSES_MG[0]),
+        dose_unit="mg",
+        weight_kg=evaluation.weight_kg,
+        dose_mg=Decimal(label.LABEL_DOSES_MG[0]),
+        dosing_sessions=8,
+        cadence_days=3,
+        integration_sessions_after_each=1,
+        integration_within_hours=48,
+        at_home_allowed=False,
     )

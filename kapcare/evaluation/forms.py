@@ -22,7 +22,9 @@ from kapcare.evaluation.models import (
     Medication,
     Outcome,
     PlanDoseUnit,
+    PlanMedication,
     Route,
+    esketamine_refusals,
 )
 
 VITALS = ["evaluated_on", "systolic_bp", "diastolic_bp", "heart_rate", "weight_kg", "height_cm"]
@@ -289,6 +291,13 @@ class PlanForm(forms.Form):
         help_text="During the course. When the course starts the patient is also asked 1, 3 and 6 months "
         "after it ends.",
     )
+    medication = forms.ChoiceField(
+        choices=PlanMedication.choices,
+        initial=PlanMedication.KETAMINE,
+        required=False,  # left out, it is racemic ketamine, as every plan was before esketamine
+        help_text="Esketamine (Spravato) is a nasal spray in 28 mg devices, given in clinic only "
+        "(SPRAVATO REMS).",
+    )
     route = forms.ChoiceField(choices=Route.choices)
     dose_amount = forms.DecimalField(label="Dose", max_digits=7, decimal_places=2, min_value=Decimal("0.01"))
     dose_unit = forms.ChoiceField(choices=PlanDoseUnit.choices)
@@ -312,7 +321,7 @@ class PlanForm(forms.Form):
 
     SECTIONS = [
         ("What is treated and measured", ["target_conditions", "target_measures", "measures_schedule"]),
-        ("Route and dose", ["route", "dose_amount", "dose_unit", "weight_kg"]),
+        ("Medication, route and dose", ["medication", "route", "dose_amount", "dose_unit", "weight_kg"]),
         (
             "Sessions",
             [
@@ -330,6 +339,7 @@ class PlanForm(forms.Form):
     def __init__(self, *args, diagnoses, rules, **kwargs):
         super().__init__(*args, **kwargs)
         self.rules = rules
+        self.esketamine_problems = []
         self.fields["target_conditions"].choices = [(d.code, f"{d.code} {d.description}") for d in diagnoses]
         self.window = rules["integration"]["within_hours"]["value"]
         self.fields["integration_within_hours"].help_text = f"The protocol's window is {self.window} hours."
@@ -345,6 +355,9 @@ class PlanForm(forms.Form):
             )
         return hours
 
+    def clean_medication(self):
+        return self.cleaned_data["medication"] or PlanMedication.KETAMINE
+
     def clean(self):
         data = super().clean()
         if data.get("at_home_allowed") and not data.get("at_home_after_sessions"):
@@ -353,6 +366,15 @@ class PlanForm(forms.Form):
             )
         if not data.get("at_home_allowed"):
             data["at_home_after_sessions"] = None
+        self.esketamine_problems = []
+        if data.get("medication") == PlanMedication.ESKETAMINE:
+            # Read before add_error drops the fields at fault from cleaned_data.
+            refusals = esketamine_refusals(
+                data.get("route"), data.get("dose_unit"), data.get("dose_amount"), data.get("at_home_allowed")
+            )
+            for field, message in refusals.items():
+                self.add_error(field, message)
+            self.esketamine_problems = list(refusals.values())
         return data
 
 

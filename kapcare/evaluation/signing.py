@@ -10,9 +10,17 @@ from kapcare.audit.trail import record
 from kapcare.clinics.models import Protocol
 from kapcare.clinics.protocol import Finding, Level, setting
 from kapcare.evaluation import baseline
-from kapcare.evaluation.models import EligibilityDecision, Evaluation, Outcome, TreatmentPlan
+from kapcare.evaluation.models import (
+    EligibilityDecision,
+    Evaluation,
+    Outcome,
+    PlanMedication,
+    TreatmentPlan,
+    esketamine_refusals,
+)
 from kapcare.evaluation.plan_measures import assign_plan_measures
 from kapcare.evaluation.screening import document_of, screen_document
+from kapcare.lib import spravato
 from kapcare.patients.models import ConsentMissing, CourseState, TransitionError, require_kap_consent
 
 # A decision is signed while the course is being evaluated or waits for medical clearance.
@@ -152,17 +160,60 @@ def dose_for(route: str, amount: Decimal, unit: str, weight_kg: Decimal, rules: 
     )
 
 
+@dataclass
+class EsketamineDose:
+    """A planned esketamine (Spravato) dose: its mg and the 28 mg nasal devices that give it.
+
+    It has no IV-equivalent. That figure converts racemic ketamine given by one route into racemic
+    ketamine IV; esketamine is another molecule (one enantiomer), dosed by its label in devices
+    (56 or 84 mg per session, reference/clinical.md §3, §4.4), and the protocol's racemic maximum
+    does not apply to it. Showing one would put a racemic number on a drug it does not describe."""
+
+    mg: Decimal | None
+    problems: list[str]
+    is_esketamine = True
+    device_mg = spravato.DEVICE_MG
+    label_doses = " or ".join(str(mg) for mg in spravato.LABEL_DOSES_MG)
+
+    @property
+    def devices(self) -> int | None:
+        return spravato.devices(self.mg)
+
+    @property
+    def outside_label(self) -> str:
+        return spravato.outside_label(self.mg) if self.devices else ""
+
+
 def sign_plan(course, data: dict, *, by, request=None) -> TreatmentPlan:
-    """Sign the treatment plan from a valid PlanForm's data, enforcing the protocol's dose limits."""
+    """Sign the treatment plan from a valid PlanForm's data, enforcing the protocol's dose limits
+    for racemic ketamine, and the label's and REMS's rules for esketamine."""
     decision = latest_decision(course)
     if decision is None or decision.outcome != Outcome.ELIGIBLE:
         raise PreparationError("Sign an eligible decision before the treatment plan.")
     if TreatmentPlan.objects.filter(course=course).exists():
         raise PreparationError("This course has a signed plan; correct it with an addendum.")
     protocol = Protocol.active_for(course.clinic)
-    dose = dose_for(data["route"], data["dose_amount"], data["dose_unit"], data["weight_kg"], protocol.rules)
-    if dose.problems:
-        raise PreparationError(" ".join(dose.problems), "dose_amount")
+    data = {"medication": PlanMedication.KETAMINE} | data
+    if data["medication"] == PlanMedication.ESKETAMINE:
+        refusals = esketamine_refusals(
+            data["route"], data["dose_unit"], data["dose_amount"], data.get("at_home_allowed", False)
+        )
+        if refusals:
+            field, message = next(iter(refusals.items()))
+            raise PreparationError(message, field)
+        figures = {"dose_mg": data["dose_amount"]}
+    else:
+        dose = dose_for(
+            data["route"], data["dose_amount"], data["dose_unit"], data["weight_kg"], protocol.rules
+        )
+        if dose.problems:
+            raise PreparationError(" ".join(dose.problems), "dose_amount")
+        figures = {
+            "dose_mg": dose.mg,
+            "bioavailability": dose.bioavailability,
+            "iv_equivalent_mg": dose.iv_equivalent_mg,
+            "iv_equivalent_mg_per_kg": dose.iv_equivalent_mg_per_kg,
+        }
     with transaction.atomic():
         plan = TreatmentPlan.objects.create(
             clinic_id=course.clinic_id,
@@ -171,10 +222,7 @@ def sign_plan(course, data: dict, *, by, request=None) -> TreatmentPlan:
             protocol=protocol,
             protocol_version=protocol.version,
             signed_by=by,
-            dose_mg=dose.mg,
-            bioavailability=dose.bioavailability,
-            iv_equivalent_mg=dose.iv_equivalent_mg,
-            iv_equivalent_mg_per_kg=dose.iv_equivalent_mg_per_kg,
+            **figures,
             **data,
         )
         record(
@@ -182,7 +230,11 @@ def sign_plan(course, data: dict, *, by, request=None) -> TreatmentPlan:
             "sign",
             plan,
             actor=by,
-            detail={"protocol_version": protocol.version, "dose_mg": str(dose.mg)},
+            detail={
+                "protocol_version": protocol.version,
+                "medication": plan.medication,
+                "dose_mg": str(plan.dose_mg),
+            },
         )
     return plan
 

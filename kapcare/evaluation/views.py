@@ -23,12 +23,14 @@ from kapcare.evaluation.models import (
     EligibilityDecision,
     Evaluation,
     Medication,
+    PlanMedication,
     TreatmentPlan,
 )
 from kapcare.evaluation.screening import document_of, screen_document
 from kapcare.evaluation.signing import (
     DECIDABLE,
     ConsentNeeded,
+    EsketamineDose,
     PreparationError,
     dose_for,
     evaluation_of,
@@ -251,6 +253,9 @@ def plan(request, pk):
 def preview_dose(form, protocol):
     form.is_valid()
     data = getattr(form, "cleaned_data", {})
+    if data.get("medication") == PlanMedication.ESKETAMINE:
+        mg = data.get("dose_amount") if data.get("dose_unit") == "mg" else None
+        return EsketamineDose(mg=mg, problems=form.esketamine_problems)
     if not all(data.get(k) for k in ("route", "dose_amount", "dose_unit", "weight_kg")):
         return None
     return dose_for(data["route"], data["dose_amount"], data["dose_unit"], data["weight_kg"], protocol.rules)

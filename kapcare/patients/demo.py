@@ -1,8 +1,10 @@
-"""Demo patients: about forty synthetic people spread over every course state.
+"""Demo patients: about forty synthetic people spread over every course state; one of the active
+courses is of esketamine (Spravato) for treatment-resistant depression.
 
 Names, dates and numbers are generated; phone numbers use the 555-01xx range reserved for fiction.
 """
 
+import random
 from datetime import date, timedelta
 
 from django.utils import timezone
@@ -127,7 +129,8 @@ PATHS = {
     CourseState.NEEDS_CLEARANCE: (["needs_clearance"], 3),
     CourseState.ELIGIBLE: (["eligible"], 4),
     CourseState.INELIGIBLE: (["ineligible"], 3),
-    CourseState.ACTIVE: (["eligible", "active"], 12),
+    # Eleven here, and a twelfth of esketamine (Spravato) below: spravato_course().
+    CourseState.ACTIVE: (["eligible", "active"], 11),
     CourseState.PAUSED: (["eligible", "active", "paused"], 3),
     CourseState.COMPLETED: (["eligible", "active", "completed"], 6),
     CourseState.WITHDRAWN: (["eligible", "active", "withdrawn"], 3),
@@ -179,8 +182,59 @@ def load(demo) -> None:
                 state_changed_at=opened,
             )
             add_history(course, path, opened, now, rng)
+    number += 1
+    spravato_course(clinic, sites[0], staff, number, now)
     record(None, "create", clinic=clinic, actor="kapcare demo", detail={"demo patients": number})
-    demo.say(f"{number} patients with courses in every state")
+    demo.say(f"{number} patients with courses in every state, one of them of esketamine (Spravato)")
+
+
+# The course of esketamine (Spravato): evaluation/demo.py signs it an esketamine plan and
+# sessions/demo.py gives it its sessions; they know it by the reason it was started for.
+SPRAVATO_START_REASON = (
+    "Esketamine (Spravato) nasal spray for treatment-resistant depression; the patient is enrolled "
+    "in the SPRAVATO REMS."
+)
+
+
+def spravato_course(clinic, site, staff, number: int, now) -> Course:
+    """Started four days ago, so its first session was three days ago (sessions/demo.py). The
+    patient is drawn from a random source of its own, so the other demo patients stay as they were."""
+    patient = make_patient(clinic, random.Random("spravato"), number)
+    opened = now - timedelta(days=30)
+    course = Course.objects.create(
+        clinic=clinic,
+        patient=patient,
+        site=site,
+        condition=Condition.TRD,
+        state=CourseState.ACTIVE,
+        prescriber=staff["prescriber"],
+        therapist=staff["therapist"],
+        opened_at=opened,
+        opened_by=staff["intake"],
+        state_changed_at=opened,
+    )
+    eligible, started = now - timedelta(days=16), now - timedelta(days=4)
+    CourseTransition.objects.bulk_create(
+        [
+            CourseTransition(
+                course=course,
+                from_state=CourseState.EVALUATING,
+                to_state=CourseState.ELIGIBLE,
+                by=staff["prescriber"],
+                at=eligible,
+            ),
+            CourseTransition(
+                course=course,
+                from_state=CourseState.ELIGIBLE,
+                to_state=CourseState.ACTIVE,
+                by=staff["prescriber"],
+                at=started,
+                reason=SPRAVATO_START_REASON,
+            ),
+        ]
+    )
+    Course.objects.filter(pk=course.pk).update(state_changed_at=started)
+    return course
 
 
 def make_patient(clinic, rng, number: int) -> Patient:

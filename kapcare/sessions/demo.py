@@ -91,9 +91,11 @@ def load(demo) -> None:
         .select_related("course__patient", "course__site")
         .order_by("pk")
     )
+    # The course of esketamine (Spravato) has its own example below; the rest are racemic ketamine.
+    racemic = [plan for plan in plans if not plan.is_esketamine]
     now = timezone.now()
     past = 0
-    for plan in plans:
+    for plan in racemic:
         course = plan.course
         started = course.transitions.filter(to_state=CourseState.ACTIVE).order_by("at").first()
         if started is None:
@@ -116,8 +118,8 @@ def load(demo) -> None:
             past_session(course, plan, protocol, at, staff, rng)
             past += 1
     rems = spravato_example(plans, protocol, staff, rng, now)
-    home_live, home_booked = at_home(plans, protocol, staff, rng, now)
-    live = in_progress(plans, staff, rng, now)
+    home_live, home_booked = at_home(racemic, protocol, staff, rng, now)
+    live = in_progress(racemic, staff, rng, now)
     booked = book_next(plans, staff, now)
     record(
         None,
@@ -520,7 +522,15 @@ def past_session(course, plan, protocol, at, staff, rng):
     weight = plan.weight_kg + Decimal(rng.randint(-2, 2))
     per_kg = plan.dose_amount if plan.dose_unit == "mg/kg" else None
     session = new_session(
-        course, protocol, at, plan.route, staff, mg=None if per_kg else plan.dose_mg, per_kg=per_kg, plan=plan
+        course,
+        protocol,
+        at,
+        plan.route,
+        staff,
+        medication=plan.medication,
+        mg=None if per_kg else plan.dose_mg,
+        per_kg=per_kg,
+        plan=plan,
     )
     baseline = (rng.randint(112, 134), rng.randint(70, 84))
     check_in(session, at, staff, weight, baseline, rng)
@@ -536,24 +546,26 @@ def past_session(course, plan, protocol, at, staff, rng):
 @transaction.atomic
 def spravato_example(plans, protocol, staff, rng, now) -> int:
     """One esketamine session three days ago, discharged, whose REMS form is started but not signed:
-    on a course with a session of its plan left, after its last session. (A treatment plan names
-    a route of racemic ketamine, not esketamine, so this session's drug and route are its own.)"""
+    the first session of the course whose signed plan is for esketamine (Spravato), given as the
+    plan says (56 mg intranasally, two 28 mg devices)."""
     at = now - timedelta(days=3, hours=2)
     candidates = [
         plan
         for plan in bookable(plans)
-        if not DosingSession.objects.filter(course=plan.course, planned_start__gte=at).exists()
+        if plan.is_esketamine
+        and not DosingSession.objects.filter(course=plan.course, planned_start__gte=at).exists()
     ]
     if not candidates:
         return 0
-    course = candidates[-1].course
+    plan = candidates[-1]
+    course = plan.course
     session = new_session(
-        course, protocol, at, "intranasal", staff, medication="esketamine", mg=Decimal("56")
+        course, protocol, at, plan.route, staff, medication=plan.medication, mg=plan.dose_mg, plan=plan
     )
     baseline = (124, 78)
-    check_in(session, at, staff, Decimal("74.0"), baseline, rng)
+    check_in(session, at, staff, plan.weight_kg, baseline, rng)
     dosed_at = at + timedelta(minutes=10)
-    give(session, protocol, dosed_at, staff, Decimal("56"), "intranasal", "ES24117")
+    give(session, protocol, dosed_at, staff, plan.dose_mg, plan.route, "ES24117")
     monitor(
         session,
         protocol,
@@ -568,10 +580,10 @@ def spravato_example(plans, protocol, staff, rng, now) -> int:
     DosingSession.objects.filter(pk=session.pk).update(signed_at=None, signed_by=None)
     RemsForm.objects.create(
         session=session,
-        first_treatment=False,
+        first_treatment=session.number == 1,
         patient_enrolled=True,
         treatment_date=at.date(),
-        dose="56",
+        dose=str(int(plan.dose_mg)),
         lot="ES24117",
         setting_name=session.site.name,
         setting_address=session.site.address,

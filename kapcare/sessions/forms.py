@@ -21,6 +21,7 @@ from kapcare.sessions.models.rems import rems_fields
 from kapcare.sessions.models.session import NO_HOME_ADDRESS
 from kapcare.sessions.prechecks import Pregnancy
 from kapcare.sessions.rules import route_choices
+from kapcare.sessions.scheduling import medication_refusal
 
 LOCAL_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -326,9 +327,17 @@ class ScheduleForm(forms.Form):
     )
     medication = forms.ChoiceField(choices=Medication.choices)
 
-    def __init__(self, *args, clinic, course=None, address_on_file="", **kwargs):
+    def __init__(self, *args, clinic, course=None, address_on_file="", plan=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.course = course
+        if plan is not None:
+            # The signed plan names the drug: offer only it, and say why another is refused.
+            field = self.fields["medication"]
+            field.choices = [(plan.medication, plan.get_medication_display())]
+            field.initial = plan.medication
+            field.help_text = "As the signed treatment plan names it."
+            other = next(value for value in Medication.values if value != plan.medication)
+            field.error_messages["invalid_choice"] = medication_refusal(plan, other)
         self.address_on_file = address_on_file
         self.fields["home_address"].initial = address_on_file
         self.fields["room"].queryset = Room.objects.filter(

@@ -2,7 +2,7 @@
 
 from django.apps import apps
 
-from kapcare.sessions.models import DosingSession, Medication, Setting
+from kapcare.sessions.models import DosingSession, Medication, SessionError, Setting
 
 
 def plan_for(course):
@@ -23,10 +23,15 @@ def schedule_from_plan(
     room=None,
     setting=Setting.CLINIC,
     home_address: str = "",
-    medication=Medication.KETAMINE,
+    medication=None,
     request=None,
 ) -> DosingSession:
-    """A session with the plan's route and dose: mg/kg plans are dosed on the day's weight."""
+    """A session with the plan's medication, route and dose: mg/kg plans are dosed on the day's
+    weight. A medication asked for that is not the plan's is refused, not quietly replaced."""
+    refusal = medication_refusal(plan, medication)
+    if refusal:
+        raise SessionError(refusal)
+    medication = Medication(plan.medication)
     per_kg = plan.dose_amount if plan.dose_unit == "mg/kg" else None
     return DosingSession.schedule(
         course,
@@ -42,6 +47,19 @@ def schedule_from_plan(
         plan_ref=plan.pk,
         by=by,
         request=request,
+    )
+
+
+def medication_refusal(plan, medication) -> str:
+    """Why a session of `medication` cannot be booked from this plan, or "" if it can: the signed
+    plan names the drug, and a different one would be given without a prescriber's plan for it."""
+    if medication in (None, "") or medication == plan.medication:
+        return ""
+    asked = Medication(medication).label if medication in Medication.values else repr(medication)
+    return (
+        f"The course's signed treatment plan is for {plan.get_medication_display()}, so its sessions "
+        f"give {plan.get_medication_display()}, not {asked}. Book {asked} only on a course whose "
+        "signed plan names it."
     )
 
 

@@ -662,6 +662,7 @@ def schedule(request, pk):
         clinic=request.membership.clinic,
         course=course,
         address_on_file=address_on_file(course.patient),
+        plan=plan,
     )
     if request.method == "POST" and form.is_valid():
         if plan is None:

@@ -6,8 +6,10 @@ from kapcare.evaluation.models.signed import (
     MeasuresSchedule,
     Outcome,
     PlanDoseUnit,
+    PlanMedication,
     Route,
     TreatmentPlan,
+    esketamine_refusals,
 )
 
 __all__ = [
@@ -22,6 +24,8 @@ __all__ = [
     "Medication",
     "Outcome",
     "PlanDoseUnit",
+    "PlanMedication",
     "Route",
     "TreatmentPlan",
+    "esketamine_refusals",
 ]

@@ -1,6 +1,8 @@
 """Signed records of the preparation phase: the eligibility decision, the treatment plan, and the
 addenda that correct them. Once signed they are frozen; an addendum keeps the original."""
 
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
@@ -8,6 +10,7 @@ from django.utils import timezone
 from kapcare.audit.trail import record
 from kapcare.clinics.models import Clinic, ClinicScopedQuerySet, Protocol
 from kapcare.clinics.protocol import Level
+from kapcare.lib import spravato
 from kapcare.lib.signed import Frozen, RefusesBulkChange, WrittenOnce  # noqa: F401 (Frozen re-exported)
 
 
@@ -78,6 +81,15 @@ class Route(models.TextChoices):
     IM = "im", "Intramuscular (IM)"
 
 
+class PlanMedication(models.TextChoices):
+    """What the plan gives. Racemic ketamine is dosed by the clinic's protocol, by any route, with
+    an IV-equivalent; esketamine (Spravato) is another molecule, dosed by its label in 28 mg nasal
+    devices (reference/clinical.md §3, §4.4). The values are those of a dosing session's medication."""
+
+    KETAMINE = "ketamine", "Ketamine (racemic)"
+    ESKETAMINE = "esketamine", "Esketamine (Spravato)"
+
+
 class PlanDoseUnit(models.TextChoices):
     MG = "mg", "mg"
     MG_PER_KG = "mg/kg", "mg/kg"
@@ -98,14 +110,18 @@ class TreatmentPlan(SignedRecord):
     target_conditions = models.JSONField(help_text="ICD-10-CM codes from the evaluation.")
     target_measures = models.JSONField(help_text="Instrument names, for example phq-9.")
     measures_schedule = models.CharField(max_length=16, choices=MeasuresSchedule.choices)
+    medication = models.CharField(
+        max_length=12, choices=PlanMedication.choices, default=PlanMedication.KETAMINE
+    )
     route = models.CharField(max_length=12, choices=Route.choices)
     dose_amount = models.DecimalField(max_digits=7, decimal_places=2)
     dose_unit = models.CharField(max_length=6, choices=PlanDoseUnit.choices)
     weight_kg = models.DecimalField("today's weight (kg)", max_digits=5, decimal_places=1)
     dose_mg = models.DecimalField(max_digits=7, decimal_places=1)
-    bioavailability = models.DecimalField(max_digits=4, decimal_places=3)
-    iv_equivalent_mg = models.DecimalField(max_digits=7, decimal_places=1)
-    iv_equivalent_mg_per_kg = models.DecimalField(max_digits=6, decimal_places=3)
+    # Racemic ketamine's only: an esketamine plan has none (why: signing.EsketamineDose).
+    bioavailability = models.DecimalField(max_digits=4, decimal_places=3, null=True, blank=True)
+    iv_equivalent_mg = models.DecimalField(max_digits=7, decimal_places=1, null=True, blank=True)
+    iv_equivalent_mg_per_kg = models.DecimalField(max_digits=6, decimal_places=3, null=True, blank=True)
     dosing_sessions = models.PositiveSmallIntegerField()
     cadence_days = models.PositiveSmallIntegerField("days between dosing sessions")
     integration_sessions_after_each = models.PositiveSmallIntegerField()
@@ -119,6 +135,31 @@ class TreatmentPlan(SignedRecord):
         constraints = [
             models.UniqueConstraint(fields=["course"], name="one_plan_per_course"),
             models.CheckConstraint(condition=models.Q(route__in=Route.values), name="plan_route_valid"),
+            models.CheckConstraint(
+                condition=models.Q(medication__in=PlanMedication.values), name="plan_medication_valid"
+            ),
+            # Spravato's label and REMS (reference/clinical.md §3): intranasal, in mg, never at home.
+            models.CheckConstraint(
+                condition=models.Q(medication=PlanMedication.KETAMINE)
+                | models.Q(route=spravato.ROUTE, dose_unit=PlanDoseUnit.MG, at_home_allowed=False),
+                name="plan_esketamine_by_its_label",
+            ),
+            # The IV-equivalent is racemic ketamine's; an esketamine plan records none.
+            models.CheckConstraint(
+                condition=models.Q(
+                    medication=PlanMedication.KETAMINE,
+                    bioavailability__isnull=False,
+                    iv_equivalent_mg__isnull=False,
+                    iv_equivalent_mg_per_kg__isnull=False,
+                )
+                | models.Q(
+                    medication=PlanMedication.ESKETAMINE,
+                    bioavailability__isnull=True,
+                    iv_equivalent_mg__isnull=True,
+                    iv_equivalent_mg_per_kg__isnull=True,
+                ),
+                name="plan_iv_equivalent_for_racemic_ketamine_only",
+            ),
             models.CheckConstraint(condition=models.Q(dosing_sessions__gte=1), name="plan_has_sessions"),
             models.CheckConstraint(
                 condition=models.Q(at_home_allowed=False) | models.Q(at_home_after_sessions__isnull=False),
@@ -127,7 +168,65 @@ class TreatmentPlan(SignedRecord):
         ]
 
     def __str__(self) -> str:
+        if self.is_esketamine:
+            return f"{self.get_medication_display()} {self.dose_mg.normalize():f} mg × {self.dosing_sessions}"
         return f"{self.get_route_display()} {self.dose_mg} mg × {self.dosing_sessions}"
+
+    @property
+    def is_esketamine(self) -> bool:
+        return self.medication == PlanMedication.ESKETAMINE
+
+    @property
+    def devices(self) -> int | None:
+        """For esketamine, the number of 28 mg nasal devices per session."""
+        return spravato.devices(self.dose_mg) if self.is_esketamine else None
+
+    @property
+    def dose_label(self) -> str:
+        """The medication, route and dose in words, the same on every page that shows the plan.
+        Esketamine is said in devices and mg: that is how it is dosed and given."""
+        if self.is_esketamine:
+            count = self.devices
+            devices = (
+                f"{count} device{'s' if count != 1 else ''} of {spravato.DEVICE_MG} mg"
+                if count
+                else f"not a whole number of {spravato.DEVICE_MG} mg devices"
+            )
+            return f"{self.get_medication_display()}, intranasal, {self.dose_mg.normalize():f} mg ({devices})"
+        per_kg = (
+            f" ({self.dose_amount} mg/kg × {self.weight_kg} kg)"
+            if self.dose_unit == PlanDoseUnit.MG_PER_KG
+            else ""
+        )
+        return f"{self.get_medication_display()}, {self.get_route_display()}, {self.dose_mg} mg{per_kg}"
+
+
+def esketamine_refusals(route: str, dose_unit: str, dose_amount, at_home_allowed: bool) -> dict[str, str]:
+    """Why a plan for esketamine (Spravato) cannot be signed so, by form field; empty if it can.
+    These are the label's and the REMS's rules, not the clinic's protocol (reference/clinical.md §3)."""
+    refusals = {}
+    label_doses = " or ".join(str(mg) for mg in spravato.LABEL_DOSES_MG)
+    if route and route != spravato.ROUTE:
+        label = Route(route).label if route in Route.values else repr(route)
+        refusals["route"] = (
+            f"Esketamine (Spravato) is a nasal spray; it cannot be planned as {label} "
+            f"({spravato.SOURCE}). Choose Intranasal, or plan racemic ketamine."
+        )
+    if dose_unit and dose_unit != PlanDoseUnit.MG:
+        refusals["dose_unit"] = (
+            f"An esketamine dose is given in mg, by devices of {spravato.DEVICE_MG} mg each, not by "
+            f"weight ({spravato.SOURCE}): choose mg."
+        )
+    elif dose_unit and dose_amount is not None and spravato.devices(dose_amount) is None:
+        refusals["dose_amount"] = (
+            f"An esketamine dose is a whole number of {spravato.DEVICE_MG} mg devices, {label_doses} mg "
+            f"per session on the label ({spravato.SOURCE}); {Decimal(dose_amount).normalize():f} mg is not."
+        )
+    if at_home_allowed:
+        refusals["at_home_allowed"] = (
+            f"{spravato.NOT_AT_HOME} ({spravato.SOURCE}). Leave at-home sessions off."
+        )
+    return refusals
 
 
 class Addendum(WrittenOnce):

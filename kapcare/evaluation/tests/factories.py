@@ -60,3 +60,33 @@ def signed_plan(course, **settings) -> TreatmentPlan:
         iv_equivalent_mg_per_kg=Decimal("0.465"),
         **values,
     )
+
+
+def signed_esketamine_plan(course, **settings) -> TreatmentPlan:
+    """A plan for esketamine (Spravato) as its label gives it: 56 mg (two 28 mg devices)
+    intranasally, in clinic, with no racemic IV-equivalent."""
+    protocol = Protocol.active_for(course.clinic)
+    values = {
+        "target_conditions": ["F33.2"],
+        "target_measures": ["phq-9"],
+        "measures_schedule": "weekly",
+        "dosing_sessions": 8,
+        "cadence_days": 3,
+        "integration_sessions_after_each": 1,
+        "integration_within_hours": 48,
+        "medication": "esketamine",
+        "route": "intranasal",
+        "dose_amount": Decimal("56"),
+        "dose_unit": "mg",
+        "dose_mg": Decimal("56"),
+        "weight_kg": Decimal("70.0"),
+    } | settings
+    return TreatmentPlan.objects.create(
+        clinic_id=course.clinic_id,
+        course=course,
+        patient_id=course.patient_id,
+        protocol=protocol,
+        protocol_version=protocol.version,
+        signed_by=course.prescriber,
+        **values,
+    )

@@ -31,7 +31,16 @@ def test_demo_courses_past_evaluation_have_a_signed_decision_and_started_ones_a_
         else:
             assert first.outcome == "eligible" and "exclusion" not in levels
         assert (plan is not None) == (course.state in STARTED), course
-        if plan:
+        if plan and plan.is_esketamine:
+            # Spravato's label: intranasal, whole 28 mg devices, in clinic; no racemic IV-equivalent.
+            assert (plan.route, plan.dose_unit, plan.dose_mg, plan.at_home_allowed) == (
+                "intranasal",
+                "mg",
+                56,
+                False,
+            )
+            assert plan.iv_equivalent_mg is None and plan.iv_equivalent_mg_per_kg is None
+        elif plan:
             assert plan.signed_at >= first.signed_at
             assert plan.iv_equivalent_mg_per_kg <= 2
 

@@ -172,3 +172,40 @@ def test_the_capability_statement_lists_them_with_the_vital_sign_profiles(client
         "http://hl7.org/fhir/us/core/StructureDefinition/us-core-blood-pressure"
         in kinds["Observation"]["supportedProfile"]
     )
+
+
+def test_a_dose_booked_from_an_esketamine_plan_is_administered_as_esketamine(
+    fhir, ready_patient, active_course, patient, nurse, nurse2, prescriber
+):
+    from decimal import Decimal
+
+    from kapcare.evaluation.tests.factories import signed_esketamine_plan
+    from kapcare.sessions.models import dose
+    from kapcare.sessions.scheduling import schedule_from_plan
+    from kapcare.sessions.tests.conftest import GOOD_ANSWERS
+
+    site = active_course.clinic.sites.get()
+    session = schedule_from_plan(
+        signed_esketamine_plan(active_course),
+        active_course,
+        planned_start=timezone.now(),
+        site=site,
+        room=site.rooms.first(),
+        by=nurse,
+    )
+    session.check_in(by=nurse, answers=dict(GOOD_ANSWERS))
+    dose.order_dose(session, by=prescriber, route="intranasal", amount_mg=Decimal("56"))
+    dose.receive(session.site, "Spravato 28 mg device", 280, by=nurse, lot="ES123")
+    dose.administer(
+        session,
+        by=nurse,
+        verified_by=nurse2,
+        given_at=timezone.now(),
+        route="intranasal",
+        amount_mg=Decimal("56"),
+        product="Spravato 28 mg device",
+        lot="ES123",
+    )
+    given = body(fhir().get("MedicationAdministration", {"patient": patient.pk}))["entry"][0]["resource"]
+    assert given["contained"][0]["code"]["text"] == "Esketamine (Spravato): Spravato 28 mg device"
+    assert given["dosage"]["route"] == {"text": "intranasal"} and given["dosage"]["dose"]["value"] == 56

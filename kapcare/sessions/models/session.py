@@ -9,6 +9,7 @@ from django.utils import timezone
 from kapcare.audit.trail import record
 from kapcare.clinics.models import Clinic, ClinicScopedQuerySet, Membership
 from kapcare.clinics.roles import allows
+from kapcare.lib import spravato
 
 
 class SessionError(Exception):
@@ -69,17 +70,13 @@ NO_HOME_ADDRESS = (
 
 # SPRAVATO REMS (reference/clinical.md §3): the drug is never dispensed for home use; it is given in an
 # enrolled healthcare setting, with a prescriber onsite through administration and monitoring.
-ESKETAMINE_NOT_AT_HOME = (
-    "Esketamine (Spravato) cannot be taken at home: under the SPRAVATO REMS it is never dispensed for "
-    "home use and is given only in an enrolled healthcare setting with a prescriber onsite. "
-    "Book it in clinic."
-)
+ESKETAMINE_NOT_AT_HOME = f"{spravato.NOT_AT_HOME}. Book it in clinic."
 
 
 # Spravato is a nasal spray, each device delivering 28 mg (reference/clinical.md §3): it has
 # one route, and a dose is a whole number of devices.
-ESKETAMINE_ROUTE = "intranasal"
-ESKETAMINE_DEVICE_MG = 28
+ESKETAMINE_ROUTE = spravato.ROUTE
+ESKETAMINE_DEVICE_MG = spravato.DEVICE_MG
 
 
 def esketamine_refusal(route: str, route_label: str, planned_dose_mg, planned_mg_per_kg) -> str:
@@ -95,7 +92,7 @@ def esketamine_refusal(route: str, route_label: str, planned_dose_mg, planned_mg
             "An esketamine dose is given in mg, by devices of 28 mg each (reference/clinical.md §3), "
             "not by weight: plan it in mg."
         )
-    if planned_dose_mg <= 0 or planned_dose_mg % ESKETAMINE_DEVICE_MG:
+    if spravato.devices(planned_dose_mg) is None:
         return (
             f"An esketamine dose is a whole number of 28 mg devices (reference/clinical.md §3); "
             f"{planned_dose_mg:g} mg is not."

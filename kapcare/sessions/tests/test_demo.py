@@ -131,8 +131,7 @@ def test_the_demos_sessions_follow_their_courses_treatment_plans():
         plan = plans[session.course_id]
         where = f"course {session.course_id}, session {session.number}"
         assert 1 <= session.number <= plan.dosing_sessions, where
-        if session.is_esketamine:
-            continue  # the Spravato example: a plan names a route of racemic ketamine, not esketamine
+        assert session.medication == plan.medication, where
         assert session.plan_ref == plan.pk, where
         assert session.route == plan.route, where
         if plan.dose_unit == "mg/kg":
@@ -160,3 +159,22 @@ def test_the_demos_sessions_in_progress_today_are_booked_through_the_real_bookin
             object_type="DosingSession", object_id=str(session.pk), action="create"
         )
         assert created.actor_id == session.created_by_id
+
+
+@pytest.mark.django_db
+def test_every_demo_esketamine_session_sits_on_an_esketamine_plan_of_its_own_course():
+    from kapcare.evaluation.models import TreatmentPlan
+
+    call_command("demo")
+    spravato = list(DosingSession.objects.filter(medication="esketamine").select_related("rems"))
+    assert spravato, "the demo has a Spravato session"
+    for session in spravato:
+        plan = TreatmentPlan.objects.get(course=session.course_id)
+        assert plan.is_esketamine and (plan.route, plan.dose_mg) == ("intranasal", 56)
+        assert not plan.at_home_allowed and plan.iv_equivalent_mg is None
+        assert session.setting == "clinic"
+    # Its course gives nothing else: no racemic ketamine on an esketamine plan.
+    plans = TreatmentPlan.objects.filter(medication="esketamine").values_list("course_id", flat=True)
+    assert not DosingSession.objects.filter(course_id__in=plans, medication="ketamine").exists()
+    (discharged,) = [s for s in spravato if s.state == "discharged"]
+    assert discharged.rems.dose == "56" and discharged.rems.submitted_at is None

@@ -13,7 +13,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from kapcare.audit.models import AuditEvent
-from kapcare.evaluation.tests.factories import signed_plan
+from kapcare.evaluation.tests.factories import signed_esketamine_plan, signed_plan
 from kapcare.patients.models import Patient
 from kapcare.sessions import views
 from kapcare.sessions.models import DosingSession, SessionError, dose
@@ -206,24 +206,27 @@ def test_the_rems_form_gives_the_sites_address_for_a_session_in_clinic(session):
 # Esketamine -------------------------------------------------------------------------------------
 
 
-def test_esketamine_is_never_booked_at_home(home_plan, active_course, nurse):
-    plan = signed_plan(active_course)
+@pytest.fixture
+def esketamine_plan(ready_patient, active_course):
+    return signed_esketamine_plan(active_course)
+
+
+def test_esketamine_is_never_booked_at_home(esketamine_plan, active_course, nurse):
     with pytest.raises(SessionError, match="never dispensed for home use"):
         schedule_from_plan(
-            plan,
+            esketamine_plan,
             active_course,
             planned_start=timezone.now() + timedelta(days=1),
             site=active_course.clinic.sites.get(),
             setting="home",
             home_address=HOME,
-            medication="esketamine",
             by=nurse,
         )
     assert not DosingSession.objects.exists()
 
 
 def test_the_schedule_page_refuses_esketamine_at_home_with_the_rems_rule(
-    signed_in, nurse, home_plan, active_course
+    signed_in, nurse, esketamine_plan, active_course
 ):
     data = {"planned_start": tomorrow(), "setting": "home", "home_address": HOME, "medication": "esketamine"}
     body = signed_in(nurse).post(page(active_course), data).content.decode()
@@ -377,19 +380,18 @@ def test_the_chart_panel_keeps_its_query_count_as_at_home_sessions_add_up(
     assert len(four) == len(one)
 
 
-def test_esketamine_is_booked_only_as_a_nasal_spray_in_whole_devices(home_plan, active_course, nurse):
-    """The booking form offers esketamine beside ketamine, and a session takes the plan's route and
-    dose: esketamine on a lozenge or IV plan, by weight, or in part of a 28 mg device is refused."""
+def test_esketamine_is_booked_only_as_a_nasal_spray_in_whole_devices(ready_patient, active_course, nurse):
+    """A session booked without a plan still holds esketamine to its label: refused on a route
+    other than intranasal, by weight, or in part of a 28 mg device."""
     from kapcare.sessions.models.session import esketamine_refusal
 
-    plan = signed_plan(active_course)
-    assert plan.route != "intranasal"
     with pytest.raises(SessionError, match="nasal spray; it cannot be given"):
-        schedule_from_plan(
-            plan,
+        DosingSession.schedule(
             active_course,
+            site=active_course.site or active_course.clinic.sites.get(),
             planned_start=timezone.now() + timedelta(days=1),
-            site=active_course.site,
+            route="im",
+            planned_dose_mg=Decimal("56"),
             medication="esketamine",
             by=nurse,
         )
