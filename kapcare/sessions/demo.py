@@ -379,8 +379,12 @@ def give(session, protocol, at, staff, amount: Decimal, route: str, lot: str):
         route=route,
         amount_mg=amount,
         weight_kg=session.weight_kg,
-        iv_equivalent_mg=iv_equivalent(rules, route, amount),
-        max_mg=dose.dose_limits(rules, route, Decimal(session.weight_kg))["limit"],
+        iv_equivalent_mg=None if session.is_esketamine else iv_equivalent(rules, route, amount),
+        max_mg=(
+            dose.esketamine_limits()
+            if session.is_esketamine
+            else dose.dose_limits(rules, route, Decimal(session.weight_kg))
+        )["limit"],
         protocol_version=protocol.version,
         ordered_by=staff["prescriber"],
         ordered_at=at - timedelta(minutes=8),

@@ -115,7 +115,11 @@ def timeline(session, context) -> list[dict]:
         {
             "at": o.ordered_at,
             "what": f"Dose ordered: {o.amount_mg} mg {o.route_label}",
-            "detail": f"IV-equivalent {o.iv_equivalent_mg} mg; maximum today {o.max_mg} mg",
+            "detail": (
+                f"IV-equivalent {o.iv_equivalent_mg} mg; maximum today {o.max_mg} mg"
+                if o.iv_equivalent_mg is not None
+                else f"the Spravato label's maximum {o.max_mg} mg"
+            ),
             "by": o.ordered_by,
         }
         for o in context["orders"]

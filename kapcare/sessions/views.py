@@ -246,14 +246,15 @@ def order(request, pk):
         except SessionError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(
-                request,
-                f"Ordered {placed.amount_mg} mg {route_label(session.rules, placed.route)} "
-                f"(IV-equivalent {placed.iv_equivalent_mg} mg).",
-            )
+            said = f"Ordered {placed.amount_mg} mg {route_label(session.rules, placed.route)}"
+            if placed.iv_equivalent_mg is not None:
+                said += f" (IV-equivalent {placed.iv_equivalent_mg} mg)"
+            messages.success(request, said + ".")
             return redirect("sessions:detail", pk=session.pk)
     limits = None
-    if session.weight_kg:
+    if session.is_esketamine:
+        limits = dosing.esketamine_limits()
+    elif session.weight_kg:
         route = form.data.get("route") or session.route
         if route in session.rules.get("routes", {}):
             limits = dosing.dose_limits(session.rules, route, Decimal(session.weight_kg))

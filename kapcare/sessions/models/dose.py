@@ -8,6 +8,7 @@ from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from kapcare.audit.trail import record
+from kapcare.lib import spravato
 from kapcare.sessions.models.session import DosingSession, SessionError, State, member_may
 from kapcare.sessions.rules import route_label as named_route
 from kapcare.sessions.rules import rule
@@ -27,7 +28,13 @@ class DoseOrder(models.Model):
     amount_mg = models.DecimalField(max_digits=7, decimal_places=2)
     mg_per_kg = models.DecimalField(max_digits=5, decimal_places=3, null=True, blank=True)
     weight_kg = models.DecimalField(max_digits=5, decimal_places=1)
-    iv_equivalent_mg = models.DecimalField(max_digits=7, decimal_places=2)
+    iv_equivalent_mg = models.DecimalField(
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Racemic ketamine only; esketamine is dosed by its label (dose_limits_for).",
+    )
     max_mg = models.DecimalField(max_digits=7, decimal_places=2, help_text="The protocol's maximum today.")
     limit_rule = models.JSONField(default=dict)
     protocol_version = models.PositiveIntegerField()
@@ -70,8 +77,36 @@ def iv_equivalent(rules: dict, route: str, amount_mg: Decimal) -> Decimal:
     return mg(amount_mg * Decimal(str(rule(rules, f"routes.{route}.bioavailability").value)))
 
 
+def esketamine_limits() -> dict:
+    """What holds an esketamine order: the Spravato label, not the clinic's racemic protocol. Its
+    bioavailability and IV-equivalent ceilings are racemic ketamine's; esketamine is a different
+    molecule, given in whole 28 mg devices, 56 or 84 mg a session."""
+    return {
+        "limit": mg(max(spravato.LABEL_DOSES_MG)),
+        "text": (
+            "The label's dose per session is 56 or 84 mg, two or three devices of 28 mg; the racemic "
+            f"IV-equivalent and maximum do not apply to esketamine ({spravato.SOURCE})."
+        ),
+    }
+
+
+def esketamine_refusal(route: str, amount: Decimal, mg_per_kg) -> str:
+    """Why this esketamine order cannot stand, or ""."""
+    if route != spravato.ROUTE:
+        return f"Esketamine (Spravato) is a nasal spray: order it intranasal ({spravato.SOURCE})."
+    if mg_per_kg is not None:
+        return f"Order esketamine in mg, a whole number of 28 mg devices, not by weight ({spravato.SOURCE})."
+    if spravato.devices(amount) is None:
+        return f"{amount} mg is not a whole number of 28 mg esketamine devices ({spravato.SOURCE})."
+    top = esketamine_limits()["limit"]
+    if amount > top:
+        return f"{amount} mg is above the label's highest dose per session, {top} mg ({spravato.SOURCE})."
+    return ""
+
+
 def order_dose(session, *, by, route: str, amount_mg=None, mg_per_kg=None, request=None) -> DoseOrder:
-    """The prescriber's order. mg/kg is worked out from today's weight; the protocol's maximum holds."""
+    """The prescriber's order. mg/kg is worked out from today's weight; the protocol's maximum holds
+    (for esketamine, the label's: esketamine_limits)."""
     if not member_may(by, session.clinic_id, "sessions.order"):
         raise SessionError("Only a prescriber can order a dose.")
     if session.state != State.CLEARED:
@@ -87,12 +122,21 @@ def order_dose(session, *, by, route: str, amount_mg=None, mg_per_kg=None, reque
     amount = mg(amount_mg) if amount_mg is not None else mg(Decimal(str(mg_per_kg)) * weight)
     if amount <= 0:
         raise SessionError("The dose must be more than 0 mg.")
-    limits = dose_limits(rules, route, weight)
-    if amount > limits["limit"]:
-        raise SessionError(
-            f"{amount} mg is above the protocol's maximum of {limits['limit']} mg for this route today "
-            f"({limit_text(limits, weight)})."
-        )
+    if session.is_esketamine:
+        refusal = esketamine_refusal(route, amount, mg_per_kg)
+        if refusal:
+            raise SessionError(refusal)
+        limits = esketamine_limits()
+        equivalent, limit_rule = None, {"text": limits["text"], "source": spravato.SOURCE}
+    else:
+        limits = dose_limits(rules, route, weight)
+        if amount > limits["limit"]:
+            raise SessionError(
+                f"{amount} mg is above the protocol's maximum of {limits['limit']} mg for this route today "
+                f"({limit_text(limits, weight)})."
+            )
+        equivalent = iv_equivalent(rules, route, amount)
+        limit_rule = {"text": limit_text(limits, weight), "source": limits["per_kg"].source}
     with transaction.atomic():
         session.ensure_open()
         order = DoseOrder.objects.create(
@@ -101,9 +145,9 @@ def order_dose(session, *, by, route: str, amount_mg=None, mg_per_kg=None, reque
             amount_mg=amount,
             mg_per_kg=Decimal(str(mg_per_kg)) if mg_per_kg is not None else None,
             weight_kg=weight,
-            iv_equivalent_mg=iv_equivalent(rules, route, amount),
+            iv_equivalent_mg=equivalent,
             max_mg=limits["limit"],
-            limit_rule={"text": limit_text(limits, weight), "source": limits["per_kg"].source},
+            limit_rule=limit_rule,
             protocol_version=session.protocol.version,
             ordered_by=by,
         )
