@@ -40,8 +40,9 @@ PRODUCTS = {
     "iv": "Ketamine HCl 50 mg/mL, 10 mL vial",
     "im": "Ketamine HCl 50 mg/mL, 10 mL vial",
     "lozenge": "Ketamine 100 mg rapid-dissolve tablet",
-    "intranasal": "Spravato 28 mg nasal device",
+    "intranasal": "Ketamine HCl nasal spray (compounded)",
 }
+SPRAVATO = "Spravato 28 mg nasal device"
 PASSED = {
     CheckKind.IDENTITY: "Checked against photo ID and date of birth.",
     CheckKind.CONSENT: "KAP consent signed.",
@@ -77,7 +78,7 @@ def load(demo) -> None:
     protocol = Protocol.active_for(clinic)
     sites = list(clinic.sites.order_by("name"))
     for site in sites:
-        for product in set(PRODUCTS.values()):
+        for product in {*PRODUCTS.values(), SPRAVATO}:
             dose.receive(
                 site,
                 product,
@@ -389,22 +390,23 @@ def give(session, protocol, at, staff, amount: Decimal, route: str, lot: str):
         ordered_by=staff["prescriber"],
         ordered_at=at - timedelta(minutes=8),
     )
+    product = SPRAVATO if session.is_esketamine else PRODUCTS[route]
     given = dose.Administration.objects.create(
         session=session,
         order=order,
         given_at=at,
         route=route,
         amount_mg=amount,
-        product=PRODUCTS[route],
+        product=product,
         lot=lot,
         given_by=staff["nurse"],
         verified_by=staff["nurse2"],
         recorded_at=at,
     )
-    restock(session.site, PRODUCTS[route], amount, staff, at)
+    restock(session.site, product, amount, staff, at)
     dose.post(
         session.site,
-        PRODUCTS[route],
+        product,
         "administered",
         -amount,
         by=staff["nurse"],
