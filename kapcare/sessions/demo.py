@@ -338,7 +338,7 @@ def confirmed_checklist(session, at, rng) -> str:
             "confirmed_at": at - timedelta(hours=rng.randint(12, 16)),
         },
     )
-    return "Confirmed: " + "; ".join(item["text"] for item in items)  # as seams.checklist_confirmed says
+    return "Confirmed: " + " ".join(item["text"] for item in items)  # as seams.checklist_confirmed says
 
 
 def passed_checks(session) -> dict:

@@ -98,7 +98,7 @@ def checklist_confirmed(patient, day) -> Answer:
     status = checklist_status(patient, day)
     if not status.confirmed:
         return Answer(False, f"The patient has not confirmed the preparation checklist for {day:%b %-d}.")
-    return Answer(True, "Confirmed: " + "; ".join(item["text"] for item in status.items))
+    return Answer(True, "Confirmed: " + " ".join(item["text"] for item in status.items))
 
 
 def new_exclusions(course) -> Answer:

@@ -8,7 +8,7 @@ from django.utils import timezone
 from kapcare.lib.charts import Band, Point, TrendChart
 from kapcare.sessions.models.rems import rems_fields
 from kapcare.sessions.models.session import one_line
-from kapcare.sessions.rules import route_label, rule
+from kapcare.sessions.rules import rule
 
 CHARTS = [
     ("systolic", "Systolic blood pressure (mmHg)", "vitals.alert_systolic_above", 60, 220),
@@ -165,7 +165,7 @@ def summary_context(session) -> dict:
         "session": session,
         "patient": session.patient,
         "clinic_zone": session.site_zone,
-        "route_label": route_label(session.rules, session.route),
+        "route_label": session.route_name,
         "prechecks": list(session.prechecks.select_related("checked_by")),
         "transitions": list(session.transitions.select_related("by")),
         "address_corrections": list(session.address_corrections.select_related("by")),

@@ -23,7 +23,7 @@ from kapcare.sessions.discharge import scale_for
 from kapcare.sessions.models import DosingSession, Frozen, LedgerEntry, RatingKind, RemsForm, SessionError
 from kapcare.sessions.models import dose as dosing
 from kapcare.sessions.models.rems import rems_missing
-from kapcare.sessions.rules import route_label, rule
+from kapcare.sessions.rules import rule
 from kapcare.sessions.summary import summary_context, vital_rows
 from kapcare.sessions.vitals import FIELDS as VITAL_FIELDS
 
@@ -72,7 +72,7 @@ def session_context(request, session, **forms_in):
     context = {
         "session": session,
         "rules": rules,
-        "route_label": route_label(rules, session.route),
+        "route_label": session.route_name,
         "prechecks": list(session.prechecks.select_related("checked_by")),
         "transitions": list(session.transitions.select_related("by")),
         "address_corrections": list(session.address_corrections.select_related("by")),
@@ -246,7 +246,7 @@ def order(request, pk):
         except SessionError as error:
             form.add_error(None, str(error))
         else:
-            said = f"Ordered {placed.amount_mg} mg {route_label(session.rules, placed.route)}"
+            said = f"Ordered {placed.amount_mg} mg {placed.route_label}"
             if placed.iv_equivalent_mg is not None:
                 said += f" (IV-equivalent {placed.iv_equivalent_mg} mg)"
             messages.success(request, said + ".")

@@ -54,6 +54,8 @@ class DoseOrder(models.Model):
     @property
     def route_label(self) -> str:
         """The route as the session's protocol names it, for example "Intramuscular (IM)"."""
+        if self.route == self.session.route:
+            return self.session.route_name
         return named_route(self.session.rules, self.route)
 
 
@@ -204,6 +206,8 @@ class Administration(models.Model):
     @property
     def route_label(self) -> str:
         """The route as the session's protocol names it, for example "Intramuscular (IM)"."""
+        if self.route == self.session.route:
+            return self.session.route_name
         return named_route(self.session.rules, self.route)
 
 

@@ -10,6 +10,7 @@ from kapcare.audit.trail import record
 from kapcare.clinics.models import Clinic, ClinicScopedQuerySet, Membership
 from kapcare.clinics.roles import allows
 from kapcare.lib import spravato
+from kapcare.sessions.rules import route_label
 
 
 class SessionError(Exception):
@@ -289,6 +290,14 @@ class DosingSession(models.Model):
     def address_correctable(self) -> bool:
         """An at-home session's address may be corrected until the session is over."""
         return self.at_home and self.signed_at is None and self.state not in (State.DISCHARGED, State.ABORTED)
+
+    @property
+    def route_name(self) -> str:
+        """The route as the protocol names it, for example "Intramuscular (IM)". The protocol's
+        routes are racemic ketamine's ("Intranasal (racemic)"), so esketamine's is simply its own."""
+        if self.is_esketamine:
+            return "Intranasal"
+        return route_label(self.rules, self.route)
 
     @property
     def is_esketamine(self) -> bool:

@@ -64,3 +64,10 @@ def test_the_order_page_and_session_page_speak_of_the_label_not_an_iv_equivalent
     body = response.content.decode()
     assert "Ordered 56.00 mg" in body and "IV-equivalent <strong>" not in body
     assert "maximum today 84.00 mg" in body
+
+
+def test_an_esketamine_session_never_calls_its_route_racemic(signed_in, prescriber, cleared_esketamine):
+    dose.order_dose(cleared_esketamine, by=prescriber, route="intranasal", amount_mg=Decimal("56"))
+    page = signed_in(prescriber).get(reverse("sessions:detail", args=[cleared_esketamine.pk])).content.decode()
+    assert "Esketamine (Spravato) · Intranasal ·" in page and "56.00 mg Intranasal by" in page
+    assert "Intranasal (racemic)" not in page
