@@ -31,6 +31,17 @@ def devices(mg) -> int | None:
     return int(mg // DEVICE_MG)
 
 
+def above_label(mg) -> str:
+    """Why this dose is more than the label gives in one session (84 mg), or ""."""
+    most = max(LABEL_DOSES_MG)
+    if mg is None or Decimal(mg) <= most:
+        return ""
+    return (
+        f"{Decimal(mg).normalize():f} mg is above the label's highest dose per session, {most} mg "
+        f"(three devices; {SOURCE})."
+    )
+
+
 def outside_label(mg) -> str:
     """A note when a whole number of devices is still not one of the label's doses, or ""."""
     if mg is None or Decimal(mg) in {Decimal(d) for d in LABEL_DOSES_MG}:

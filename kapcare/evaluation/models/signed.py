@@ -222,6 +222,8 @@ def esketamine_refusals(route: str, dose_unit: str, dose_amount, at_home_allowed
             f"An esketamine dose is a whole number of {spravato.DEVICE_MG} mg devices, {label_doses} mg "
             f"per session on the label ({spravato.SOURCE}); {Decimal(dose_amount).normalize():f} mg is not."
         )
+    elif dose_unit and spravato.above_label(dose_amount):
+        refusals["dose_amount"] = spravato.above_label(dose_amount)
     if at_home_allowed:
         refusals["at_home_allowed"] = (
             f"{spravato.NOT_AT_HOME} ({spravato.SOURCE}). Leave at-home sessions off."

@@ -59,12 +59,17 @@ def test_a_prescriber_signs_an_esketamine_plan_in_devices_with_no_iv_equivalent(
         ({"dose_amount": "60"}, "dose_amount", "whole number of 28 mg devices, 56 or 84 mg"),
         ({"dose_amount": "70"}, "dose_amount", "70 mg is not"),
         (
+            {"dose_amount": "112"},
+            "dose_amount",
+            "112 mg is above the label's highest dose per session, 84 mg",
+        ),
+        (
             {"at_home_allowed": "on", "at_home_after_sessions": "2"},
             "at_home_allowed",
             "never dispensed for home use",
         ),
     ],
-    ids=["route-im", "route-lozenge", "by-weight", "60-mg", "70-mg", "at-home"],
+    ids=["route-im", "route-lozenge", "by-weight", "60-mg", "70-mg", "112-mg", "at-home"],
 )
 def test_an_esketamine_plan_off_its_label_is_refused_on_the_field_and_nothing_is_signed(
     signed_in, prescriber, eligible, changes, field, message
@@ -169,9 +174,9 @@ def test_the_plan_form_shows_an_esketamine_dose_in_devices_as_it_is_typed(signed
     assert "None: esketamine is another molecule" in body
     assert "Bioavailability" not in body and "mg/kg" not in body
     body = client.post(
-        plan_url(eligible), esketamine(dose_amount="112"), headers={"HX-Request": "true"}
+        plan_url(eligible), esketamine(dose_amount="28"), headers={"HX-Request": "true"}
     ).content.decode()
-    assert "112 mg: 4 devices" in body and "112 mg is outside it" in body
+    assert "28 mg: 1 device" in body and "28 mg is outside it" in body
     body = client.post(
         plan_url(eligible), esketamine(route="iv"), headers={"HX-Request": "true"}
     ).content.decode()

@@ -100,10 +100,7 @@ def esketamine_refusal(route: str, amount: Decimal, mg_per_kg) -> str:
         return f"Order esketamine in mg, a whole number of 28 mg devices, not by weight ({spravato.SOURCE})."
     if spravato.devices(amount) is None:
         return f"{amount} mg is not a whole number of 28 mg esketamine devices ({spravato.SOURCE})."
-    top = esketamine_limits()["limit"]
-    if amount > top:
-        return f"{amount} mg is above the label's highest dose per session, {top} mg ({spravato.SOURCE})."
-    return ""
+    return spravato.above_label(amount)
 
 
 def order_dose(session, *, by, route: str, amount_mg=None, mg_per_kg=None, request=None) -> DoseOrder:

@@ -98,7 +98,7 @@ def esketamine_refusal(route: str, route_label: str, planned_dose_mg, planned_mg
             f"An esketamine dose is a whole number of 28 mg devices (reference/clinical.md §3); "
             f"{planned_dose_mg:g} mg is not."
         )
-    return ""
+    return spravato.above_label(planned_dose_mg)
 
 
 def one_line(address: str) -> str:

@@ -30,7 +30,7 @@ def test_an_esketamine_order_carries_the_labels_maximum_and_no_iv_equivalent(cle
     "route, amount, per_kg, said",
     [
         ("intranasal", Decimal("50"), None, "not a whole number of 28 mg esketamine devices"),
-        ("intranasal", Decimal("112"), None, "above the label's highest dose per session, 84.00 mg"),
+        ("intranasal", Decimal("112"), None, "112 mg is above the label's highest dose per session, 84 mg"),
         ("intranasal", None, Decimal("0.8"), "in mg, a whole number of 28 mg devices, not by weight"),
         ("im", Decimal("56"), None, "is a nasal spray: order it intranasal"),
     ],
@@ -68,6 +68,22 @@ def test_the_order_page_and_session_page_speak_of_the_label_not_an_iv_equivalent
 
 def test_an_esketamine_session_never_calls_its_route_racemic(signed_in, prescriber, cleared_esketamine):
     dose.order_dose(cleared_esketamine, by=prescriber, route="intranasal", amount_mg=Decimal("56"))
-    page = signed_in(prescriber).get(reverse("sessions:detail", args=[cleared_esketamine.pk])).content.decode()
+    page = (
+        signed_in(prescriber).get(reverse("sessions:detail", args=[cleared_esketamine.pk])).content.decode()
+    )
     assert "Esketamine (Spravato) · Intranasal ·" in page and "56.00 mg Intranasal by" in page
     assert "Intranasal (racemic)" not in page
+
+
+def test_esketamine_above_the_label_is_not_booked(ready_patient, active_course, nurse):
+    from kapcare.sessions.tests.conftest import schedule
+
+    with pytest.raises(SessionError, match="112 mg is above the label's highest dose per session, 84 mg"):
+        schedule(
+            active_course,
+            nurse,
+            route="intranasal",
+            medication="esketamine",
+            planned_mg_per_kg=None,
+            planned_dose_mg=Decimal("112"),
+        )
