@@ -60,24 +60,39 @@ def load(demo) -> None:
         if course.condition == Condition.SUD and rng.random() < 0.7:
             sign_as_of(documents["part2"], course.patient, at + timedelta(minutes=6), witness)
             signed += 1
+    # Patients whose next dosing session is tomorrow have confirmed its checklist; the portal's
+    # example patient is one with a session booked, so the portal shows its dates.
     tomorrow = timezone.localdate(timezone.now(), clinic.zone) + timedelta(days=1)
-    active = [course for course in courses if course.state == CourseState.ACTIVE][:4]
-    for course in active:
-        PreparationConfirmation.objects.create(
-            clinic=clinic,
-            patient=course.patient,
-            course=course,
-            session_date=tomorrow,
-            items=[{"key": key, "text": text} for key, text in checklist_items(clinic)],
-            confirmed_at=timezone.now() - timedelta(hours=rng.randint(1, 6)),
-        )
+    booked = booked_sessions(clinic)
+    for course in courses:
+        if course.state == CourseState.ACTIVE and booked.get(course.pk) == tomorrow:
+            PreparationConfirmation.objects.create(
+                clinic=clinic,
+                patient=course.patient,
+                course=course,
+                session_date=tomorrow,
+                items=[{"key": key, "text": text} for key, text in checklist_items(clinic)],
+                confirmed_at=timezone.now() - timedelta(hours=rng.randint(1, 6)),
+            )
     demo.say(f"{len(documents)} consent templates, {signed} signed consents with PDF copies")
-    example = active[0].patient if active else None
+    active = [course for course in courses if course.state == CourseState.ACTIVE]
+    example = next((c.patient for c in active if c.pk in booked), active[0].patient if active else None)
     if example is not None:
         demo.say(
             f"portal: /portal/ with {example.email} and date of birth {example.date_of_birth:%Y-%m-%d} "
             "(the link lands in var/outbox)"
         )
+
+
+def booked_sessions(clinic) -> dict:
+    """Each course's next booked dosing session: its day, where the course is treated."""
+    from kapcare.sessions.models import DosingSession
+
+    found = {}
+    ahead = DosingSession.objects.filter(clinic=clinic, state="scheduled", planned_start__gt=timezone.now())
+    for session in ahead.select_related("site").order_by("planned_start"):
+        found.setdefault(session.course_id, timezone.localdate(session.planned_start, session.site_zone))
+    return found
 
 
 def at_home_courses(clinic) -> set[int]:

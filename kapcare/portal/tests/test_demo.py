@@ -29,3 +29,26 @@ def test_every_demo_course_past_evaluation_has_a_signed_kap_consent_with_a_pdf()
     count = ConsentSignature.objects.count()
     call_command("demo")
     assert ConsentSignature.objects.count() == count
+
+
+@pytest.mark.django_db
+def test_every_demo_checklist_confirmation_is_for_a_day_the_patient_has_a_dosing_session(capsys):
+    from django.utils import timezone
+
+    from kapcare.patients.preparation import PreparationConfirmation
+    from kapcare.sessions.models import DosingSession
+
+    call_command("demo")
+    days = {
+        (s.patient_id, timezone.localdate(s.planned_start, s.site_zone))
+        for s in DosingSession.objects.exclude(state="aborted").select_related("site")
+    }
+    confirmations = PreparationConfirmation.objects.all()
+    assert confirmations.exists()
+    for confirmation in confirmations:
+        assert (confirmation.patient_id, confirmation.session_date) in days, confirmation
+    # The portal's example patient has a session booked, so their portal shows its date.
+    email = capsys.readouterr().out.split("portal: /portal/ with ")[1].split()[0]
+    assert DosingSession.objects.filter(
+        patient__email=email, state="scheduled", planned_start__gt=timezone.now()
+    ).exists()
