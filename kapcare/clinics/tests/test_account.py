@@ -48,3 +48,13 @@ def test_a_number_that_cannot_take_a_text_is_refused_and_nothing_changes(signed_
 
 def test_the_header_leads_every_member_to_their_account(signed_in, billing):
     assert f'href="{URL}"' in signed_in(billing).get(reverse("patients:dashboard")).content.decode()
+
+
+def test_the_team_page_tells_the_admin_who_gets_urgent_alerts_by_text_without_the_number(
+    signed_in, admin, nurse
+):
+    nurse.alert_phone = "+16175550101"
+    nurse.save()
+    page = signed_in(admin).get(reverse("clinics:team")).content.decode()
+    assert "Email and text" in page and "Email only" in page
+    assert "555" not in page
