@@ -73,16 +73,28 @@ def type_paths(mapper) -> dict:
         },
     }
     if mapper.creatable:
-        paths[f"/{kind}"]["post"] = operation(f"Create a {kind}", kind, body=kind, status="201")
+        paths[f"/{kind}"]["post"] = operation(
+            f"Create a {kind}", kind, body=kind, status="201", params=[prefer_return()]
+        )
     if mapper.updatable:
         instance["put"] = operation(
             f"Update a {kind}",
             kind,
             id_param=True,
             body=kind,
-            params=[header("If-Match", 'The version you read, as W/"n".')],
+            params=[header("If-Match", 'The version you read, as W/"n".'), prefer_return()],
         )
     return paths
+
+
+def prefer_return() -> dict:
+    return header(
+        "Prefer",
+        "What to answer with: the resource as kept (return=representation, the default), nothing "
+        "(return=minimal), or an OperationOutcome saying what was done and naming each element "
+        "sent that kapcare did not keep (return=OperationOutcome).",
+        enum=["return=representation", "return=minimal", "return=OperationOutcome"],
+    )
 
 
 def operation(summary, returns, *, params=(), id_param=False, body=None, status="200", public=False) -> dict:

@@ -24,6 +24,8 @@ def test_the_openapi_description_covers_every_registered_type(client):
         assert {f"/{kind}", f"/{kind}/{{id}}", f"/{kind}/{{id}}/_history/{{vid}}"} <= set(paths)
     assert "post" in paths["/Patient"] and "post" not in paths["/Practitioner"]
     assert {p["name"] for p in paths["/Patient"]["get"]["parameters"]} >= {"family", "birthdate", "_count"}
+    prefer = next(p for p in paths["/Patient"]["post"]["parameters"] if p["name"] == "Prefer")
+    assert "return=OperationOutcome" in prefer["schema"]["enum"]
 
 
 schema = schemathesis.openapi.from_dict(openapi("http://testserver/fhir/R4"))
