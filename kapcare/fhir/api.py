@@ -229,7 +229,7 @@ def create(caller: Caller, resource_type: str, body, *, if_none_exist: str = "")
     headers = version_headers(stored) | {
         "Location": f"{caller.base}/{resource_type}/{version.resource_id}/_history/1"
     }
-    return Result(201, stored, headers, kept.warnings(resource_type, resource, stored))
+    return Result(201, stored, headers, kept.warnings(resource, stored))
 
 
 def check_create(caller: Caller, mapper) -> None:
@@ -247,7 +247,7 @@ def ingested_result(
     if status == 200 and audit_repeat:
         audit(caller, "view", None, detail={"fhir": f"Observation/{stored['id']}", "repeat": True})
     where = f"{caller.base}/{stored['resourceType']}/{stored['id']}/_history/{stored['meta']['versionId']}"
-    warned = kept.warnings(stored["resourceType"], sent, stored) if status == 201 else []
+    warned = kept.warnings(sent, stored) if status == 201 else []
     return Result(status, stored, version_headers(stored) | {"Location": where}, warned)
 
 
@@ -310,7 +310,7 @@ def update(caller: Caller, resource_type: str, resource_id: str, body, *, if_mat
     headers = version_headers(stored) | {
         "Location": f"{caller.base}/{resource_type}/{obj.pk}/_history/{version.version}"
     }
-    return Result(200, stored, headers, kept.warnings(resource_type, resource, stored))
+    return Result(200, stored, headers, kept.warnings(resource, stored))
 
 
 def search_type(caller: Caller, resource_type: str, pairs, *, lenient: bool = False, url: str = "") -> Result:

@@ -88,11 +88,11 @@ def label(item) -> str:
     return f" ({', '.join(said[:2])})" if said else ""
 
 
-def warnings(resource_type: str, sent: dict, kept: dict) -> list[dict]:
+def warnings(sent: dict, kept: dict) -> list[dict]:
     """OperationOutcome issues for what was not kept, one per element or item."""
     return [
         issue(
-            f"{path} was not kept: kapcare does not record it for a {resource_type}.",
+            f"{path} was not kept: kapcare does not record it.",
             severity="warning",
             code="informational",
             expression=path.split(" (")[0],

@@ -157,7 +157,7 @@ def test_importing_a_record_counts_what_was_not_kept_by_element(fhir):
     assert response.status_code == 200, response.content
     messages = [item["diagnostics"] for item in issues(response)]
     assert (
-        f"In 1 of 1 Patient: Patient.identifier (system {SSN}) was not kept: kapcare does not record it for a Patient."
+        f"In 1 of 1 Patient: Patient.identifier (system {SSN}) was not kept: kapcare does not record it."
         in messages
     )
     assert any(m.startswith(f"In 1 of 1 Patient: Patient.extension (url {RACE})") for m in messages)
