@@ -6,6 +6,8 @@ four clients of a two-process server land three on one process about half the ti
 is held to one core by Python's global interpreter lock while the other idles, and each client
 waits behind the other two. Here a process that already holds connections waits a moment (a
 millisecond for each, at most four) before accepting, so a process holding fewer takes it first.
+The wait holds that process's event loop, so a request arriving meanwhile on one of its open
+connections waits as long; new connections are rare beside the requests on open ones.
 """
 
 import time
