@@ -168,20 +168,31 @@ def sign(course, evaluation, protocol, transition) -> Evaluation:
     return evaluation
 
 
+def signed_plan(course, protocol, started) -> dict:
+    """What every demo plan shares: signed by whoever started the course, two hours before; the
+    course's diagnosis and the PHQ-9 and GAD-7 before each session; one integration session
+    within 48 hours after each dosing session."""
+    return {
+        "clinic_id": course.clinic_id,
+        "course": course,
+        "patient_id": course.patient_id,
+        "protocol": protocol,
+        "protocol_version": protocol.version,
+        "signed_by": started.by,
+        "signed_at": started.at - timedelta(hours=2),
+        "target_conditions": [DIAGNOSES[course.condition]],
+        "target_measures": ["phq-9", "gad-7"],
+        "measures_schedule": "each_session",
+        "integration_sessions_after_each": 1,
+        "integration_within_hours": 48,
+    }
+
+
 def make_plan(course, evaluation, protocol, started, plan) -> None:
     route, amount, unit = plan
     dose = dose_for(route, amount, unit, evaluation.weight_kg, protocol.rules)
     TreatmentPlan.objects.create(
-        clinic_id=course.clinic_id,
-        course=course,
-        patient_id=course.patient_id,
-        protocol=protocol,
-        protocol_version=protocol.version,
-        signed_by=started.by,
-        signed_at=started.at - timedelta(hours=2),
-        target_conditions=[DIAGNOSES[course.condition]],
-        target_measures=["phq-9", "gad-7"],
-        measures_schedule="each_session",
+        **signed_plan(course, protocol, started),
         route=route,
         dose_amount=amount,
         dose_unit=unit,
@@ -192,8 +203,6 @@ def make_plan(course, evaluation, protocol, started, plan) -> None:
         iv_equivalent_mg_per_kg=dose.iv_equivalent_mg_per_kg,
         dosing_sessions=6,
         cadence_days=7 if route == "lozenge" else 3,
-        integration_sessions_after_each=1,
-        integration_within_hours=48,
         at_home_allowed=route == "lozenge",
         at_home_after_sessions=3 if route == "lozenge" else None,
     )
@@ -205,16 +214,7 @@ def make_esketamine_plan(course, evaluation, protocol, started) -> None:
     four weeks (eight sessions; a plan counts whole days between them, so every three), in clinic
     only. No IV-equivalent: that is racemic ketamine's (see signing.EsketamineDose)."""
     TreatmentPlan.objects.create(
-        clinic_id=course.clinic_id,
-        course=course,
-        patient_id=course.patient_id,
-        protocol=protocol,
-        protocol_version=protocol.version,
-        signed_by=started.by,
-        signed_at=started.at - timedelta(hours=2),
-        target_conditions=[DIAGNOSES[course.condition]],
-        target_measures=["phq-9", "gad-7"],
-        measures_schedule="each_session",
+        **signed_plan(course, protocol, started),
         medication="esketamine",
         route=label.ROUTE,
         dose_amount=Decimal(label.LABEL_DOSES_MG[0]),
@@ -223,7 +223,5 @@ def make_esketamine_plan(course, evaluation, protocol, started) -> None:
         dose_mg=Decimal(label.LABEL_DOSES_MG[0]),
         dosing_sessions=8,
         cadence_days=3,
-        integration_sessions_after_each=1,
-        integration_within_hours=48,
         at_home_allowed=False,
     )

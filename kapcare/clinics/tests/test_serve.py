@@ -23,16 +23,22 @@ def children(pid: int) -> list[int]:
     return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
 
 
-def test_serve_runs_a_multi_process_server_that_serves_pages_and_static_files_and_stops_cleanly(tmp_path):
+def serve_two_processes(tmp_path) -> tuple[int, subprocess.Popen]:
+    """`kapcare serve` with two processes on a free port and a SQLite database of its own."""
     port = free_port()
     env = os.environ | {"KAPCARE_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "kapcare.settings"}
     env.pop("DATABASE_URL", None)
     server = subprocess.Popen(
         [sys.executable, "-m", "kapcare", "serve", "--no-worker", "--processes", "2", f"127.0.0.1:{port}"],
         env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
+    return port, server
+
+
+def test_serve_runs_a_multi_process_server_that_serves_pages_and_static_files_and_stops_cleanly(tmp_path):
+    port, server = serve_two_processes(tmp_path)
     try:
         for _ in range(150):
             try:
@@ -90,15 +96,7 @@ def test_connections_kept_open_are_spread_over_the_processes(tmp_path):
     gunicorn puts the second on the first one's process about half the time."""
     import http.client
 
-    port = free_port()
-    env = os.environ | {"KAPCARE_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "kapcare.settings"}
-    env.pop("DATABASE_URL", None)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "kapcare", "serve", "--no-worker", "--processes", "2", f"127.0.0.1:{port}"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    port, server = serve_two_processes(tmp_path)
     try:
         for _ in range(150):
             if len(children(server.pid)) == 2:

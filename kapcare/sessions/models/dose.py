@@ -20,7 +20,18 @@ def mg(number) -> Decimal:
     return Decimal(str(number)).quantize(MG, rounding=ROUND_HALF_UP)
 
 
-class DoseOrder(models.Model):
+class GivenByRoute:
+    """A dose ordered or given by a route of its session."""
+
+    @property
+    def route_label(self) -> str:
+        """The route as the session's protocol names it, for example "Intramuscular (IM)"."""
+        if self.route == self.session.route:
+            return self.session.route_name
+        return named_route(self.session.rules, self.route)
+
+
+class DoseOrder(GivenByRoute, models.Model):
     """The prescriber's order for this session: route and amount, checked against the protocol."""
 
     session = models.ForeignKey(DosingSession, on_delete=models.PROTECT, related_name="orders")
@@ -50,13 +61,6 @@ class DoseOrder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount_mg} mg {self.route}"
-
-    @property
-    def route_label(self) -> str:
-        """The route as the session's protocol names it, for example "Intramuscular (IM)"."""
-        if self.route == self.session.route:
-            return self.session.route_name
-        return named_route(self.session.rules, self.route)
 
 
 def dose_limits(rules: dict, route: str, weight_kg: Decimal) -> dict:
@@ -173,7 +177,7 @@ def limit_text(limits: dict, weight: Decimal) -> str:
     return text
 
 
-class Administration(models.Model):
+class Administration(GivenByRoute, models.Model):
     """The nurse's record of giving the dose, checked by a second member of staff."""
 
     session = models.ForeignKey(DosingSession, on_delete=models.PROTECT, related_name="administrations")
@@ -199,13 +203,6 @@ class Administration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount_mg} mg {self.product} lot {self.lot}"
-
-    @property
-    def route_label(self) -> str:
-        """The route as the session's protocol names it, for example "Intramuscular (IM)"."""
-        if self.route == self.session.route:
-            return self.session.route_name
-        return named_route(self.session.rules, self.route)
 
 
 class Stock(models.Model):
