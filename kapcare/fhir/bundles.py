@@ -69,10 +69,11 @@ def is_reading(item: dict) -> bool:
     )
 
 
-def run_readings(caller, entries: list[dict], kind: str) -> api.Result:
-    """A Bundle of nothing but new Observations, as a monitor's bridge sends them: checked here
-    entry by entry, then kept by one call to the sessions app's ingest (one lookup of sessions, one
-    insert, one audit event per session) instead of one call per entry."""
+def keep_readings(caller, entries: list[dict], kind: str) -> dict:
+    """Each entry's Observation validated, then all kept by one call to the sessions app's ingest
+    (one lookup of sessions, one insert, one audit event per session) instead of one call per
+    entry: by index, a FhirError or (status, stored resource, resource sent). A transaction is
+    refused as a whole."""
     mapper = api.mapper_for("Observation")
     api.check_create(caller, mapper)
     answers: dict[int, object] = {}
@@ -95,6 +96,12 @@ def run_readings(caller, entries: list[dict], kind: str) -> api.Result:
                 if isinstance(answer, FhirError)
                 else (*answer, resource)
             )
+    return answers
+
+
+def run_readings(caller, entries: list[dict], kind: str) -> api.Result:
+    """A Bundle of nothing but new Observations, as a monitor's bridge sends them."""
+    answers = keep_readings(caller, entries, kind)
     out, repeats = [], []
     for index in range(len(entries)):
         answer = answers[index]
@@ -262,11 +269,6 @@ def run_batch(caller, entries: list[dict]) -> api.Result:
 
 def why_skipped(kind: str) -> str:
     mapper = registry().get(kind)
-    if mapper is not None and mapper.ingests:
-        return (
-            f"kapcare keeps {kind} only as readings of a dosing session in progress, posted to "
-            f"/{kind} as they are taken, not a record's history."
-        )
     if mapper is not None:
         return f"kapcare makes its {kind} records itself (read-only through the API)."
     return f"kapcare does not keep {kind}."
@@ -276,16 +278,16 @@ def import_bundle(caller, body) -> api.Result:
     """Load the entries kapcare keeps, atomically; say what was loaded and what was skipped, by
     type, and which elements of what was loaded were not kept (kept.py)."""
     entries = check_bundle(body, ("transaction", "batch", "collection"))
-    keep, skipped = [], Counter()
+    keep, readings, skipped = [], [], Counter()
     for index, item in enumerate(entries):
         kind = (item.get("resource") or {}).get("resourceType", "")
         mapper = registry().get(kind)
-        # A reading posted live belongs to a dosing session in progress; a record's history of
-        # readings (years of them, in a Synthea record) has none to join, so it is reported skipped.
-        if mapper is not None and mapper.creatable and not mapper.ingests:
+        if mapper is not None and mapper.ingests:
+            readings.append(index)
+        elif mapper is not None and mapper.creatable:
             keep.append((index, {**item, "request": {"method": "POST", "url": kind}}))
         else:
-            skipped[kind or "(no resource)"] += 1
+            skipped[(kind or "(no resource)", why_skipped(kind))] += 1
     loaded, not_kept = Counter(), Counter()
     references: dict[str, str] = {}
     with transaction.atomic():
@@ -299,13 +301,32 @@ def import_bundle(caller, body) -> api.Result:
             # Said once per element over the whole record, not once per resource.
             for said in dict.fromkeys(re.sub(r"\[\d+\]", "", i["diagnostics"]) for i in result.issues):
                 not_kept[(kind, said)] += 1
+        if readings:
+            # The record's vital signs, about the patients just loaded: kept as their history
+            # (kapcare.sessions.devices), each one kapcare does not keep (a lab result, a weight)
+            # skipped with the reason ingest gives.
+            answers = keep_readings(
+                caller,
+                [{"resource": rewrite(entries[index].get("resource"), references)} for index in readings],
+                "batch",
+            )
+            for answer in answers.values():
+                if isinstance(answer, FhirError):
+                    skipped[
+                        (
+                            "Observation",
+                            re.sub(r"Bundle\.entry\[\d+\]\S*:? ?", "", answer.issues[0]["diagnostics"]),
+                        )
+                    ] += 1
+                else:
+                    loaded["Observation"] += 1
     issues = [
         issue(f"Loaded {count} {kind}.", severity="information", code="informational")
         for kind, count in sorted(loaded.items())
     ]
     issues += [
-        issue(f"Skipped {count} {kind}: {why_skipped(kind)}", severity="warning", code="not-supported")
-        for kind, count in sorted(skipped.items())
+        issue(f"Skipped {count} {kind}: {why}", severity="warning", code="not-supported")
+        for (kind, why), count in sorted(skipped.items())
     ]
     issues += [
         issue(f"In {count} of {loaded[kind]} {kind}: {said}", severity="warning", code="informational")

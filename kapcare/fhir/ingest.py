@@ -1,7 +1,9 @@
 """Vital signs posted to the FHIR API (POST Observation, or a Bundle of them) go through the
 sessions app's own way in, `ingest_observations`, as a monitor's readings do: each is attached to
 the patient's dosing session in progress, stored once per identifier (a repeat answers 200 with
-the reading already kept), checked against the protocol's alerts, and audited there. A refused
+the reading already kept), checked against the protocol's alerts, and audited there. A reading
+taken when the patient was in no session (another record's, a home cuff's) is kept as their
+history, with no session and no alert (`outside_sessions`, see kapcare.sessions.devices). A refused
 reading is stored nowhere and answered with the OperationOutcome ingest gives.
 
 This module turns ingest's answers into the API's: canonical ids (vs-{row}-{kind}), a first
@@ -21,7 +23,11 @@ def as_error(status: int, body: dict) -> FhirError:
 
 def part_for_resource(mapper, resource: dict):
     """The Observation part whose LOINC code this posted reading carries."""
+    from kapcare.sessions.devices import BP_PANEL, BP_PANELS
+
     codes = {c.get("code") for c in (resource.get("code") or {}).get("coding", [])}
+    if codes & BP_PANELS:
+        codes.add(BP_PANEL)
     for part in mapper.parts():
         if any(coding["code"] in codes for coding in getattr(part, "codes", ())):
             return part
@@ -45,7 +51,9 @@ def ingest(caller, mapper, resources: list[dict], *, kind: str | None):
         }
     )
     try:
-        result = ingest_observations(caller.clinic, body, actor=caller.actor, request=caller.request)
+        result = ingest_observations(
+            caller.clinic, body, actor=caller.actor, request=caller.request, outside_sessions=True
+        )
     except Refused as refused:
         raise as_error(refused.status, refused.outcome()) from None
     answers = []

@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from kapcare.audit.trail import record
+from kapcare.audit.trail import record, record_each
 from kapcare.clinics.models import Protocol
 from kapcare.patients.models import CourseState
 from kapcare.patients.preparation import PreparationConfirmation, checklist_items
@@ -28,6 +28,7 @@ from kapcare.sessions.models import (
     RemsForm,
     SessionNote,
     SessionTransition,
+    Source,
     State,
     VitalSign,
     dose,
@@ -118,6 +119,7 @@ def load(demo) -> None:
                 break
             past_session(course, plan, protocol, at, staff, rng)
             past += 1
+    home_readings = readings_from_home(racemic, rng)
     rems = spravato_example(plans, protocol, staff, rng, now)
     home_live, home_booked = at_home(racemic, protocol, staff, rng, now)
     live = in_progress(racemic, staff, rng, now)
@@ -132,8 +134,45 @@ def load(demo) -> None:
     demo.say(
         f"{past} signed dosing sessions, {rems} Spravato session with a REMS form due, "
         f"{live + home_live} sessions in progress today ({home_live} at home; run `kapcare "
-        f"simulate-monitor`), {booked + home_booked} booked ahead ({home_booked} at home)"
+        f"simulate-monitor`), {booked + home_booked} booked ahead ({home_booked} at home), "
+        f"{home_readings} blood pressures from a patient's home monitor"
     )
+
+
+def readings_from_home(plans, rng) -> int:
+    """A patient's home blood-pressure readings from the weeks before their course began, as an
+    integration sends them through the FHIR API: kept outside any session, on their chart."""
+    for plan in plans:
+        started = plan.course.transitions.filter(to_state=CourseState.ACTIVE).order_by("at").first()
+        if started is not None:
+            break
+    else:
+        return 0
+    patient = plan.course.patient
+    readings = [
+        VitalSign(
+            clinic_id=patient.clinic_id,
+            patient=patient,
+            session=None,
+            taken_at=started.at - timedelta(days=7 * week + 2, hours=rng.randint(0, 4)),
+            systolic=rng.randint(124, 138),
+            diastolic=rng.randint(78, 88),
+            heart_rate=rng.randint(66, 80),
+            source=Source.DEVICE,
+            device="Home blood pressure monitor",
+            identifier=f"demo-home-bp-{patient.pk}-{week}",
+        )
+        for week in range(4)
+    ]
+    VitalSign.objects.bulk_create(readings)
+    record_each(
+        None,
+        "create",
+        [(readings[0], {"vital_signs_outside_a_session": len(readings)})],
+        clinic=patient.clinic_id,
+        actor="kapcare demo",
+    )
+    return len(readings)
 
 
 def book_next(plans, staff, now) -> int:

@@ -9,14 +9,24 @@ session began, an impossible value) is stored nowhere and answered with an Opera
 The FHIR API routes POST /fhir/R4/Observation here; this app serves the same
 function at /api/devices/observations for devices that speak only this.
 
+The FHIR API also keeps readings from outside kapcare's sessions (`outside_sessions=True`): a
+reading taken when the patient was in no dosing session, a home cuff's or another clinic's, is the
+patient's history. It is kept with no session, raises no session alert, and may be dated by its day
+only. A reading that could be a session's is still refused rather than filed as history, where the
+nurse watching the session would not see it: one taken earlier on the day of the session in
+progress (a monitor's clock may be wrong), one taken during a session that has ended, and one dated
+by its day only on a day the patient had a session. The device endpoint keeps to sessions: a
+monitor posting for a patient in no session is told so rather than filed away.
+
 Codes are LOINC, units UCUM (reference/instruments.md §4): blood pressure is one Observation 85354-9
-with components 8480-6 (systolic) and 8462-4 (diastolic); heart rate 8867-4; SpO2 59408-5 or 2708-6;
+(or the older 55284-4, read back as 85354-9) with components 8480-6 (systolic) and 8462-4
+(diastolic); heart rate 8867-4; SpO2 59408-5 or 2708-6;
 respiratory rate 9279-1; body temperature 8310-5 in Cel or [degF], kept in °C to a hundredth beside
 the unit it came in (kapcare.sessions.vitals.to_celsius).
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -33,6 +43,8 @@ from kapcare.sessions.monitor import evaluate_vitals, make_alerts, save_alerts
 
 LOINC = "http://loinc.org"
 BP_PANEL = "85354-9"
+# The older panel some records still send (Synthea's, for one), with the same two components.
+BP_PANELS = {BP_PANEL, "55284-4"}
 COMPONENTS = {"8480-6": "systolic", "8462-4": "diastolic"}
 SINGLE = {
     "8867-4": "heart_rate",
@@ -85,7 +97,9 @@ class Reading:
     device: str
     resource: dict
     status: str = "final"
+    date_only: bool = False
     session: DosingSession | None = None
+    patient_id: int | None = None  # set when kept outside a session
     stored: VitalSign | None = None
     duplicate: bool = False
 
@@ -131,19 +145,22 @@ REASONS = {
 }
 
 
-def ingest_observations(clinic, resources, *, actor: str = "device", request=None) -> IngestResult:
-    """Store the vital signs in one Observation or a Bundle of them for a clinic's active sessions."""
+def ingest_observations(
+    clinic, resources, *, actor: str = "device", request=None, outside_sessions: bool = False
+) -> IngestResult:
+    """Store the vital signs in one Observation or a Bundle of them for a clinic's active sessions,
+    and with `outside_sessions` those taken when the patient was in no session as their history."""
     if not isinstance(resources, dict):
         raise Refused(400, "Post one FHIR Observation or a Bundle of them, as JSON.", "Resource")
     kind = resources.get("resourceType")
     if kind == "Bundle":
-        return _bundle(clinic, resources, actor=actor, request=request)
+        return _bundle(clinic, resources, actor=actor, request=request, outside_sessions=outside_sessions)
     if kind != "Observation":
         raise Refused(400, f"Expected an Observation or a Bundle, not {kind!r}.", "Resource.resourceType")
     result = IngestResult()
     try:
         reading = read_observation(resources, 0, "Observation")
-        outcomes = attach(clinic, [reading], "Observation.subject")
+        outcomes = attach(clinic, [reading], "Observation.subject", outside_sessions=outside_sessions)
         if outcomes:
             raise outcomes[0]
     except Refused as refused:
@@ -157,7 +174,7 @@ def ingest_observations(clinic, resources, *, actor: str = "device", request=Non
     return result
 
 
-def _bundle(clinic, bundle: dict, *, actor, request) -> IngestResult:
+def _bundle(clinic, bundle: dict, *, actor, request, outside_sessions: bool) -> IngestResult:
     kind = bundle.get("type")
     if kind not in ("batch", "transaction"):
         raise Refused(400, "Post a Bundle of type batch or transaction.", "Bundle.type")
@@ -175,7 +192,9 @@ def _bundle(clinic, bundle: dict, *, actor, request) -> IngestResult:
             readings.append(read_observation(resource, index, where))
         except Refused as refused:
             outcomes[index] = refused
-    outcomes |= attach(clinic, readings, "Bundle.entry[{index}].resource.subject")
+    outcomes |= attach(
+        clinic, readings, "Bundle.entry[{index}].resource.subject", outside_sessions=outside_sessions
+    )
     if kind == "transaction" and outcomes:
         # All or nothing: one refused entry refuses the whole transaction.
         first = outcomes[min(outcomes)]
@@ -208,11 +227,17 @@ def read_observation(resource: dict, index: int, where: str) -> Reading:
             "instead of effectivePeriod.",
             f"{where}.effectivePeriod",
         )
-    taken_at = parse_datetime(str(resource.get("effectiveDateTime") or ""))
+    effective = str(resource.get("effectiveDateTime") or "")
+    if day := parse_day(effective):
+        # Another record may date a reading by its day (the US Core examples do): kept as that day.
+        taken_at, date_only = datetime(day.year, day.month, day.day, tzinfo=UTC), True
+    else:
+        taken_at, date_only = parse_datetime(effective), False
     if taken_at is None or timezone.is_naive(taken_at):
         raise Refused(
             400,
-            "Give effectiveDateTime with a time zone, for example 2026-01-05T14:03:00Z.",
+            "Give effectiveDateTime with a time zone, for example 2026-01-05T14:03:00Z (a reading "
+            "from outside a dosing session may give its day alone, 2026-01-05).",
             f"{where}.effectiveDateTime",
         )
     if taken_at > timezone.now() + CLOCK_SLACK:
@@ -238,7 +263,18 @@ def read_observation(resource: dict, index: int, where: str) -> Reading:
         str(device)[:200],
         resource,
         resource["status"],
+        date_only,
     )
+
+
+def parse_day(value: str) -> date | None:
+    """A FHIR date of a whole day (YYYY-MM-DD), or None."""
+    if len(value) != 10:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 def first_identifier(resource: dict, where: str) -> str:
@@ -271,7 +307,7 @@ def codes_of(concept) -> set[str]:
 def read_values(resource: dict, where: str) -> dict:
     codes = codes_of(resource.get("code"))
     values: dict = {}
-    if BP_PANEL in codes:
+    if codes & BP_PANELS:
         for n, component in enumerate(resource.get("component") or []):
             for code in codes_of(component.get("code")) & COMPONENTS.keys():
                 values[COMPONENTS[code]] = quantity(component, COMPONENTS[code], f"{where}.component[{n}]")
@@ -366,27 +402,41 @@ def recording_sessions(clinic_id: int, patient_ids) -> list[DosingSession]:
     return sessions
 
 
-def attach(clinic, readings: list[Reading], where: str) -> dict[int, Refused]:
+def attach(
+    clinic, readings: list[Reading], where: str, *, outside_sessions: bool = False
+) -> dict[int, Refused]:
     """Find each reading's patient and active session in the clinic (one query for a batch, and one
-    more when a reading is refused); the readings that have none, refused, by index."""
+    more when a reading is refused or kept outside a session); the readings that have none,
+    refused, by index. With `outside_sessions`, a reading from when the patient was in no session
+    is kept as their history instead (`patient_id` set, no session)."""
     outcomes = {}
     ids = {r.patient_ref for r in readings if r.patient_ref.isdigit()}
     sessions = {str(s.patient_id): s for s in share_protocols(recording_sessions(clinic.pk, ids))}
     known = set(sessions)
-    if any(r.patient_ref not in sessions for r in readings):
+    if any(r.patient_ref not in sessions or r.date_only for r in readings):
         # Only a refusal needs to know whether the patient exists at all (404 or 409).
         from kapcare.patients.models import Patient
 
         known |= {
             str(pk) for pk in Patient.objects.filter(clinic=clinic, pk__in=ids).values_list("pk", flat=True)
         }
+    elsewhere = []  # (reading, where): not the session in progress's; perhaps history
     for reading in readings:
         at = where.format(index=reading.index)
+        session = sessions.get(reading.patient_ref)
         if reading.patient_ref not in known:
             outcomes[reading.index] = Refused(
                 404, f"Patient/{reading.patient_ref} is not a patient of this clinic.", at, "not-found"
             )
-        elif reading.patient_ref not in sessions:
+        elif session is not None and not reading.date_only and not before_check_in(session, reading):
+            refused = implausible(session, reading, at)
+            if refused:
+                outcomes[reading.index] = refused
+            else:
+                reading.session = session
+        elif outside_sessions:
+            elsewhere.append((reading, at))
+        elif session is None:
             outcomes[reading.index] = Refused(
                 409,
                 f"Patient/{reading.patient_ref} has no dosing session in progress; readings are taken "
@@ -395,36 +445,102 @@ def attach(clinic, readings: list[Reading], where: str) -> dict[int, Refused]:
                 "business-rule",
             )
         else:
-            refused = outside(sessions[reading.patient_ref], reading, at)
-            if refused:
-                outcomes[reading.index] = refused
-            else:
-                reading.session = sessions[reading.patient_ref]
+            outcomes[reading.index] = taken_before(session.checked_in_at, reading, at)
+    if elsewhere:
+        outcomes |= keep_outside_sessions(clinic, elsewhere)
     return outcomes
 
 
-def outside(session, reading: Reading, where: str) -> "Refused | None":
-    """Why this reading does not belong to the session in progress, if it does not: taken before
-    the patient was checked in (a reading from an earlier visit or another setting would be charted,
-    and judged against today's dose, as if taken today), or one the protocol finds implausible."""
+def before_check_in(session, reading: Reading) -> bool:
     began = getattr(session, "checked_in_at", None)
-    if began is not None and reading.taken_at < began - CLOCK_SLACK:
-        return Refused(
-            422,
-            f"This reading was taken at {reading.taken_at.isoformat()}, before "
-            f"Patient/{reading.patient_ref}'s dosing session in progress began (checked in at "
-            f"{began.isoformat()}); kapcare keeps readings in the session they were taken in, from "
-            "check-in to discharge.",
-            where.removesuffix(".subject") + ".effectiveDateTime",
-            "business-rule",
-        )
+    return began is not None and reading.taken_at < began - CLOCK_SLACK
+
+
+def taken_before(began, reading: Reading, where: str, why: str = "") -> Refused:
+    """A reading from before the patient was checked in to the session in progress: from an
+    earlier visit or another setting, it would be charted, and judged against today's dose, as if
+    taken today; or today's, from a monitor whose clock is wrong."""
+    return Refused(
+        422,
+        f"This reading was taken at {reading.taken_at.isoformat()}, before "
+        f"Patient/{reading.patient_ref}'s dosing session in progress began (checked in at "
+        f"{began.isoformat()}); kapcare keeps readings in the session they were taken in, from "
+        f"check-in to discharge.{why}",
+        where.removesuffix(".subject") + ".effectiveDateTime",
+        "business-rule",
+    )
+
+
+def implausible(session, reading: Reading, where: str) -> "Refused | None":
+    """A reading the session's protocol finds implausible: a device cannot confirm a doubtful
+    reading as real; a nurse can, by hand."""
     problems = plausibility.implausible(reading.values, session.rules)
     if problems:
-        # A device cannot confirm a doubtful reading as real; a nurse can, by hand.
         return Refused(
             422, "Reading refused: " + " ".join(problems), where.removesuffix(".subject"), "business-rule"
         )
     return None
+
+
+def keep_outside_sessions(clinic, elsewhere: list[tuple[Reading, str]]) -> dict[int, Refused]:
+    """Keep as history the readings taken when their patient was in no session (one query for the
+    patients' sessions); refuse, by index, those that could be a session's (see the module's
+    docstring)."""
+    from django.db.models import Max, Min, Q
+
+    ids = {int(reading.patient_ref) for reading, _ in elsewhere}
+    ends = [State.DISCHARGED, State.ABORTED]
+    visits: dict[str, list] = {}
+    for visit in (
+        DosingSession.objects.filter(clinic=clinic, patient_id__in=ids)
+        .annotate(
+            began=Min("transitions__at", filter=Q(transitions__to_state=State.CHECKED_IN)),
+            ended=Max("transitions__at", filter=Q(transitions__to_state__in=ends)),
+        )
+        .filter(began__isnull=False)
+        .values("pk", "patient_id", "began", "ended")
+    ):
+        visits.setdefault(str(visit["patient_id"]), []).append(visit)
+    zone = clinic.zone
+    outcomes = {}
+    for reading, where in elsewhere:
+        at = where.removesuffix(".subject") + ".effectiveDateTime"
+        for visit in visits.get(reading.patient_ref, []):
+            day = timezone.localtime(visit["began"], zone).date()
+            if reading.date_only:
+                if reading.taken_at.date() == day:
+                    outcomes[reading.index] = Refused(
+                        400,
+                        f"Patient/{reading.patient_ref} had a dosing session (Encounter/dosing-"
+                        f"{visit['pk']}) on {day.isoformat()}: give the time this reading was taken, "
+                        "with a time zone, so that kapcare can tell whether it was the session's.",
+                        at,
+                    )
+                    break
+            elif visit["ended"] is None:  # the session in progress: the reading is from before it
+                if timezone.localtime(reading.taken_at, zone).date() == day:
+                    outcomes[reading.index] = taken_before(
+                        visit["began"],
+                        reading,
+                        where,
+                        " Taken on the same day, it could be the session's own from a clock set wrong, "
+                        "so it is not kept as history either.",
+                    )
+                    break
+            elif visit["began"] - CLOCK_SLACK <= reading.taken_at <= visit["ended"] + CLOCK_SLACK:
+                outcomes[reading.index] = Refused(
+                    409,
+                    f"This reading was taken during Patient/{reading.patient_ref}'s dosing session "
+                    f"Encounter/dosing-{visit['pk']} (checked in at {visit['began'].isoformat()}, "
+                    f"ended at {visit['ended'].isoformat()}); kapcare adds no readings to a session "
+                    "after it has ended.",
+                    at,
+                    "business-rule",
+                )
+                break
+        else:
+            reading.patient_id = int(reading.patient_ref)
+    return outcomes
 
 
 def store(clinic, readings: list[Reading], result: IngestResult, *, actor: str, request=None) -> None:
@@ -449,20 +565,23 @@ def store(clinic, readings: list[Reading], result: IngestResult, *, actor: str, 
 
 
 def audit(clinic, fresh: list[Reading], *, actor: str, request=None) -> None:
-    """One audit event per session the post wrote to, with its patient and the readings stored,
-    all appended together."""
+    """One audit event per session the post wrote to, and one per patient whose readings from
+    outside a session it kept, with the patient and the readings stored, all appended together."""
     if not fresh:
         return
-    record_each(
-        request,
-        "create",
-        [
-            (session, {"vital_signs_from_device": len(ids), "readings": ids})
-            for session, ids in per_session(fresh).items()
-        ],
-        clinic=clinic.pk,
-        actor=actor,
-    )
+    touched = [
+        (session, {"vital_signs_from_device": len(ids), "readings": ids})
+        for session, ids in per_session([r for r in fresh if r.session]).items()
+    ]
+    outside: dict = {}
+    for reading in fresh:
+        if reading.session is None:
+            outside.setdefault(reading.patient_id, []).append(reading.stored)
+    touched += [
+        (rows[0], {"vital_signs_outside_a_session": len(rows), "readings": [row.pk for row in rows]})
+        for rows in outside.values()
+    ]
+    record_each(request, "create", touched, clinic=clinic.pk, actor=actor)
 
 
 def prepare(clinic, readings: list[Reading], existing: dict) -> list[Reading]:
@@ -476,17 +595,19 @@ def prepare(clinic, readings: list[Reading], existing: dict) -> list[Reading]:
             continue
         if reading.identifier:
             seen.add(reading.identifier)
-        session = reading.session
+        session = reading.session  # None for a reading kept outside sessions
         reading.stored = VitalSign(
             clinic_id=clinic.pk,
-            patient_id=session.patient_id,
+            patient_id=session.patient_id if session else reading.patient_id,
             session=session,
             taken_at=reading.taken_at,
+            date_only=reading.date_only,
             source=Source.DEVICE,
             status=reading.status,
             identifier=reading.identifier,
             device=reading.device,
-            pre_dose=session.dosed_at is None or reading.taken_at < session.dosed_at,
+            pre_dose=session is not None
+            and (session.dosed_at is None or reading.taken_at < session.dosed_at),
             **reading.values,
         )
         fresh.append(reading)
@@ -517,7 +638,8 @@ def per_session(readings: list[Reading]) -> dict:
 
 
 def raise_alerts(fresh: list[Reading]) -> list:
-    """The protocol's alerts on the new post-dose readings, judged in time order per session."""
+    """The protocol's alerts on the new post-dose readings, judged in time order per session.
+    Readings kept outside a session raise none: no one is watching them as they come."""
     from kapcare.sessions.models import State
     from kapcare.sessions.monitor import history, looks_back
     from kapcare.sessions.rules import RuleBook
@@ -525,7 +647,7 @@ def raise_alerts(fresh: list[Reading]) -> list:
     alerts = []
     by_session: dict = {}
     for reading in sorted(fresh, key=lambda r: r.taken_at):
-        if not reading.stored.pre_dose:
+        if reading.session is not None and not reading.stored.pre_dose:
             by_session.setdefault(reading.session, []).append(reading.stored)
     for session, new in by_session.items():
         if session.state == State.DOSED:

@@ -20,7 +20,15 @@ from kapcare.sessions import forms, monitor
 from kapcare.sessions.access import get_alert_for_user, get_session_for_user, get_site_for_user
 from kapcare.sessions.board import ratings_due, site_board
 from kapcare.sessions.discharge import scale_for
-from kapcare.sessions.models import DosingSession, Frozen, LedgerEntry, RatingKind, RemsForm, SessionError
+from kapcare.sessions.models import (
+    DosingSession,
+    Frozen,
+    LedgerEntry,
+    RatingKind,
+    RemsForm,
+    SessionError,
+    VitalSign,
+)
 from kapcare.sessions.models import dose as dosing
 from kapcare.sessions.models.rems import rems_missing
 from kapcare.sessions.rules import rule
@@ -629,6 +637,9 @@ def summary_pdf(request, pk):
     return response
 
 
+OUTSIDE_SHOWN = 10  # readings from outside a session on the chart, latest first
+
+
 @require_GET
 @staff_view("sessions.view")
 def panel(request, pk):
@@ -640,11 +651,17 @@ def panel(request, pk):
         .order_by("-planned_start")
     )
     course = patient.courses.filter(state="active").first()
+    # Readings sent through the FHIR API from when the patient was in no session: their history.
+    outside = VitalSign.objects.filter(clinic=patient.clinic_id, patient=patient, session__isnull=True)
+    shown = list(outside.order_by("-taken_at", "-pk")[:OUTSIDE_SHOWN])
     context = {
         "patient": patient,
         "sessions": sessions,
         "course": course,
         "can_schedule": allows(request.membership.role, "sessions.schedule"),
+        "outside": shown,
+        "outside_count": outside.count() if len(shown) == OUTSIDE_SHOWN else len(shown),
+        "zone": patient.clinic.zone,
     }
     template = "sessions/panel.html#panel" if request.htmx else "sessions/panel.html"
     return render(request, template, context)

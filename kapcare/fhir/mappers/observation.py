@@ -1,9 +1,10 @@
 """Observation: vital signs from dosing sessions (US Core vital-signs profiles) and survey scores
 (US Core Observation Screening Assessment). A vital sign POSTed here (blood pressure, heart rate,
-respiratory rate, oxygen saturation or body temperature in Cel or [degF]) is a reading for the
-patient's dosing session in progress, taken since check-in: it goes to the sessions app's ingest,
-as from a monitor. With an identifier a repeat post is kept once (200 with the reading kept);
-without one each post is a new reading.
+respiratory rate, oxygen saturation or body temperature in Cel or [degF]) goes to the sessions
+app's ingest, as from a monitor: a reading for the patient's dosing session in progress, taken
+since check-in, or one from when they were in no session, kept as their history. With an
+identifier a repeat post is kept once (200 with the reading kept); without one each post is a new
+reading.
 
 Survey scores are the total of each scored questionnaire whose instrument has a LOINC code for
 its total, from kapcare.measures, with ids `survey-{response id}`; item scores are in the

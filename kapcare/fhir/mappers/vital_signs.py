@@ -1,5 +1,6 @@
-"""Vital-sign Observations: the readings of dosing sessions (kapcare.sessions), per the US Core
-vital-signs profiles (reference/instruments.md §4).
+"""Vital-sign Observations: the readings of dosing sessions (kapcare.sessions), and readings kept
+from outside a session (no encounter; perhaps dated by the day alone), per the US Core vital-signs
+profiles (reference/instruments.md §4).
 
 One VitalSign row is one set of readings taken at one moment; each reading in it is its own
 Observation: blood pressure (85354-9, one Observation with systolic 8480-6 and diastolic 8462-4
@@ -201,10 +202,13 @@ class VitalPart(Mapper):
             "category": [VITAL_SIGNS],
             "code": {"coding": [{"system": LOINC, **coding} for coding in self.codes]},
             "subject": {"reference": f"Patient/{reading.patient_id}"},
-            "encounter": {"reference": f"Encounter/dosing-{reading.session_id}"},
-            "effectiveDateTime": instant(reading.taken_at),
+            "effectiveDateTime": reading.taken_at.date().isoformat()
+            if reading.date_only
+            else instant(reading.taken_at),
             **self.value(reading),
         }
+        if reading.session_id:  # none for a reading kept from outside a session
+            resource["encounter"] = {"reference": f"Encounter/dosing-{reading.session_id}"}
         if reading.identifier:
             system, _, value = reading.identifier.rpartition("|")
             resource["identifier"] = [{"system": system, "value": value} if system else {"value": value}]

@@ -4,6 +4,7 @@ import json
 
 from kapcare.fhir.tests.conftest import body, expressions, issues
 from kapcare.patients.models import Patient
+from kapcare.sessions.models import VitalSign
 from tests.conformance import SYNTHEA
 
 
@@ -108,10 +109,24 @@ def test_importing_a_synthea_record_loads_the_patient_and_reports_what_it_skippe
     assert response.status_code == 200, response.content
     messages = [item["diagnostics"] for item in issues(response)]
     assert "Loaded 1 Patient." in messages
-    assert any(m.startswith("Skipped 48 Observation:") for m in messages)
+    # Its three blood pressures (LOINC 55284-4) are kept as the patient's history; its weights,
+    # heights, labs and pain scores are not vital signs kapcare keeps, and say so.
+    assert "Loaded 3 Observation." in messages
+    assert any(
+        m.startswith("Skipped 42 Observation: Observation.code must be a LOINC vital sign") for m in messages
+    )
+    assert any(m.startswith("Skipped 3 Observation:") and "survey score" in m for m in messages)
     assert any(m.startswith("Skipped 3 Encounter:") for m in messages)
     assert any(m.startswith("Skipped 1 Practitioner:") for m in messages)
-    assert Patient.objects.count() == 1
+    patient = Patient.objects.get()
+    kept = VitalSign.objects.filter(patient=patient).order_by("taken_at")
+    assert [(r.systolic, r.diastolic, r.taken_at.year, r.session_id) for r in kept] == [
+        (107, 72, 2012, None),
+        (134, 79, 2015, None),
+        (122, 87, 2018, None),
+    ]
+    found = body(fhir().get("Observation", {"patient": patient.pk, "code": "http://loinc.org|85354-9"}))
+    assert found["total"] == 3
 
 
 def test_an_import_with_an_invalid_patient_loads_nothing(fhir):

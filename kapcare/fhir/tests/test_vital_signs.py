@@ -243,25 +243,123 @@ def test_temperatures_are_searched_by_their_loinc_code(fhir, dosed, patient):
     assert "http://hl7.org/fhir/us/core/StructureDefinition/us-core-body-temperature" in profiles
 
 
-def test_a_published_example_with_a_date_only_is_refused_saying_it_needs_the_time(fhir, dosed, patient):
-    example = published("heart-rate") | {"subject": {"reference": f"Patient/{patient.pk}"}}
-    assert example["effectiveDateTime"] == "1999-07-02"
-    response = fhir().post("Observation", example)
-    assert response.status_code == 400
-    assert "Observation.effectiveDateTime" in expressions(response)
-    assert not VitalSign.objects.filter(source="device").exists()
+def test_the_published_examples_posted_unchanged_for_a_new_patient_are_kept_as_history(fhir):
+    """As an integration would try them: the US Core Patient example, then each vital-sign example
+    about that patient with nothing else changed (dated 1999-07-02 by the day alone). The patient
+    is in no dosing session, so the readings are kept as their history."""
+    api = fhir()
+    created = api.post("Patient", json.loads((PUBLISHED / "patient-example.json").read_text()))
+    assert created.status_code == 201, created.content
+    patient_id = body(created)["id"]
+    for name in EXAMPLES:
+        example = published(name) | {"subject": {"reference": f"Patient/{patient_id}"}}
+        answer = api.post("Observation", example)
+        assert answer.status_code == 201, (name, answer.content)
+        resource = body(api.get(answer["Location"].split("/R4/")[1].split("/_history")[0]))
+        Observation.model_validate(resource)
+        assert resource["effectiveDateTime"] == "1999-07-02"
+        assert "encounter" not in resource
+        assert (
+            quantities(resource) == [(value, system, code) for value, system, code in quantities(example)]
+            or name == "temperature"
+        )  # kept to a hundredth of a degree: checked below
+        assert resource["code"]["coding"][0]["code"] in {c["code"] for c in example["code"]["coding"]}
+    rows = VitalSign.objects.filter(patient_id=patient_id)
+    assert rows.count() == 5
+    assert all(row.session_id is None and row.date_only and not row.pre_dose for row in rows)
+    assert not Alert.objects.exists()
+    found = body(api.get("Observation", {"patient": patient_id, "category": VITALS, "date": "1999-07-02"}))
+    assert found["total"] == 5
+    assert (
+        body(api.get("Observation", {"patient": patient_id, "code": "http://loinc.org|85354-9"}))["total"]
+        == 1
+    )
+    assert body(api.get("Observation", {"patient": patient_id, "date": "gt1999-07-02"}))["total"] == 0
+    temperature = body(api.get("Observation", {"patient": patient_id, "code": "8310-5"}))["entry"][0][
+        "resource"
+    ]
+    sent = published("temperature")["valueQuantity"]
+    assert temperature["valueQuantity"]["code"] == sent["code"]
+    assert abs(temperature["valueQuantity"]["value"] - sent["value"]) <= 0.005
+    events = AuditEvent.objects.filter(detail__has_key="vital_signs_outside_a_session")
+    assert events.count() == 5
+    assert {event.patient_id for event in events} == {int(patient_id)}
 
 
-def test_a_reading_taken_before_the_session_began_is_refused_and_stored_nowhere(fhir, dosed, patient):
+def test_a_reading_of_another_day_while_a_session_is_in_progress_is_history_not_the_sessions(
+    fhir, dosed, patient
+):
     # Charted in today's session it would read as taken today, and be judged against today's dose.
     example = for_a_session(published("heart-rate"), patient, datetime(1999, 7, 2, 9, 30, tzinfo=UTC))
     response = fhir().post("Observation", example)
+    assert response.status_code == 201, response.content
+    kept = VitalSign.objects.get(source="device")
+    assert kept.session_id is None and kept.patient_id == patient.pk and not kept.date_only
+    assert "encounter" not in body(fhir().get(f"Observation/vs-{kept.pk}-hr"))
+    assert not VitalSign.objects.filter(session=dosed, source="device").exists()
+
+
+def move_check_in(session, at):
+    session.transitions.filter(to_state="checked_in").update(at=at)
+
+
+def test_a_reading_earlier_on_the_day_of_the_session_in_progress_is_refused_and_stored_nowhere(
+    fhir, dosed, patient, clinic
+):
+    # It could be the session's own, from a monitor whose clock is wrong: the nurse must see it.
+    noon = timezone.localtime(timezone.now(), clinic.zone).replace(hour=12, minute=0, second=0, microsecond=0)
+    yesterday_noon = noon - timezone.timedelta(days=1)
+    move_check_in(dosed, yesterday_noon)
+    example = for_a_session(published("heart-rate"), patient, yesterday_noon - timezone.timedelta(hours=2))
+    response = fhir().post("Observation", example)
     assert response.status_code == 422
     assert "before Patient/" in issues(response)[0]["diagnostics"]
-    assert "checked in at" in issues(response)[0]["diagnostics"]
+    assert "same day" in issues(response)[0]["diagnostics"]
     assert expressions(response) == ["Observation.effectiveDateTime"]
     assert not VitalSign.objects.filter(source="device").exists()
     assert not ResourceVersion.objects.exists()
+    # The day before, it is history.
+    example = for_a_session(published("heart-rate"), patient, yesterday_noon - timezone.timedelta(days=1))
+    assert fhir().post("Observation", example).status_code == 201
+
+
+def test_a_reading_taken_during_a_session_that_has_ended_is_refused_and_stored_nowhere(
+    fhir, dosed, patient, nurse
+):
+    dosed.transitions.create(from_state=dosed.state, to_state="aborted", by=nurse, reason="test")
+    dosed.state = "aborted"
+    dosed.save(update_fields=["state"])
+    during = dosed.transitions.get(to_state="checked_in").at + timezone.timedelta(minutes=1)
+    response = fhir().post("Observation", for_a_session(published("heart-rate"), patient, during))
+    assert response.status_code == 409
+    assert f"Encounter/dosing-{dosed.pk}" in issues(response)[0]["diagnostics"]
+    assert "after it has ended" in issues(response)[0]["diagnostics"]
+    assert not VitalSign.objects.filter(source="device").exists()
+
+
+def test_a_reading_dated_by_the_day_of_a_session_is_refused_asking_for_the_time(fhir, dosed, patient, clinic):
+    day = timezone.localtime(dosed.transitions.get(to_state="checked_in").at, clinic.zone).date()
+    example = published("heart-rate") | {
+        "subject": {"reference": f"Patient/{patient.pk}"},
+        "effectiveDateTime": day.isoformat(),
+    }
+    response = fhir().post("Observation", example)
+    assert response.status_code == 400
+    assert "give the time" in issues(response)[0]["diagnostics"]
+    assert expressions(response) == ["Observation.effectiveDateTime"]
+    assert not VitalSign.objects.filter(source="device").exists()
+
+
+@pytest.mark.parametrize("effective", ["1999-07", "1999", "1999-02-30"])
+def test_a_reading_dated_by_less_than_a_day_is_refused(fhir, patient, effective):
+    example = published("heart-rate") | {
+        "subject": {"reference": f"Patient/{patient.pk}"},
+        "effectiveDateTime": effective,
+    }
+    response = fhir().post("Observation", example)
+    assert response.status_code == 400
+    assert expressions(response) == ["Observation.effectiveDateTime"]
+    assert not VitalSign.objects.exists()
 
 
 def test_a_reading_a_monitor_clock_puts_just_before_check_in_is_kept(fhir, cleared, patient):
@@ -313,13 +411,26 @@ def test_a_repeat_post_is_kept_once_and_answered_with_the_reading(fhir, dosed, p
     assert ResourceVersion.objects.filter(resource_id=body(first)["id"]).count() == 1
 
 
-def test_a_reading_for_a_patient_without_a_session_in_progress_is_refused_and_stored_nowhere(
-    fhir, session, patient
+def test_a_reading_for_a_patient_in_no_session_is_kept_as_history_and_raises_no_alert(fhir, session, patient):
+    # SpO2 85 % after a dose would alert the nurse; outside a session no one is watching for it.
+    response = fhir().post("Observation", spo2(patient.pk, 85, ident="home-1"))
+    assert response.status_code == 201, response.content
+    kept = VitalSign.objects.get(source="device")
+    assert (kept.session_id, kept.patient_id, kept.pre_dose) == (None, patient.pk, False)
+    assert not Alert.objects.exists()
+    read = body(fhir().get(f"Observation/vs-{kept.pk}-spo2"))
+    assert "encounter" not in read and read["effectiveDateTime"].endswith("Z")
+
+
+def test_the_device_endpoint_still_refuses_a_reading_for_a_patient_in_no_session(
+    client, fhir, session, patient
 ):
-    response = fhir().post("Observation", heart_rate(patient.pk, 80, ident="x"))
-    assert response.status_code == 409
-    assert "no dosing session in progress" in issues(response)[0]["diagnostics"]
-    assert not VitalSign.objects.exists() and not ResourceVersion.objects.exists()
+    # A monitor posting for a patient in no session is misconfigured: it is told, not filed away.
+    from kapcare.sessions.devices import ingest_observations
+
+    result = ingest_observations(patient.clinic, heart_rate(patient.pk, 80, ident="x"))
+    assert result.entries[0][0] == 409
+    assert not VitalSign.objects.exists()
 
 
 def test_an_impossible_reading_is_refused(fhir, dosed, patient):

@@ -33,14 +33,24 @@ class TemperatureUnit(models.TextChoices):
 class VitalSign(models.Model):
     """One set of vital signs taken at one moment, by hand or from a monitor.
 
+    Most are a dosing session's. A reading sent through the FHIR API for a time when the patient
+    was in no session (a home cuff, another clinic's record) is kept too, with no session: it is
+    part of the patient's history and never judged by a session's rules. Such a reading may be
+    dated by its day only (`date_only`: `taken_at` is then midnight UTC of that day).
+
     Body temperature is kept in degrees Celsius to a hundredth (a tenth of a degree Fahrenheit is
     0.056 °C, so a reading in tenths of °F comes back exactly), beside the unit it was taken in: the
     session page shows it, and the FHIR API gives it back, in that unit."""
 
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
-    session = models.ForeignKey(DosingSession, on_delete=models.PROTECT, related_name="vitals")
+    session = models.ForeignKey(
+        DosingSession, on_delete=models.PROTECT, null=True, blank=True, related_name="vitals"
+    )
     taken_at = models.DateTimeField()
+    date_only = models.BooleanField(
+        default=False, help_text="Dated by its day only, as another record sent it: taken_at is that day."
+    )
     systolic = models.PositiveSmallIntegerField("systolic BP (mmHg)", null=True, blank=True)
     diastolic = models.PositiveSmallIntegerField("diastolic BP (mmHg)", null=True, blank=True)
     heart_rate = models.PositiveSmallIntegerField("heart rate (/min)", null=True, blank=True)
@@ -114,6 +124,10 @@ class VitalSign(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(spo2__isnull=True) | Q(spo2__lte=100), name="vital_spo2_at_most_100"
+            ),
+            # A session's readings are timed; only a reading from outside one may be a day.
+            models.CheckConstraint(
+                condition=Q(date_only=False) | Q(session__isnull=True), name="vital_day_only_outside_sessions"
             ),
         ]
 

@@ -178,3 +178,19 @@ def test_every_demo_esketamine_session_sits_on_an_esketamine_plan_of_its_own_cou
     assert not DosingSession.objects.filter(course_id__in=plans, medication="ketamine").exists()
     (discharged,) = [s for s in spravato if s.state == "discharged"]
     assert discharged.rems.dose == "56" and discharged.rems.submitted_at is None
+
+
+@pytest.mark.django_db
+def test_the_demo_has_home_readings_outside_any_session_before_the_course_began():
+    from kapcare.sessions.models import VitalSign
+
+    call_command("demo")
+    home = VitalSign.objects.filter(session__isnull=True)
+    assert home.count() == 4
+    patient = home.first().patient
+    assert {reading.patient_id for reading in home} == {patient.pk}
+    course_began = min(
+        t.at for course in patient.courses.all() for t in course.transitions.filter(to_state="active")
+    )
+    assert all(reading.taken_at < course_began for reading in home)
+    assert all(not reading.date_only and reading.systolic and reading.diastolic for reading in home)

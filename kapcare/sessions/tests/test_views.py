@@ -261,6 +261,35 @@ def test_the_patients_chart_panel_lists_their_sessions(signed_in, therapist, dos
     assert "Session 1" in body and "Dosed" in body
 
 
+def test_the_chart_panel_shows_readings_from_outside_a_session_apart_from_the_sessions(
+    signed_in, therapist, dosed, other_clinic
+):
+    from datetime import UTC, datetime
+
+    patient = dosed.patient
+    outside = dict(clinic=patient.clinic, patient=patient, session=None, source="device")
+    VitalSign.objects.create(
+        **outside, taken_at=datetime(1999, 7, 2, tzinfo=UTC), date_only=True, systolic=109, diastolic=44
+    )
+    VitalSign.objects.create(
+        **outside, taken_at=timezone.now() - timedelta(days=3), heart_rate=71, device="Home cuff 3"
+    )
+    for day in range(12):
+        VitalSign.objects.create(**outside, taken_at=datetime(1998, 1, 1 + day, 9, tzinfo=UTC), spo2=97)
+    client = signed_in(therapist)
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get(
+            f"/staff/sessions/patients/{patient.pk}/panel/", HTTP_HX_REQUEST="true"
+        ).content.decode()
+    assert "Readings outside a session" in body
+    assert "Jul 2, 1999" in body and "109/44" in body  # a day, as the record gave it
+    assert "Home cuff 3" in body and "71" in body
+    assert "The latest 10 of 14." in body
+    assert len(queries) <= 12
+    # The session's own readings stay in the session, not in this list.
+    assert body.count("<tr>") == 1 + 10
+
+
 def test_a_session_is_scheduled_from_the_signed_treatment_plan(signed_in, nurse, active_course):
     from kapcare.evaluation.tests.factories import signed_plan
 
