@@ -138,3 +138,25 @@ def test_an_import_with_an_invalid_patient_loads_nothing(fhir):
     response = fhir().post("$import-bundle", bundle)
     assert response.status_code in (400, 422)
     assert not Patient.objects.exists()
+
+
+def test_a_transaction_of_a_new_patient_and_their_published_readings_keeps_them_together(fhir):
+    # As an integration sends a record: the patient and readings that name it by its fullUrl.
+    from tests.conformance import US_CORE
+
+    uuid = "urn:uuid:7f8a1c52-0d7e-4a8e-9a51-3c1f0b5d2e11"
+    readings = []
+    for name in ("blood-pressure", "heart-rate"):
+        example = json.loads((US_CORE / f"{name}.json").read_text())
+        readings.append(post_entry(example | {"subject": {"reference": uuid}}))
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [post_entry(patient("Okafor"), uuid), *readings],
+    }
+    response = fhir().post("", bundle)
+    assert response.status_code == 200, response.content
+    statuses = [entry["response"]["status"][:3] for entry in body(response)["entry"]]
+    assert statuses == ["201", "201", "201"]
+    created = Patient.objects.get(legal_last_name="Okafor")
+    assert VitalSign.objects.filter(patient=created, session__isnull=True, date_only=True).count() == 2
