@@ -39,8 +39,9 @@ def simulate(clinic, **options):
     call_command("simulate-monitor", clinic=clinic.slug, rounds=1, interval=0, seed=7, **options)
 
 
-def test_a_session_from_check_in_to_a_signed_summary(browser, page, live_server, session, nurse, nurse2,
-                                                      prescriber):
+def test_a_session_from_check_in_to_a_signed_summary(
+    browser, page, live_server, session, nurse, nurse2, prescriber
+):
     clinic = session.clinic
     type(clinic).objects.filter(pk=clinic.pk).update(is_demo=True)  # the simulator writes only into demo data
     dose.receive(session.site, PRODUCT, 500, by=nurse, lot="K2026A")
@@ -52,8 +53,14 @@ def test_a_session_from_check_in_to_a_signed_summary(browser, page, live_server,
     page.get_by_role("link", name="Check in and run the pre-checks").click()
     page.get_by_label("Identity confirmed").check()
     page.get_by_label("Pregnancy status").select_option("test_negative")
-    for label, value in [("Systolic", "122"), ("Diastolic", "78"), ("Heart rate", "70"), ("SpO2", "98"),
-                         ("Respiratory rate", "14"), ("Weight today", "70")]:
+    for label, value in [
+        ("Systolic", "122"),
+        ("Diastolic", "78"),
+        ("Heart rate", "70"),
+        ("SpO2", "98"),
+        ("Respiratory rate", "14"),
+        ("Weight today", "70"),
+    ]:
         page.get_by_label(re.compile(label)).first.fill(value)
     screenshot(page, "dosing-check-in")
     page.get_by_role("button", name="Check in and run the pre-checks").click()
@@ -97,7 +104,9 @@ def test_a_session_from_check_in_to_a_signed_summary(browser, page, live_server,
     page.get_by_text("min since dose").wait_for()
     assert page.locator(".tile-alert").count() == 0
     simulate(clinic, spike_now=True)
-    page.get_by_text(re.compile(r"ALERT Blood pressure 2\d\d/1\d\d is above 200/120")).wait_for(timeout=15_000)
+    page.get_by_text(re.compile(r"ALERT Blood pressure 2\d\d/1\d\d is above 200/120")).wait_for(
+        timeout=15_000
+    )
     assert page.locator(".tile-alert .flag", has_text="HIGH").first.is_visible()
     screenshot(page, "dosing-board-alert")
     phone = new_page(browser, PHONE)
@@ -109,7 +118,9 @@ def test_a_session_from_check_in_to_a_signed_summary(browser, page, live_server,
 
     # The nurse acknowledges it with the action taken.
     page.get_by_role("link", name="Acknowledge…").click()
-    page.get_by_label("Action taken").first.fill("Rechecked manually 176/102; prescriber informed; dimmed lights")
+    page.get_by_label("Action taken").first.fill(
+        "Rechecked manually 176/102; prescriber informed; dimmed lights"
+    )
     page.get_by_role("button", name="Acknowledge").first.click()
     page.get_by_text("Alert acknowledged.").wait_for()
     simulate(clinic, spike_chance=0)
@@ -128,9 +139,18 @@ def test_a_session_from_check_in_to_a_signed_summary(browser, page, live_server,
     Administration.objects.filter(pk=given.pk).update(given_at=given.given_at - earlier)
     DosingSession.objects.filter(pk=session.pk).update(dosed_at=given.given_at - earlier)
     VitalSign.objects.filter(session=session, taken_at__lt=timezone.now() - timedelta(seconds=30)).update(
-        taken_at=timezone.now() - earlier)
+        taken_at=timezone.now() - earlier
+    )
     page.goto(url)
     screenshot(page, "dosing-monitoring")
+    # Column headings read as written: SpO2, not "SPO2" (headings were once upper-cased).
+    assert page.locator("#vitals-h + .table-wrap th").all_inner_texts()[:4] == [
+        "Time",
+        "Min after dose",
+        "BP",
+        "HR",
+    ]
+    assert "SpO2" in page.locator("#vitals-h + .table-wrap th").all_inner_texts()
     for item in ["Activity", "Respiration", "Circulation", "Consciousness", "SpO2"]:
         page.get_by_role("group", name=re.compile(item)).get_by_label(re.compile(r"^\s*2 · ")).check()
     page.get_by_role("button", name="Record ready to leave now").click()
@@ -147,9 +167,19 @@ def test_a_session_from_check_in_to_a_signed_summary(browser, page, live_server,
     page.get_by_role("link", name="Summary").click()
     page.get_by_role("heading", name="Dosing session summary").wait_for()
     body = page.locator("article.summary").inner_text()
-    for expected in ["Identity confirmed", "Ordered 35.00 mg Intravenous (IV)", "lot K2026A", "verified by Jo Marsh",
-                     "Blood pressure", "Rechecked manually 176/102", "Modified Aldrete 10/10",
-                     "Discharged at", "Sam (partner)", "signed", "CADSS-6 7"]:
+    for expected in [
+        "Identity confirmed",
+        "Ordered 35.00 mg Intravenous (IV)",
+        "lot K2026A",
+        "verified by Jo Marsh",
+        "Blood pressure",
+        "Rechecked manually 176/102",
+        "Modified Aldrete 10/10",
+        "Discharged at",
+        "Sam (partner)",
+        "signed",
+        "CADSS-6 7",
+    ]:
         assert expected in body, expected
     assert page.locator("svg.trend").count() >= 3
     screenshot(page, "dosing-summary")
