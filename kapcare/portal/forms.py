@@ -41,7 +41,8 @@ class SignInForm(forms.Form):
 
 
 class PreparationForm(forms.Form):
-    """The preparation checklist: the session day (today or tomorrow) and every line ticked."""
+    """The preparation checklist: the session day (today or tomorrow, each only if a dosing session
+    is booked on it) and every line ticked."""
 
     session_date = forms.TypedChoiceField(
         label="My session is",
@@ -49,19 +50,23 @@ class PreparationForm(forms.Form):
         coerce=date.fromisoformat,
         error_messages={
             "required": "Choose the day of your session.",
-            "invalid_choice": "Confirm your preparation the day before your session or on the day itself.",
+            "invalid_choice": (
+                "Confirm your preparation the day before a booked dosing session or on the day itself."
+            ),
         },
     )
 
-    def __init__(self, *args, today, clinic, **kwargs):
+    def __init__(self, *args, today, clinic, booked_days=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.items = checklist_items(clinic)
         tomorrow = today + timedelta(days=1)
         self.fields["session_date"].choices = [
-            (tomorrow.isoformat(), f"Tomorrow, {tomorrow:%A %B} {tomorrow.day}"),
-            (today.isoformat(), f"Today, {today:%A %B} {today.day}"),
+            (day.isoformat(), f"{name}, {day:%A %B} {day.day}")
+            for day, name in ((tomorrow, "Tomorrow"), (today, "Today"))
+            if day in booked_days
         ]
-        self.fields["session_date"].initial = tomorrow.isoformat()
+        if self.fields["session_date"].choices:
+            self.fields["session_date"].initial = self.fields["session_date"].choices[0][0]
         for key, text in self.items:
             self.fields[key] = forms.BooleanField(
                 label=text,

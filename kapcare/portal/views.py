@@ -213,7 +213,8 @@ def preparation(request):
     patient = request.portal_patient
     course = patient.courses.filter(state__in=CHECKLIST_STATES).first()
     today = timezone.localdate()
-    form = PreparationForm(request.POST or None, today=today, clinic=patient.clinic)
+    booked = booked_days(patient, today)
+    form = PreparationForm(request.POST or None, today=today, clinic=patient.clinic, booked_days=booked)
     if request.method == "POST" and course is not None and form.is_valid():
         day = form.cleaned_data["session_date"]
         if checklist_status(patient, day).confirmed:
@@ -226,5 +227,25 @@ def preparation(request):
             messages.success(request, f"Thank you. Your preparation for {day:%A %B} {day.day} is confirmed.")
             return redirect("portal:home")
     recent = PreparationConfirmation.objects.filter(patient=patient)[:5]
-    context = {"patient": patient, "course": course, "form": form, "recent": recent}
+    context = {
+        "patient": patient,
+        "course": course,
+        "form": form,
+        "recent": recent,
+        "booked": booked,
+        "upcoming": upcoming_dosing(patient, limit=1),
+    }
     return render(request, "portal/preparation.html", context)
+
+
+def booked_days(patient, today) -> set:
+    """Today and tomorrow, where the patient has a dosing session booked that has not ended: the
+    days whose checklist they may confirm (a confirmation for a day with no session would tell the
+    nurse at check-in nothing)."""
+    from kapcare.sessions.models import DosingSession, State
+
+    starts = DosingSession.objects.filter(
+        patient=patient,
+        planned_start__date__in=[today, today + timedelta(days=1)],
+    ).exclude(state__in=[State.DISCHARGED, State.ABORTED])
+    return {timezone.localdate(start) for start in starts.values_list("planned_start", flat=True)}

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from kapcare.patients.consent import ConsentDocument, ConsentSignature, consent_templates
 from kapcare.patients.preparation import checklist_status
+from kapcare.portal.tests.conftest import book
 from tests.e2e.conftest import screenshot
 
 
@@ -22,6 +23,8 @@ def test_a_patient_signs_in_by_text_signs_consent_and_confirms_preparation(
     for kind, title, body in consent_templates():
         ConsentDocument.publish(patient.clinic, kind, title, body)
     course.decide("eligible", by=prescriber)
+    course.start(by=prescriber)
+    book(course, timezone.localdate(timezone.now(), patient.clinic.zone) + timedelta(days=1), prescriber)
 
     phone.goto(live_server.url + "/portal/")
     phone.get_by_role("heading", name="Sign in to your patient portal").wait_for()
@@ -56,7 +59,7 @@ def test_a_patient_signs_in_by_text_signs_consent_and_confirms_preparation(
     signature = ConsentSignature.objects.get()
     assert signature.kind == "kap" and bytes(signature.pdf).startswith(b"%PDF")
 
-    phone.get_by_role("link", name="Preparation checklist").click()
+    phone.get_by_role("link", name="Preparation checklist", exact=True).click()
     phone.get_by_role("heading", name="Preparation checklist").wait_for()
     fits_the_phone(phone)
     for box in phone.locator("input[type=checkbox]").all():

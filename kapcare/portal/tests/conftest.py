@@ -31,3 +31,23 @@ def portal_sign_in(client, patient):
 @pytest.fixture
 def portal(client, patient):
     return portal_sign_in(client, patient)
+
+
+def book(course, day, by, hour=10):
+    """A dosing session booked for the day, at 10:00 in the clinic (New York)."""
+    from datetime import datetime
+    from decimal import Decimal
+
+    from kapcare.sessions.models import DosingSession
+
+    site = course.clinic.sites.get()
+    start = datetime(day.year, day.month, day.day, hour, tzinfo=course.clinic.zone)
+    return DosingSession.schedule(
+        course,
+        site=site,
+        room=site.rooms.first(),
+        planned_start=start,
+        by=by,
+        route="iv",
+        planned_mg_per_kg=Decimal("0.5"),
+    )
