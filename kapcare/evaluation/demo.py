@@ -219,8 +219,7 @@ def make_esketamine_plan(course, evaluation, protocol, started) -> None:
         route=label.ROUTE,
         dose_amount=Decimal(label.LABEL_DOSES_MG[0]),
         dose_unit="mg",
-        weight_kg=evaluation.weight_kg,
-        dose_mg=Decimal(label.LABEL_DOSES_MG[0]),
+        dose_mg=Decimal(label.LABEL_DOSES_MG[0]),  # not by weight: the plan records none
         dosing_sessions=8,
         cadence_days=3,
         at_home_allowed=False,

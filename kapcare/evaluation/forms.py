@@ -306,6 +306,8 @@ class PlanForm(forms.Form):
         max_digits=5,
         decimal_places=1,
         validators=Evaluation._meta.get_field("weight_kg").validators,
+        required=False,  # racemic ketamine's dose needs it (clean); esketamine's is not by weight
+        help_text="For racemic ketamine: its dose is checked against the weight. Not needed for esketamine.",
     )
     dosing_sessions = forms.IntegerField(label="Number of dosing sessions", min_value=1, max_value=52)
     cadence_days = forms.IntegerField(label="Days between dosing sessions", min_value=1, max_value=90)
@@ -367,6 +369,13 @@ class PlanForm(forms.Form):
         if not data.get("at_home_allowed"):
             data["at_home_after_sessions"] = None
         self.esketamine_problems = []
+        if data.get("medication") != PlanMedication.ESKETAMINE and data.get("weight_kg") is None:
+            if "weight_kg" not in self.errors:
+                self.add_error(
+                    "weight_kg",
+                    "Enter today's weight: a racemic ketamine dose is checked against the protocol's "
+                    "limits per kg.",
+                )
         if data.get("medication") == PlanMedication.ESKETAMINE:
             # Read before add_error drops the fields at fault from cleaned_data.
             refusals = esketamine_refusals(

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from kapcare.audit.trail import record, record_each
 from kapcare.clinics.models import Protocol
+from kapcare.evaluation.models import Evaluation
 from kapcare.patients.models import CourseState
 from kapcare.patients.preparation import PreparationConfirmation, checklist_items
 from kapcare.sessions.dissociation import SCALES
@@ -258,7 +259,7 @@ def at_home_in_progress(plan, protocol, staff, rng, now):
         by=staff["nurse"],
     )
     baseline = (rng.randint(116, 130), rng.randint(72, 82))
-    weight = plan.weight_kg + Decimal(rng.randint(-2, 2))
+    weight = usual_weight(plan) + Decimal(rng.randint(-2, 2))
     check_in(session, at, staff, weight, baseline, rng)
     dosed_at = now - timedelta(minutes=31)
     give(session, protocol, dosed_at, staff, planned_amount(plan, weight), plan.route, f"K{now:%y%m}")
@@ -564,7 +565,7 @@ def finish(session, protocol, dosed_at, staff, rng):
 
 @transaction.atomic
 def past_session(course, plan, protocol, at, staff, rng):
-    weight = plan.weight_kg + Decimal(rng.randint(-2, 2))
+    weight = usual_weight(plan) + Decimal(rng.randint(-2, 2))
     per_kg = plan.dose_amount if plan.dose_unit == "mg/kg" else None
     session = new_session(
         course,
@@ -608,7 +609,7 @@ def spravato_example(plans, protocol, staff, rng, now) -> int:
         course, protocol, at, plan.route, staff, medication=plan.medication, mg=plan.dose_mg, plan=plan
     )
     baseline = (124, 78)
-    check_in(session, at, staff, plan.weight_kg, baseline, rng)
+    check_in(session, at, staff, usual_weight(plan), baseline, rng)
     dosed_at = at + timedelta(minutes=10)
     give(session, protocol, dosed_at, staff, plan.dose_mg, plan.route, "ES24117")
     monitor(
@@ -660,7 +661,7 @@ def in_progress(plans, staff, rng, now) -> int:
             by=staff["nurse"],
         )
         baseline = (rng.randint(116, 132), rng.randint(72, 82))
-        weight = plan.weight_kg + Decimal(rng.randint(-2, 2))
+        weight = usual_weight(plan) + Decimal(rng.randint(-2, 2))
         check_in(session, at, staff, weight, baseline, rng)
         if minutes_in is not None:
             dosed_at = now - timedelta(minutes=minutes_in)
@@ -678,6 +679,14 @@ def in_progress(plans, staff, rng, now) -> int:
             )
         made += 1
     return made
+
+
+def usual_weight(plan) -> Decimal:
+    """The weight the patient's check-ins vary around: the plan's, or for an esketamine plan (which
+    records none) the evaluation's."""
+    if plan.weight_kg is not None:
+        return plan.weight_kg
+    return Evaluation.objects.filter(course=plan.course).values_list("weight_kg", flat=True).first()
 
 
 def planned_amount(plan, weight) -> Decimal:

@@ -116,7 +116,10 @@ class TreatmentPlan(SignedRecord):
     route = models.CharField(max_length=12, choices=Route.choices)
     dose_amount = models.DecimalField(max_digits=7, decimal_places=2)
     dose_unit = models.CharField(max_length=6, choices=PlanDoseUnit.choices)
-    weight_kg = models.DecimalField("today's weight (kg)", max_digits=5, decimal_places=1)
+    # Racemic ketamine's dose is checked against the weight; esketamine's is not weight-based.
+    weight_kg = models.DecimalField(
+        "today's weight (kg)", max_digits=5, decimal_places=1, null=True, blank=True
+    )
     dose_mg = models.DecimalField(max_digits=7, decimal_places=1)
     # Racemic ketamine's only: an esketamine plan has none (why: signing.EsketamineDose).
     bioavailability = models.DecimalField(max_digits=4, decimal_places=3, null=True, blank=True)
@@ -159,6 +162,10 @@ class TreatmentPlan(SignedRecord):
                     iv_equivalent_mg_per_kg__isnull=True,
                 ),
                 name="plan_iv_equivalent_for_racemic_ketamine_only",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(medication=PlanMedication.ESKETAMINE) | models.Q(weight_kg__isnull=False),
+                name="plan_racemic_ketamine_has_weight",
             ),
             models.CheckConstraint(condition=models.Q(dosing_sessions__gte=1), name="plan_has_sessions"),
             models.CheckConstraint(

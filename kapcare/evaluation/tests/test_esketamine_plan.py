@@ -208,3 +208,45 @@ def test_the_chart_names_racemic_ketamine_and_its_iv_equivalent(signed_in, presc
     body = panel(signed_in(prescriber), eligible)
     assert "Ketamine (racemic), Intramuscular (IM), 35.0 mg (0.50 mg/kg × 70.0 kg)" in body
     assert "32.6 mg · 0.465 mg/kg" in body
+
+
+def test_an_esketamine_plan_is_signed_without_a_weight(signed_in, prescriber, eligible):
+    # Its dose is not by weight: a weight typed only to get past the form would be a false record.
+    response = signed_in(prescriber).post(plan_url(eligible), esketamine(weight_kg=""))
+    assert response.status_code == 302
+    assert TreatmentPlan.objects.get().weight_kg is None
+
+
+def test_a_racemic_plan_still_needs_the_weight_its_dose_is_checked_against(signed_in, prescriber, eligible):
+    response = signed_in(prescriber).post(plan_url(eligible), plan_data(weight_kg=""))
+    assert response.status_code == 200
+    assert "Enter today&#x27;s weight" in response.content.decode()
+    assert not TreatmentPlan.objects.exists()
+
+
+def test_the_database_refuses_a_racemic_plan_without_a_weight(eligible):
+    fields = plan_fields(
+        eligible,
+        medication="ketamine",
+        route="iv",
+        weight_kg=None,
+        bioavailability=1,
+        iv_equivalent_mg=Decimal("56"),
+        iv_equivalent_mg_per_kg=Decimal("0.8"),
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        TreatmentPlan.objects.create(**fields)
+    assert not TreatmentPlan.objects.exists()
+
+
+def test_the_database_itself_still_refuses_to_change_a_signed_plan(eligible):
+    # On SQLite, migrating the plan's table rebuilds it; the trigger that freezes it must come back.
+    from django.db import DatabaseError, connection
+
+    plan = signed_esketamine_plan(eligible)
+    with pytest.raises(DatabaseError, match="signed records cannot be changed"), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE evaluation_treatmentplan SET notes = %s WHERE id = %s", ["Rewritten", plan.pk]
+            )
+    assert TreatmentPlan.objects.get().notes == plan.notes
