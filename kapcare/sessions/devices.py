@@ -436,6 +436,13 @@ def attach(
                 reading.session = session
         elif outside_sessions:
             elsewhere.append((reading, at))
+        elif reading.date_only:
+            outcomes[reading.index] = Refused(
+                400,
+                "Give effectiveDateTime with a time zone, for example 2026-01-05T14:03:00Z: a session's "
+                "reading is kept at the moment it was taken.",
+                at.removesuffix(".subject") + ".effectiveDateTime",
+            )
         elif session is None:
             outcomes[reading.index] = Refused(
                 409,

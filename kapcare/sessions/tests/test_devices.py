@@ -117,6 +117,19 @@ def test_a_patient_without_an_active_session_is_refused_and_nothing_stored(clien
     assert VitalSign.objects.filter(source="device").count() == 0
 
 
+def test_a_reading_dated_by_the_day_alone_is_refused_by_the_device_endpoint(client, dosed, token):
+    # The FHIR API keeps such a reading as history; a monitor's reading belongs to a session.
+    reading = heart_rate(dosed.patient_id, 80, ident="x4") | {
+        "effectiveDateTime": timezone.localdate().isoformat()
+    }
+    response = post(client, reading, token)
+    assert response.status_code == 400
+    issue = response.json()["issue"][0]
+    assert "a session's reading is kept at the moment it was taken" in issue["diagnostics"]
+    assert issue["expression"] == ["Observation.effectiveDateTime"]
+    assert VitalSign.objects.filter(source="device").count() == 0
+
+
 def test_a_batch_refuses_the_bad_entries_and_keeps_the_good(client, dosed, token):
     body = bundle(
         [
