@@ -33,6 +33,19 @@ def test_a_transaction_creates_every_entry(fhir):
     assert sorted(Patient.objects.values_list("legal_last_name", flat=True)) == ["Arden", "Birch"]
 
 
+def test_a_transaction_posted_to_the_base_without_its_trailing_slash_is_processed(fhir, client):
+    # FHIR clients post to [base] as configured, "https://host/fhir/R4": a redirect to the address
+    # with a slash makes them lose the body (or send it again as a GET).
+    bundle = {"resourceType": "Bundle", "type": "transaction", "entry": [post_entry(patient("Arden"))]}
+    api = fhir()
+    response = client.post(
+        "/fhir/R4", json.dumps(bundle), content_type="application/fhir+json", **api.headers({})
+    )
+    assert response.status_code == 200, response.content
+    assert body(response)["type"] == "transaction-response"
+    assert Patient.objects.filter(legal_last_name="Arden").count() == 1
+
+
 def test_a_transaction_with_one_bad_entry_changes_nothing_and_names_the_entry(fhir):
     bundle = {
         "resourceType": "Bundle",
