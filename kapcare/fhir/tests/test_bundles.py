@@ -123,10 +123,20 @@ def test_importing_a_synthea_record_loads_the_patient_and_reports_what_it_skippe
     messages = [item["diagnostics"] for item in issues(response)]
     assert "Loaded 1 Patient." in messages
     # Its three blood pressures (LOINC 55284-4) are kept as the patient's history; its weights,
-    # heights, labs and pain scores are not vital signs kapcare keeps, and say so.
+    # heights and BMIs are refused each with its reason; labs and pain scores are not vital signs
+    # kapcare keeps, and say so.
     assert "Loaded 3 Observation." in messages
     assert any(
-        m.startswith("Skipped 42 Observation: Observation.code must be a LOINC vital sign") for m in messages
+        m.startswith("Skipped 3 Observation: Observation.code 29463-7: kapcare keeps a body weight")
+        for m in messages
+    )
+    assert "Skipped 3 Observation: Observation.code 8302-2: kapcare does not record body height." in messages
+    assert (
+        "Skipped 3 Observation: Observation.code 39156-5: kapcare does not record body mass index."
+        in messages
+    )
+    assert any(
+        m.startswith("Skipped 33 Observation: Observation.code must be a LOINC vital sign") for m in messages
     )
     assert any(m.startswith("Skipped 3 Observation:") and "survey score" in m for m in messages)
     assert any(m.startswith("Skipped 3 Encounter:") for m in messages)
