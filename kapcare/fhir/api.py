@@ -229,7 +229,7 @@ def create(caller: Caller, resource_type: str, body, *, if_none_exist: str = "")
     headers = version_headers(stored) | {
         "Location": f"{caller.base}/{resource_type}/{version.resource_id}/_history/1"
     }
-    return Result(201, stored, headers, kept.warnings(resource, stored))
+    return Result(201, stored, headers, kept.warnings(resource, stored) + mapper.created_notes(obj))
 
 
 def check_create(caller: Caller, mapper) -> None:

@@ -67,6 +67,11 @@ class Mapper:
     def save(self, obj) -> None:
         obj.save()
 
+    def created_notes(self, obj) -> list[dict]:
+        """Warnings about a record just created that the client should know of (OperationOutcome
+        issues), beyond what of it was not kept (kept.py)."""
+        return []
+
     def create(self, resource: dict, *, caller):
         """Store a new record from a validated resource; a mapper whose app has its own way in
         (importing a questionnaire, scoring a response) overrides this to call it."""
