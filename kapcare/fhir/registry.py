@@ -43,6 +43,8 @@ class Mapper:
     # Which writes clients may make; kapcare makes the rest of its records itself.
     creatable: ClassVar[bool] = False
     updatable: ClassVar[bool] = False
+    # Whether a create may give back a record kept before, replaced (an import of the same name).
+    create_replaces: ClassVar[bool] = False
     # Whether creates go through the app's own ingest (kapcare.fhir.ingest) rather than `create`.
     ingests: ClassVar[bool] = False
     # The model field that says when the record last changed, for _lastUpdated and _since.

@@ -36,6 +36,8 @@ class QuestionnaireMapper(Mapper):
     documentation = __doc__.split("\n\n")[0]
     last_updated_field = "installed_at"
     creatable = True
+    # An import replaces the clinic's earlier import of the same name (kapcare.measures.importing).
+    create_replaces = True
     search_params = (
         SearchParam(
             "url", "uri", "The questionnaire's canonical URL, optionally |version.", build=url_filter

@@ -239,3 +239,27 @@ def test_a_questionnaire_kapcare_cannot_score_is_kept_with_a_warning_that_respon
     )
     assert recognised.status_code == 201, recognised.content
     assert [i["severity"] for i in body(recognised)["issue"]] == ["information"]
+
+
+def test_a_questionnaire_posted_again_is_kept_once_and_a_changed_one_is_its_next_version(fhir):
+    # A retry, or the same form sent by two feeds: the import replaces the one of the same name, so
+    # the second create found the record's first version already written, and answered 500.
+    api = fhir()
+    questionnaire = us_core("Questionnaire-phq-9-example.json")
+    first = api.post("Questionnaire", questionnaire)
+    assert first.status_code == 201, first.content
+    again = api.post("Questionnaire", questionnaire)
+    assert again.status_code == 200, again.content
+    assert (body(again)["id"], body(again)["meta"]["versionId"]) == (body(first)["id"], "1")
+    changed = api.post(
+        "Questionnaire",
+        questionnaire | {"title": "PHQ-9, as our portal asks it"},
+        HTTP_PREFER="return=OperationOutcome",
+    )
+    assert changed.status_code == 201, changed.content
+    said = body(changed)["issue"]
+    assert said[0]["diagnostics"] == f"Created Questionnaire/{body(first)['id']} (version 2)."
+    assert "replaces the Questionnaire kept before under the same name" in said[1]["diagnostics"]
+    history = body(api.get(f"Questionnaire/{body(first)['id']}/_history"))
+    assert [e["resource"]["meta"]["versionId"] for e in history["entry"]] == ["2", "1"]
+    assert history["entry"][0]["resource"]["title"] == "PHQ-9, as our portal asks it"
