@@ -252,6 +252,16 @@ def read_observation(resource: dict, index: int, where: str) -> Reading:
     if taken_at > timezone.now() + CLOCK_SLACK:
         raise Refused(400, "effectiveDateTime is in the future.", f"{where}.effectiveDateTime")
     subject = (resource.get("subject") or {}).get("reference", "")
+    if isinstance(subject, str) and subject.startswith("urn:"):
+        # Another entry's fullUrl: a transaction rewrites it to the patient's id; a batch cannot,
+        # since FHIR has a batch's entries stand alone.
+        raise Refused(
+            400,
+            f"subject.reference {subject} names another entry of the Bundle, and only a transaction "
+            "resolves those (a batch's entries stand alone): send a transaction, or name the patient "
+            "as Patient/{id}.",
+            f"{where}.subject",
+        )
     if not isinstance(subject, str) or not subject.startswith("Patient/"):
         raise Refused(
             400, "subject.reference must name the patient, for example Patient/123.", f"{where}.subject"

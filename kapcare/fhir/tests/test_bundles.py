@@ -5,7 +5,7 @@ import json
 from kapcare.fhir.tests.conftest import body, expressions, issues
 from kapcare.patients.models import Patient
 from kapcare.sessions.models import VitalSign
-from tests.conformance import SYNTHEA
+from tests.conformance import SYNTHEA, US_CORE
 
 
 def patient(family, born="1980-01-01"):
@@ -183,3 +183,26 @@ def test_a_transaction_of_a_new_patient_and_their_published_readings_keeps_them_
     assert statuses == ["201", "201", "201"]
     created = Patient.objects.get(legal_last_name="Okafor")
     assert VitalSign.objects.filter(patient=created, session__isnull=True, date_only=True).count() == 2
+
+
+def test_a_batch_reading_naming_a_new_patient_by_fullurl_is_told_to_send_a_transaction(fhir):
+    # In a batch each entry stands alone (FHIR), so the reference cannot be resolved; the answer
+    # said only that subject.reference "must name the patient", which it did.
+    reading = json.loads((US_CORE / "Observation-satO2-fiO2.json").read_text())
+    reading["subject"] = {"reference": "urn:uuid:7f0c2a7e-0000-4000-8000-000000000001"}
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "batch",
+        "entry": [
+            post_entry(patient("Arden"), "urn:uuid:7f0c2a7e-0000-4000-8000-000000000001"),
+            post_entry(reading),
+        ],
+    }
+    response = fhir().post("", bundle)
+    assert response.status_code == 200, response.content
+    created, refused = body(response)["entry"]
+    assert created["response"]["status"] == "201 Created"
+    [said] = refused["response"]["outcome"]["issue"]
+    assert said["expression"] == ["Bundle.entry[1].resource.subject"]
+    assert "only a transaction resolves those" in said["diagnostics"]
+    assert not VitalSign.objects.exists()
