@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from kapcare.audit.trail import record
 from kapcare.fhir import ingest, kept, paging, part2, scopes, search, versions
-from kapcare.fhir.errors import FhirError, from_validation_error, not_found
+from kapcare.fhir.errors import FhirError, from_validation_error, issue, not_found
 from kapcare.fhir.models import ResourceVersion
 from kapcare.fhir.registry import follow, registry
 
@@ -217,19 +217,44 @@ def create(caller: Caller, resource_type: str, body, *, if_none_exist: str = "")
             return read(caller, resource_type, mapper.id_for(found.pk))
     with transaction.atomic():
         obj = mapper.create(resource, caller=caller)
-        version = versions.record_version(mapper, obj, caller.clinic.pk, source="api", new=True)
+        before = replaced(mapper, obj)
+        if before is not None and versions.content(before.resource) == versions.content(
+            mapper.to_resource(obj)
+        ):
+            # The same resource again (a retry): the record it made before, nothing new stored.
+            return read(caller, resource_type, mapper.id_for(obj.pk))
+        version = versions.record_version(mapper, obj, caller.clinic.pk, source="api", new=before is None)
         audit(
             caller,
-            "create",
+            "create" if before is None else "update",
             obj,
             patient=mapper.patient_id(obj),
             detail={"fhir": f"{resource_type}/{version.resource_id}"},
         )
     stored = versions.with_meta(version.resource, version)
     headers = version_headers(stored) | {
-        "Location": f"{caller.base}/{resource_type}/{version.resource_id}/_history/1"
+        "Location": f"{caller.base}/{resource_type}/{version.resource_id}/_history/{version.version}"
     }
-    return Result(201, stored, headers, kept.warnings(resource, stored))
+    notes = kept.warnings(resource, stored) + mapper.created_notes(obj)
+    if before is not None:
+        notes.append(
+            issue(
+                f"It replaces the {resource_type} kept before under the same name, "
+                f"{resource_type}/{version.resource_id}: this is its version {version.version}.",
+                severity="information",
+                code="informational",
+            )
+        )
+    return Result(201, stored, headers, notes)
+
+
+def replaced(mapper, obj):
+    """The latest version of the record a create gave back, when the create replaced a record
+    kept before (an imported Questionnaire replaces the one of the same name); else None."""
+    if not mapper.create_replaces:
+        return None
+    resource_id = mapper.id_for(obj.pk)
+    return versions.latest(mapper.resource_type, [resource_id]).get(resource_id)
 
 
 def check_create(caller: Caller, mapper) -> None:

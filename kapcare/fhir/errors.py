@@ -1,5 +1,18 @@
 """Errors the API answers with: an OperationOutcome saying what is wrong and where (FHIRPath)."""
 
+import re
+
+# fhir.resources says a complex element given in the wrong shape as "Value is expected from the
+# instance of Identifier, but got type <class 'list'>", at the element's place plus "root".
+WRONG_SHAPE = re.compile(r"Value is expected from the instance of (\w+), but got type <class '(\w+)'>")
+JSON_KINDS = {
+    "list": "a list",
+    "str": "a string",
+    "int": "a number",
+    "float": "a number",
+    "bool": "true or false",
+}
+
 
 class FhirError(Exception):
     """An interaction that cannot go ahead; becomes an OperationOutcome with this HTTP status."""
@@ -34,8 +47,12 @@ def from_validation_error(resource_type: str, error) -> FhirError:
     """A pydantic ValidationError from fhir.resources, one issue per problem, each with its place."""
     issues = []
     for problem in error.errors():
-        loc = [part for part in problem["loc"] if part != "__root__"]
+        # "root" and "__root__" are pydantic's own steps, not FHIR elements.
+        loc = [part for part in problem["loc"] if part not in ("__root__", "root")]
         message = problem["msg"].removeprefix("Value error, ")
+        if shape := WRONG_SHAPE.search(message):
+            kind, got = shape.groups()
+            message = f"one {kind} is expected here, not {JSON_KINDS.get(got, got)}."
         where = fhirpath(resource_type, loc)
         code = "structure" if problem["type"] in {"extra_forbidden", "missing"} else "value"
         if problem["type"] == "extra_forbidden":

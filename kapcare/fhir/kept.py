@@ -21,6 +21,10 @@ NOT_COMPARED = {"id", "meta", "text", "resourceType", "implicitRules", "language
 # The fields that tell a list item apart, to say which one was not kept. Never its value: the
 # answer would repeat an SSN or a phone number into the integration's logs.
 LABELS = ("url", "system", "use", "code")
+# Fields that say what a list item is: two items that differ in one of them are different things,
+# however much else they share. Another hospital's MRN is not the clinic's MRN because both are
+# `usual` medical record numbers; an extension with another url is another extension.
+IDENTITY = ("system", "url")
 
 
 def not_kept(sent: dict, kept: dict) -> list[str]:
@@ -63,11 +67,21 @@ def paired(sent: list, kept: list) -> list[tuple[int, object]]:
     partner: dict[int, object] = {}
     used = set()
     for score, i, j in scores:
-        if score == 0 or i in partner or j in used:
+        if score == 0 or i in partner or j in used or different(sent[i], kept[j]):
             continue
         partner[i] = kept[j]
         used.add(j)
     return [(i, partner.get(i)) for i in range(len(sent))]
+
+
+def different(sent, kept) -> bool:
+    """Whether two items say they are different things (another system, another url)."""
+    if not isinstance(sent, dict) or not isinstance(kept, dict):
+        return False
+    return any(
+        key in sent and key in kept and isinstance(sent[key], str) and sent[key] != kept[key]
+        for key in IDENTITY
+    )
 
 
 def likeness(sent, kept) -> int:

@@ -43,6 +43,8 @@ class Mapper:
     # Which writes clients may make; kapcare makes the rest of its records itself.
     creatable: ClassVar[bool] = False
     updatable: ClassVar[bool] = False
+    # Whether a create may give back a record kept before, replaced (an import of the same name).
+    create_replaces: ClassVar[bool] = False
     # Whether creates go through the app's own ingest (kapcare.fhir.ingest) rather than `create`.
     ingests: ClassVar[bool] = False
     # The model field that says when the record last changed, for _lastUpdated and _since.
@@ -66,6 +68,11 @@ class Mapper:
 
     def save(self, obj) -> None:
         obj.save()
+
+    def created_notes(self, obj) -> list[dict]:
+        """Warnings about a record just created that the client should know of (OperationOutcome
+        issues), beyond what of it was not kept (kept.py)."""
+        return []
 
     def create(self, resource: dict, *, caller):
         """Store a new record from a validated resource; a mapper whose app has its own way in

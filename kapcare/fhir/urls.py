@@ -11,7 +11,8 @@ urlpatterns = [
     path("staff/fhir/tokens/<int:pk>/revoke", tokens.revoke, name="token_revoke"),
     path("fhir/R4/metadata", views.metadata, name="metadata"),
     path("fhir/R4/openapi.json", views.openapi_description, name="openapi"),
-    path("fhir/R4/", views.base, name="base"),
+    # POST [base]: clients write the base without its trailing slash; a redirect would lose the body.
+    re_path(r"^fhir/R4/?$", views.base, name="base"),
     path("fhir/R4/$import-bundle", views.import_bundle, name="import_bundle"),
     path("fhir/R4/$export", views.export_system, name="export"),
     path("fhir/R4/Patient/$export", views.export_patients, name="export_patients"),

@@ -62,6 +62,15 @@ UNITS = {
     "temperature_c": {plausibility.CELSIUS, plausibility.FAHRENHEIT},
 }
 NAMES = {"temperature_c": "body temperature"}
+# Vital signs a record may carry that kapcare does not take, and why: said plainly, since the
+# CapabilityStatement lists the body-weight profile (kapcare serves the weights it takes).
+NOT_TAKEN = {
+    "29463-7": "kapcare keeps a body weight only as the one taken at a dosing session's check-in, "
+    "where the dose is worked out from it, and does not take weights from elsewhere (it serves the "
+    "weights it took as Observation code 29463-7).",
+    "8302-2": "kapcare does not record body height.",
+    "39156-5": "kapcare does not record body mass index.",
+}
 # A monitor's clock may run a little apart from ours: readings this close to the session are its own.
 CLOCK_SLACK = timezone.timedelta(minutes=5)
 
@@ -243,6 +252,16 @@ def read_observation(resource: dict, index: int, where: str) -> Reading:
     if taken_at > timezone.now() + CLOCK_SLACK:
         raise Refused(400, "effectiveDateTime is in the future.", f"{where}.effectiveDateTime")
     subject = (resource.get("subject") or {}).get("reference", "")
+    if isinstance(subject, str) and subject.startswith("urn:"):
+        # Another entry's fullUrl: a transaction rewrites it to the patient's id; a batch cannot,
+        # since FHIR has a batch's entries stand alone.
+        raise Refused(
+            400,
+            f"subject.reference {subject} names another entry of the Bundle, and only a transaction "
+            "resolves those (a batch's entries stand alone): send a transaction, or name the patient "
+            "as Patient/{id}.",
+            f"{where}.subject",
+        )
     if not isinstance(subject, str) or not subject.startswith("Patient/"):
         raise Refused(
             400, "subject.reference must name the patient, for example Patient/123.", f"{where}.subject"
@@ -319,6 +338,11 @@ def read_values(resource: dict, where: str) -> dict:
             )
         return values
     known = codes & SINGLE.keys()
+    if not known and codes & NOT_TAKEN.keys():
+        code = min(codes & NOT_TAKEN.keys())
+        raise Refused(
+            422, f"Observation.code {code}: {NOT_TAKEN[code]}", f"{where}.code", code="not-supported"
+        )
     if not known:
         message = (
             "Observation.code must be a LOINC vital sign kapcare records: 85354-9 blood pressure, "
@@ -344,6 +368,23 @@ def read_values(resource: dict, where: str) -> dict:
 def quantity(element: dict, name: str, where: str) -> int:
     q = element.get("valueQuantity")
     label = NAMES.get(name, name.replace("_", " "))
+    if q is None and isinstance(element.get("dataAbsentReason"), dict):
+        # Valid FHIR (the US Core blood pressure with its diastolic unknown) that kapcare cannot keep:
+        # say that, rather than ask for a number as if the sender had made a mistake.
+        absent = element["dataAbsentReason"]
+        why = absent.get("text") or next((c.get("code") for c in absent.get("coding") or []), "") or "absent"
+        kept = (
+            "a blood pressure only with both systolic and diastolic"
+            if name in COMPONENTS.values()
+            else "a reading only with its value"
+        )
+        raise Refused(
+            422,
+            f"The {label} has no value (dataAbsentReason: {why}). kapcare keeps {kept}: send it once "
+            "it is measured.",
+            f"{where}.dataAbsentReason",
+            code="not-supported",
+        )
     if (
         not isinstance(q, dict)
         or not isinstance(q.get("value"), int | float)

@@ -4,12 +4,13 @@ The Questionnaire is served as the clinic stored it, with kapcare's id; instrume
 allows no item text have no Questionnaire and are not listed. POST imports one exactly as
 `kapcare import-questionnaire` does (kapcare.measures.importing): bound to kapcare's scoring of
 the same instrument where it recognises it, and replacing an earlier import of the same name.
+One it does not recognise is kept, with a warning that responses to it will be refused.
 """
 
 from django.db.models import Q
 from fhir.resources.R4B.questionnaire import Questionnaire as FhirQuestionnaire
 
-from kapcare.fhir.errors import FhirError
+from kapcare.fhir.errors import FhirError, issue
 from kapcare.fhir.registry import Mapper, SearchParam
 from kapcare.measures.importing import import_questionnaire
 from kapcare.measures.models import Instrument
@@ -35,6 +36,8 @@ class QuestionnaireMapper(Mapper):
     documentation = __doc__.split("\n\n")[0]
     last_updated_field = "installed_at"
     creatable = True
+    # An import replaces the clinic's earlier import of the same name (kapcare.measures.importing).
+    create_replaces = True
     search_params = (
         SearchParam(
             "url", "uri", "The questionnaire's canonical URL, optionally |version.", build=url_filter
@@ -64,3 +67,34 @@ class QuestionnaireMapper(Mapper):
                 422, f"Questionnaire: {error}", code="invalid", expression="Questionnaire"
             ) from None
         return imported.instrument
+
+    def created_notes(self, instrument) -> list[dict]:
+        """kapcare keeps responses only scored: a Questionnaire it does not recognise as an
+        instrument it scores is kept, but a QuestionnaireResponse to it will be refused. Said at
+        once, rather than when the first response comes in."""
+        if instrument.can_score:
+            return []
+        return [
+            issue(
+                "This Questionnaire is kept, but kapcare does not score it, and keeps responses only "
+                "scored: a QuestionnaireResponse to it will be refused. kapcare scores the instruments "
+                "it recognises by their LOINC panel code in Questionnaire.code ("
+                + ", ".join(f"{code} {title}" for code, title in scored_panels())
+                + ").",
+                severity="warning",
+                code="not-supported",
+                expression="Questionnaire.code",
+            )
+        ]
+
+
+def scored_panels() -> list[tuple[str, str]]:
+    """(LOINC panel code, short name) of each instrument kapcare can score."""
+    from kapcare.measures.scoring import shipped_definition, shipped_instruments
+
+    panels = []
+    for name in shipped_instruments():
+        code = shipped_definition(name).data.get("loinc", {}).get("panel", {}).get("code")
+        if code:
+            panels.append((code, name.upper()))
+    return panels

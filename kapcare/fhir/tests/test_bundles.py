@@ -5,7 +5,7 @@ import json
 from kapcare.fhir.tests.conftest import body, expressions, issues
 from kapcare.patients.models import Patient
 from kapcare.sessions.models import VitalSign
-from tests.conformance import SYNTHEA
+from tests.conformance import SYNTHEA, US_CORE
 
 
 def patient(family, born="1980-01-01"):
@@ -31,6 +31,19 @@ def test_a_transaction_creates_every_entry(fhir):
     assert result["type"] == "transaction-response"
     assert [e["response"]["status"] for e in result["entry"]] == ["201 Created", "201 Created"]
     assert sorted(Patient.objects.values_list("legal_last_name", flat=True)) == ["Arden", "Birch"]
+
+
+def test_a_transaction_posted_to_the_base_without_its_trailing_slash_is_processed(fhir, client):
+    # FHIR clients post to [base] as configured, "https://host/fhir/R4": a redirect to the address
+    # with a slash makes them lose the body (or send it again as a GET).
+    bundle = {"resourceType": "Bundle", "type": "transaction", "entry": [post_entry(patient("Arden"))]}
+    api = fhir()
+    response = client.post(
+        "/fhir/R4", json.dumps(bundle), content_type="application/fhir+json", **api.headers({})
+    )
+    assert response.status_code == 200, response.content
+    assert body(response)["type"] == "transaction-response"
+    assert Patient.objects.filter(legal_last_name="Arden").count() == 1
 
 
 def test_a_transaction_with_one_bad_entry_changes_nothing_and_names_the_entry(fhir):
@@ -110,10 +123,20 @@ def test_importing_a_synthea_record_loads_the_patient_and_reports_what_it_skippe
     messages = [item["diagnostics"] for item in issues(response)]
     assert "Loaded 1 Patient." in messages
     # Its three blood pressures (LOINC 55284-4) are kept as the patient's history; its weights,
-    # heights, labs and pain scores are not vital signs kapcare keeps, and say so.
+    # heights and BMIs are refused each with its reason; labs and pain scores are not vital signs
+    # kapcare keeps, and say so.
     assert "Loaded 3 Observation." in messages
     assert any(
-        m.startswith("Skipped 42 Observation: Observation.code must be a LOINC vital sign") for m in messages
+        m.startswith("Skipped 3 Observation: Observation.code 29463-7: kapcare keeps a body weight")
+        for m in messages
+    )
+    assert "Skipped 3 Observation: Observation.code 8302-2: kapcare does not record body height." in messages
+    assert (
+        "Skipped 3 Observation: Observation.code 39156-5: kapcare does not record body mass index."
+        in messages
+    )
+    assert any(
+        m.startswith("Skipped 33 Observation: Observation.code must be a LOINC vital sign") for m in messages
     )
     assert any(m.startswith("Skipped 3 Observation:") and "survey score" in m for m in messages)
     assert any(m.startswith("Skipped 3 Encounter:") for m in messages)
@@ -160,3 +183,26 @@ def test_a_transaction_of_a_new_patient_and_their_published_readings_keeps_them_
     assert statuses == ["201", "201", "201"]
     created = Patient.objects.get(legal_last_name="Okafor")
     assert VitalSign.objects.filter(patient=created, session__isnull=True, date_only=True).count() == 2
+
+
+def test_a_batch_reading_naming_a_new_patient_by_fullurl_is_told_to_send_a_transaction(fhir):
+    # In a batch each entry stands alone (FHIR), so the reference cannot be resolved; the answer
+    # said only that subject.reference "must name the patient", which it did.
+    reading = json.loads((US_CORE / "Observation-satO2-fiO2.json").read_text())
+    reading["subject"] = {"reference": "urn:uuid:7f0c2a7e-0000-4000-8000-000000000001"}
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "batch",
+        "entry": [
+            post_entry(patient("Arden"), "urn:uuid:7f0c2a7e-0000-4000-8000-000000000001"),
+            post_entry(reading),
+        ],
+    }
+    response = fhir().post("", bundle)
+    assert response.status_code == 200, response.content
+    created, refused = body(response)["entry"]
+    assert created["response"]["status"] == "201 Created"
+    [said] = refused["response"]["outcome"]["issue"]
+    assert said["expression"] == ["Bundle.entry[1].resource.subject"]
+    assert "only a transaction resolves those" in said["diagnostics"]
+    assert not VitalSign.objects.exists()

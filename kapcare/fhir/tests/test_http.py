@@ -1,9 +1,12 @@
 """HTTP: JSON only with _format honoured, errors as OperationOutcomes, the CapabilityStatement."""
 
+import json
+
 import pytest
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 
 from kapcare.fhir.tests.conftest import body, issues
+from tests.conformance import FOLDER as CONFORMANCE
 
 
 def test_metadata_is_a_valid_capability_statement_listing_only_what_is_served(client):
@@ -158,3 +161,17 @@ def test_conditional_create_matching_several_patients_is_refused(fhir, patient, 
         HTTP_IF_NONE_EXIST="family=Quillfeather",
     )
     assert response.status_code == 412 and Patient.objects.count() == 2
+
+
+def test_an_element_sent_in_the_wrong_shape_is_named_at_its_fhir_path(fhir):
+    # A test fixture of another FHIR implementer (tests/conformance/README.md), as published: its
+    # identifier is a list where R4 has one Identifier. The answer said where in pydantic's terms
+    # (QuestionnaireResponse.identifier.root) and what in Python's (<class 'list'>).
+    fixture = json.loads((CONFORMANCE / "inferno" / "QuestionnaireResponse.json").read_text())
+    response = fhir().post("QuestionnaireResponse", fixture)
+    assert response.status_code == 400
+    [said] = issues(response)
+    assert said["expression"] == ["QuestionnaireResponse.identifier"]
+    assert said["diagnostics"] == (
+        "QuestionnaireResponse.identifier: one Identifier is expected here, not a list."
+    )

@@ -162,3 +162,18 @@ def test_importing_a_record_counts_what_was_not_kept_by_element(fhir):
     )
     assert any(m.startswith(f"In 1 of 1 Patient: Patient.extension (url {RACE})") for m in messages)
     assert "999-48-8934" not in response.content.decode()
+
+
+def test_another_hospitals_mrn_is_said_not_kept_rather_than_taken_for_the_clinics(fhir):
+    # Published with another hospital's MRN (use usual, type MR), as the clinic's own MRN is given
+    # out: alike in all but its system, it was taken for the clinic's MRN and its loss went unsaid.
+    example = json.loads((US_CORE / "Patient-child-example.json").read_text())
+    response = fhir().post("Patient", example, **OUTCOME)
+    assert response.status_code == 201, response.content
+    warnings = {item["expression"][0]: item["diagnostics"] for item in issues(response)[1:]}
+    assert "http://hospital.smarthealthit.org" in warnings["Patient.identifier[0]"]
+    assert "1032704" not in response.content.decode()
+    assert not_kept(
+        {"resourceType": "Patient", "extension": [{"url": "a", "valueCode": "M"}]},
+        {"resourceType": "Patient", "extension": [{"url": "b", "valueCode": "M"}]},
+    ) == ["Patient.extension[0] (url a)"]

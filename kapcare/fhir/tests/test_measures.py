@@ -213,3 +213,53 @@ def test_an_observation_includes_the_response_it_derives_from(fhir, response):
         "Observation",
         "QuestionnaireResponse",
     ]
+
+
+def test_a_questionnaire_kapcare_cannot_score_is_kept_with_a_warning_that_responses_will_be_refused(fhir):
+    # As an integration found with the SDC PHQ-9 example (answer codes of its own, no LOINC panel
+    # code): the create said "Everything sent was kept", and the first response was refused.
+    sleep = {
+        "resourceType": "Questionnaire",
+        "url": "http://example.org/Questionnaire/sleep-diary",
+        "status": "active",
+        "item": [{"linkId": "1", "text": "How did you sleep?", "type": "string"}],
+    }
+    api = fhir()
+    response = api.post("Questionnaire", sleep, HTTP_PREFER="return=OperationOutcome")
+    assert response.status_code == 201, response.content
+    said = body(response)["issue"]
+    assert said[0]["diagnostics"].startswith("Created Questionnaire/")
+    [warning] = said[1:]
+    assert warning["severity"] == "warning" and warning["expression"] == ["Questionnaire.code"]
+    assert "a QuestionnaireResponse to it will be refused" in warning["diagnostics"]
+    assert "44249-1 PHQ-9" in warning["diagnostics"] and "69737-5 GAD-7" in warning["diagnostics"]
+    # One kapcare recognises and scores: nothing to warn of.
+    recognised = api.post(
+        "Questionnaire", us_core("Questionnaire-phq-9-example.json"), HTTP_PREFER="return=OperationOutcome"
+    )
+    assert recognised.status_code == 201, recognised.content
+    assert [i["severity"] for i in body(recognised)["issue"]] == ["information"]
+
+
+def test_a_questionnaire_posted_again_is_kept_once_and_a_changed_one_is_its_next_version(fhir):
+    # A retry, or the same form sent by two feeds: the import replaces the one of the same name, so
+    # the second create found the record's first version already written, and answered 500.
+    api = fhir()
+    questionnaire = us_core("Questionnaire-phq-9-example.json")
+    first = api.post("Questionnaire", questionnaire)
+    assert first.status_code == 201, first.content
+    again = api.post("Questionnaire", questionnaire)
+    assert again.status_code == 200, again.content
+    assert (body(again)["id"], body(again)["meta"]["versionId"]) == (body(first)["id"], "1")
+    changed = api.post(
+        "Questionnaire",
+        questionnaire | {"title": "PHQ-9, as our portal asks it"},
+        HTTP_PREFER="return=OperationOutcome",
+    )
+    assert changed.status_code == 201, changed.content
+    said = body(changed)["issue"]
+    assert said[0]["diagnostics"] == f"Created Questionnaire/{body(first)['id']} (version 2)."
+    assert "replaces the Questionnaire kept before under the same name" in said[1]["diagnostics"]
+    history = body(api.get(f"Questionnaire/{body(first)['id']}/_history"))
+    assert [e["resource"]["meta"]["versionId"] for e in history["entry"]] == ["2", "1"]
+    assert history["entry"][0]["resource"]["title"] == "PHQ-9, as our portal asks it"

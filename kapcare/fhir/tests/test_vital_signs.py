@@ -683,3 +683,56 @@ def test_a_survey_score_sent_as_an_observation_is_refused_with_where_it_comes_fr
     assert "POST the QuestionnaireResponse" in said["diagnostics"]
     assert said["expression"] == ["Observation.code"]
     assert not VitalSign.objects.filter(source="device").exists()
+
+
+def about_a_new_patient(api, name):
+    """A published example about a patient created for it, nothing else changed."""
+    created = api.post("Patient", json.loads((PUBLISHED / "patient-example.json").read_text()))
+    example = published(name)
+    return example | {"subject": example["subject"] | {"reference": f"Patient/{body(created)['id']}"}}
+
+
+def test_a_blood_pressure_with_its_diastolic_absent_is_refused_saying_why(fhir):
+    # Valid US Core (a dataAbsentReason instead of the diastolic value): kapcare keeps a blood
+    # pressure only whole, and says so rather than ask for a number as if the sender had erred.
+    api = fhir()
+    response = api.post("Observation", about_a_new_patient(api, "Observation-bp-data-absent"))
+    assert response.status_code == 422, response.content
+    [said] = issues(response)
+    assert said["expression"] == ["Observation.component[1].dataAbsentReason"]
+    assert said["diagnostics"] == (
+        "The diastolic has no value (dataAbsentReason: Unknown). kapcare keeps a blood pressure only "
+        "with both systolic and diastolic: send it once it is measured."
+    )
+    assert not VitalSign.objects.exists()
+
+
+def test_a_published_body_weight_is_refused_saying_where_kapcare_takes_weights(fhir):
+    api = fhir()
+    response = api.post("Observation", about_a_new_patient(api, "Observation-weight"))
+    assert response.status_code == 422, response.content
+    [said] = issues(response)
+    assert said["expression"] == ["Observation.code"] and said["code"] == "not-supported"
+    assert "taken at a dosing session's check-in" in said["diagnostics"]
+    assert not VitalSign.objects.exists()
+
+
+def test_a_published_oxygen_saturation_with_its_oxygen_flow_keeps_the_saturation_and_says_the_rest(fhir):
+    api = fhir()
+    example = about_a_new_patient(api, "Observation-satO2-fiO2")
+    response = api.post("Observation", example, HTTP_PREFER="return=OperationOutcome")
+    assert response.status_code == 201, response.content
+    not_kept = [item["expression"][0] for item in issues(response)[1:]]
+    assert not_kept == [
+        "Observation.code.coding[2]",
+        "Observation.interpretation",
+        "Observation.referenceRange",
+        "Observation.component",
+    ]
+    reading = VitalSign.objects.get()
+    assert (reading.spo2, reading.identifier) == (95, "http://goodcare.org/observation/id|o1223435-10")
+    found = body(api.get("Observation", {"identifier": "o1223435-10", "code": "59408-5"}))
+    assert found["total"] == 1
+    resource = found["entry"][0]["resource"]
+    assert resource["effectiveDateTime"] == "2014-12-05T08:30:10.000Z"  # 09:30:10+01:00
+    assert resource["device"] == {"display": "Acme Pulse Oximeter 2000"}
