@@ -103,14 +103,15 @@ def fhir_endpoint(methods: tuple[str, ...], *, public: bool = False, reads: tupl
                     caller = authenticate(request)
                     # A write is one transaction: nothing of a call that fails is kept. A read
                     # needs none, and on PostgreSQL saves its BEGIN and COMMIT: its audit events
-                    # are one statement, atomic on its own (audit.models.append_all). What else a
-                    # read may write is the versions of records changed in the app since the API
-                    # last gave them out (versions.current_pairs): each the record's state as it
-                    # is now, kept once however many readers write it (ignore_conflicts), and
-                    # worth keeping even if the call then fails. The read's own queries see what
-                    # was committed when each began, as they did in a READ COMMITTED transaction.
-                    # Either way the audit events are written at the end (see trail); if that
-                    # fails the call answers 500 and its data is not sent.
+                    # are one statement, atomic on its own (audit.models.append_all). The only
+                    # other thing a read may write is the version of a record changed in the app
+                    # since the API last gave it out (versions.current_pairs): the record's state
+                    # as it is now, kept once however many readers write it (ignore_conflicts),
+                    # and true even if the call then fails. Each of the read's queries sees what
+                    # was committed when it began, as in PostgreSQL's READ COMMITTED transaction
+                    # before (SQLite's transaction kept one view for the whole call).
+                    # Either way the audit events are written last (see trail); if that fails,
+                    # the call answers 500 and its data is not sent.
                     transactional = nullcontext() if request.method in reads else transaction.atomic()
                     with transactional, held_to_the_end():
                         result = view(request, caller, *args, **kwargs)
