@@ -207,7 +207,7 @@ def chain_in_postgresql(events: list[AuditEvent]) -> None:
 
 
 def reserve(cursor, count: int) -> tuple[int, str]:
-    """Lock the chain head and move it `count` events on: the sequence number before the first
+    """(SQLite) Lock the chain head and move it `count` events on: the sequence number before the first
     new event, and the hash of the event before it."""
     head = ChainHead._meta.db_table
     sql = f"UPDATE {head} SET seq = seq + %s WHERE id = 1 RETURNING seq, hash"
@@ -223,6 +223,7 @@ def reserve(cursor, count: int) -> tuple[int, str]:
 
 
 def write(cursor, events: list[AuditEvent], last_hash: str) -> None:
+    """(SQLite) Insert the events numbered and hashed, and move the head's hash on."""
     table, head = AuditEvent._meta.db_table, ChainHead._meta.db_table
     ops = connection.ops
     values = []
@@ -246,17 +247,8 @@ def write(cursor, events: list[AuditEvent], last_hash: str) -> None:
         ]
     marks = ", ".join(["(" + ", ".join(["%s"] * len(COLUMNS)) + ")"] * len(events))
     insert = f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES {marks} RETURNING id"
-    move_head = f"UPDATE {head} SET hash = %s WHERE id = 1"
-    if connection.vendor == "postgresql":
-        # One round trip: the insert and the head's new hash in one statement.
-        cursor.execute(
-            f"WITH added AS ({insert}), moved AS ({move_head}) SELECT id FROM added ORDER BY id",
-            [*values, last_hash],
-        )
-        ids = [row[0] for row in cursor.fetchall()]
-    else:
-        cursor.execute(insert, values)
-        ids = sorted(row[0] for row in cursor.fetchall())
-        cursor.execute(move_head, [last_hash])
+    cursor.execute(insert, values)
+    ids = sorted(row[0] for row in cursor.fetchall())
+    cursor.execute(f"UPDATE {head} SET hash = %s WHERE id = 1", [last_hash])
     for event, pk in zip(events, ids, strict=True):
         event.pk = pk
