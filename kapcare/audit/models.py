@@ -82,9 +82,14 @@ class AuditEvent(models.Model):
         raise AppendOnly("Audit events cannot be deleted.")
 
     def canonical(self) -> str:
-        """The event's fields as one stable string, the input to its hash."""
+        """The event's fields as one stable string, the input to its hash: compact JSON with sorted
+        keys, so "seq" comes last."""
+        return self.canonical_without_seq() + f',"seq":{json.dumps(self.seq)}}}'
+
+    def canonical_without_seq(self) -> str:
+        """The canonical string without its closing brace and last field, the sequence number, which
+        on PostgreSQL the database adds when it numbers the event (migration 0003, audit_chain)."""
         fields = {
-            "seq": self.seq,
             "at": self.at.astimezone(UTC).isoformat(timespec="microseconds"),
             "actor_id": self.actor_id,
             "actor": self.actor,
@@ -98,7 +103,7 @@ class AuditEvent(models.Model):
             "path": self.path,
             "detail": self.detail,
         }
-        return json.dumps(fields, sort_keys=True, separators=(",", ":"), default=str)
+        return json.dumps(fields, sort_keys=True, separators=(",", ":"), default=str)[:-1]
 
     def compute_hash(self) -> str:
         return hashlib.sha256((self.prev_hash + self.canonical()).encode()).hexdigest()
@@ -135,31 +140,74 @@ def append_all(rows: list[dict]) -> list[AuditEvent]:
     caller's transaction no savepoint is taken: an event that cannot be written fails the whole
     change it records, never just itself.
 
-    Every audited request comes through here, so it is two written-out statements: one takes the
-    head's lock and reserves the sequence numbers, one writes the events and the new head hash
-    (the ORM's get_or_create, insert and update took four round trips and most of the time)."""
+    Every audited request comes through here, so it is written-out SQL. On PostgreSQL it is one
+    statement: the database numbers and hashes the events under the head's lock (audit_chain,
+    migration 0003) and the statement inserts them. It is atomic on its own, so outside a
+    transaction (the API's reads) it needs none, and the head is locked for that statement only;
+    inside one, until its commit, as any row it changed. Python gives each event's canonical
+    string up to its seq, and its `at`, taken just before: two calls at the same moment may get
+    their seqs in the other order from their `at`s. On SQLite, two statements in a transaction: one
+    takes the head's lock and reserves the sequence numbers, one writes the events and the new
+    head hash."""
     if not rows:
         return []
-    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        seq, previous = reserve(cursor, len(rows))
+    if connection.vendor == "postgresql":
         at = timezone.now()
-        events = []
-        for fields in rows:
-            seq += 1
-            event = AuditEvent(seq=seq, at=at, prev_hash=previous, **fields)
-            # Store `detail` as the database will give it back, so the hash verifies later.
-            event.detail = json.loads(json.dumps(event.detail, default=str))
-            event.hash = previous = event.compute_hash()
-            events.append(event)
-        write(cursor, events, previous)
+        events = [prepared(AuditEvent(at=at, **fields)) for fields in rows]
+        chain_in_postgresql(events)
+    else:
+        with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+            seq, previous = reserve(cursor, len(rows))
+            at = timezone.now()
+            events = []
+            for fields in rows:
+                seq += 1
+                event = prepared(AuditEvent(seq=seq, at=at, prev_hash=previous, **fields))
+                event.hash = previous = event.compute_hash()
+                events.append(event)
+            write(cursor, events, previous)
     for event in events:
         event._state.adding = False
         event._state.db = connection.alias
     return events
 
 
+def prepared(event: AuditEvent) -> AuditEvent:
+    # Store `detail` as the database will give it back, so the hash verifies later.
+    event.detail = json.loads(json.dumps(event.detail, default=str))
+    return event
+
+
+# audit_chain gives each event these; the statement takes the rest from Python.
+CHAINED = ("seq", "prev_hash", "hash")
+APPEND_POSTGRESQL = f"""
+    WITH chain AS (SELECT * FROM audit_chain(%s::text[]))
+    INSERT INTO audit_auditevent ({", ".join(COLUMNS)})
+    SELECT {", ".join(f"chain.{c}" if c in CHAINED else f"given.{c}" for c in COLUMNS)}
+    FROM jsonb_populate_recordset(NULL::audit_auditevent, %s::jsonb) WITH ORDINALITY AS given
+    JOIN chain ON chain.n = given.ordinality
+    RETURNING id, seq, prev_hash, hash
+"""
+
+
+def chain_in_postgresql(events: list[AuditEvent]) -> None:
+    """Write the events with one statement; they come back numbered and hashed by the database."""
+    given = [
+        {name: getattr(event, name) for name in COLUMNS if name not in CHAINED}
+        | {"at": event.at.isoformat(), "action": str(event.action)}
+        for event in events
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            APPEND_POSTGRESQL, [[event.canonical_without_seq() for event in events], json.dumps(given)]
+        )
+        written = sorted(cursor.fetchall(), key=lambda row: row[1])
+    for event, (pk, seq, prev_hash, hash_) in zip(events, written, strict=True):
+        event.pk, event.seq, event.prev_hash, event.hash = pk, seq, prev_hash, hash_
+
+
 def reserve(cursor, count: int) -> tuple[int, str]:
-    """Lock the chain head and move it `count` events on: the sequence number before the first
+    """(SQLite) Lock the chain head and move it `count` events on: the sequence number before the first
     new event, and the hash of the event before it."""
     head = ChainHead._meta.db_table
     sql = f"UPDATE {head} SET seq = seq + %s WHERE id = 1 RETURNING seq, hash"
@@ -175,6 +223,7 @@ def reserve(cursor, count: int) -> tuple[int, str]:
 
 
 def write(cursor, events: list[AuditEvent], last_hash: str) -> None:
+    """(SQLite) Insert the events numbered and hashed, and move the head's hash on."""
     table, head = AuditEvent._meta.db_table, ChainHead._meta.db_table
     ops = connection.ops
     values = []
@@ -198,17 +247,8 @@ def write(cursor, events: list[AuditEvent], last_hash: str) -> None:
         ]
     marks = ", ".join(["(" + ", ".join(["%s"] * len(COLUMNS)) + ")"] * len(events))
     insert = f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES {marks} RETURNING id"
-    move_head = f"UPDATE {head} SET hash = %s WHERE id = 1"
-    if connection.vendor == "postgresql":
-        # One round trip: the insert and the head's new hash in one statement.
-        cursor.execute(
-            f"WITH added AS ({insert}), moved AS ({move_head}) SELECT id FROM added ORDER BY id",
-            [*values, last_hash],
-        )
-        ids = [row[0] for row in cursor.fetchall()]
-    else:
-        cursor.execute(insert, values)
-        ids = sorted(row[0] for row in cursor.fetchall())
-        cursor.execute(move_head, [last_hash])
+    cursor.execute(insert, values)
+    ids = sorted(row[0] for row in cursor.fetchall())
+    cursor.execute(f"UPDATE {head} SET hash = %s WHERE id = 1", [last_hash])
     for event, pk in zip(events, ids, strict=True):
         event.pk = pk

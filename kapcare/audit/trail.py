@@ -43,11 +43,13 @@ def record_each(request, action: str, touched: list[tuple], *, clinic=None, acto
 
 @contextmanager
 def held_to_the_end():
-    """Inside a transaction: hold the events recorded in this block and write them all at its
-    end, still inside the transaction. The chain head is then locked for the last two
-    statements before the commit rather than for most of the request, so concurrent API calls
-    do not queue behind one another. If the block raises, its events go with its transaction.
-    Events held so are returned unsaved (no pk) by `record`."""
+    """Hold the events recorded in this block and write them all at its end, with one call of
+    `append_all` (on PostgreSQL one statement). Inside a transaction they are written still inside
+    it, just before the commit, so the chain head is locked from then to the commit rather than
+    for most of the request. Outside one (the API's reads) that statement is a transaction of its
+    own, holding the head's lock for itself alone. If the block raises, its events are dropped
+    with it (and with its transaction); if writing them fails, the block raises, so a caller never
+    gives out what it could not audit. Events held so are returned unsaved (no pk) by `record`."""
     if getattr(_held, "events", None) is not None:
         yield  # already held by an enclosing block, which writes them
         return

@@ -6,6 +6,7 @@ request and write the response.
 
 import json
 import logging
+from contextlib import nullcontext
 from functools import wraps
 
 from django.db import transaction
@@ -77,8 +78,10 @@ def prefer(request, key: str) -> str:
     return ""
 
 
-def fhir_endpoint(methods: tuple[str, ...], *, public: bool = False):
-    """Method check, negotiation, authentication, and the error handling every API view shares."""
+def fhir_endpoint(methods: tuple[str, ...], *, public: bool = False, reads: tuple[str, ...] = ()):
+    """Method check, negotiation, authentication, and the error handling every API view shares.
+    `reads` are the methods that change nothing but the audit trail (and versions, see below):
+    they run without a transaction."""
 
     def decorator(view):
         @csrf_exempt
@@ -98,10 +101,19 @@ def fhir_endpoint(methods: tuple[str, ...], *, public: bool = False):
                     result = view(request, None, *args, **kwargs)
                 else:
                     caller = authenticate(request)
-                    # One transaction per call: a read's audit event and any version it writes
-                    # commit together, and nothing of a call that fails is kept.
-                    # Audit events are written at the end, just before the commit (see trail).
-                    with transaction.atomic(), held_to_the_end():
+                    # A write is one transaction: nothing of a call that fails is kept. A read
+                    # needs none, and on PostgreSQL saves its BEGIN and COMMIT: its audit events
+                    # are one statement, atomic on its own (audit.models.append_all). The only
+                    # other thing a read may write is the version of a record changed in the app
+                    # since the API last gave it out (versions.current_pairs): the record's state
+                    # as it is now, kept once however many readers write it (ignore_conflicts),
+                    # and true even if the call then fails. Each of the read's queries sees what
+                    # was committed when it began, as in PostgreSQL's READ COMMITTED transaction
+                    # before (SQLite's transaction kept one view for the whole call).
+                    # Either way the audit events are written last (see trail); if that fails,
+                    # the call answers 500 and its data is not sent.
+                    transactional = nullcontext() if request.method in reads else transaction.atomic()
+                    with transactional, held_to_the_end():
                         result = view(request, caller, *args, **kwargs)
             except FhirError as error:
                 return respond(request, error.status, outcome(error.issues), error.headers)
@@ -189,7 +201,7 @@ def import_bundle(request, caller):
     return bundles.import_bundle(caller, json_body(request))
 
 
-@fhir_endpoint(("GET", "POST"))
+@fhir_endpoint(("GET", "POST"), reads=("GET",))
 def type_level(request, caller, resource_type):
     if request.method == "POST":
         return api.create(
@@ -199,7 +211,7 @@ def type_level(request, caller, resource_type):
     return api.search_type(caller, resource_type, query_pairs(request), lenient=lenient(request), url=query)
 
 
-@fhir_endpoint(("POST",))
+@fhir_endpoint(("POST",), reads=("POST",))
 def search_post(request, caller, resource_type):
     if request.content_type != "application/x-www-form-urlencoded":
         raise FhirError(
@@ -209,7 +221,7 @@ def search_post(request, caller, resource_type):
     return api.search_type(caller, resource_type, pairs, lenient=lenient(request))
 
 
-@fhir_endpoint(("GET", "PUT"))
+@fhir_endpoint(("GET", "PUT"), reads=("GET",))
 def instance(request, caller, resource_type, resource_id):
     if request.method == "PUT":
         return api.update(
@@ -222,17 +234,17 @@ def instance(request, caller, resource_type, resource_id):
     return api.read(caller, resource_type, resource_id)
 
 
-@fhir_endpoint(("GET",))
+@fhir_endpoint(("GET",), reads=("GET",))
 def type_history(request, caller, resource_type):
     return api.history(caller, resource_type, None, query_pairs(request))
 
 
-@fhir_endpoint(("GET",))
+@fhir_endpoint(("GET",), reads=("GET",))
 def instance_history(request, caller, resource_type, resource_id):
     return api.history(caller, resource_type, resource_id, query_pairs(request))
 
 
-@fhir_endpoint(("GET",))
+@fhir_endpoint(("GET",), reads=("GET",))
 def vread(request, caller, resource_type, resource_id, version_id):
     return api.vread(caller, resource_type, resource_id, version_id)
 
@@ -275,7 +287,7 @@ def export_group(request, caller, group_id):
     return kick_off(request, caller, "group", group_id)
 
 
-@fhir_endpoint(("GET", "DELETE"))
+@fhir_endpoint(("GET", "DELETE"), reads=("GET",))
 def export_status(request, caller, job_id):
     job = bulk.job_for(caller, job_id)
     if request.method == "DELETE":
@@ -293,7 +305,7 @@ def export_status(request, caller, job_id):
     return response
 
 
-@fhir_endpoint(("GET",))
+@fhir_endpoint(("GET",), reads=("GET",))
 def export_file(request, caller, job_id, name):
     job = bulk.job_for(caller, job_id)
     path = bulk.job_folder(job) / name
