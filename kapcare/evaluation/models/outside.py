@@ -96,5 +96,14 @@ class OutsideCondition(models.Model):
         return self.text or self.display
 
     @property
+    def onset_day(self) -> str:
+        """The onset to the day at most, as precise as the sender gave it: 2015, 2015-10, 2015-10-31."""
+        return self.onset[:10]
+
+    @property
+    def abatement_day(self) -> str:
+        return self.abatement[:10]
+
+    @property
     def system_name(self) -> str:
         return CodeSystem(self.system).label
