@@ -208,3 +208,12 @@ def test_the_capability_statement_says_conditions_can_be_created(fhir):
     assert any(
         p.endswith("us-core-condition-problems-health-concerns") for p in condition["supportedProfile"]
     )
+
+
+def test_a_condition_from_elsewhere_has_its_version_history_beside_the_diagnoses(fhir, patient, mixed):
+    condition_id = f"outside-{OutsideCondition.objects.first().pk}"
+    assert body(mixed.get(f"Condition/{condition_id}/_history/1"))["id"] == condition_id
+    assert body(mixed.get(f"Condition/{condition_id}/_history"))["total"] == 1
+    assert mixed.get(f"Condition/{condition_id}/_history/2").status_code == 404
+    history = body(mixed.get("Condition/_history"))
+    assert {e["resource"]["id"] for e in history["entry"]} >= {condition_id}
