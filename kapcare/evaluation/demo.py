@@ -2,12 +2,20 @@
 courses past evaluation have a signed decision (on findings that explain it), and courses that
 started have a signed plan."""
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from kapcare.audit.trail import record
 from kapcare.clinics.models import Protocol
-from kapcare.evaluation.models import Diagnosis, EligibilityDecision, Evaluation, Medication, TreatmentPlan
+from kapcare.evaluation.models import (
+    Diagnosis,
+    EligibilityDecision,
+    Evaluation,
+    Medication,
+    OutsideCondition,
+    TreatmentPlan,
+)
+from kapcare.evaluation.models.outside import ICD10CM, SNOMED
 from kapcare.evaluation.signing import dose_for, findings_for
 from kapcare.lib import spravato as label
 from kapcare.patients.demo import SPRAVATO_START_REASON
@@ -106,11 +114,64 @@ def load(demo) -> None:
         counts["evaluations"] += 1
         counts["decisions"] += 1
         counts["plans"] += 1
+    imported = conditions_from_another_record(clinic)
+    counts["conditions from another record"] = imported
     record(None, "create", clinic=clinic, actor="kapcare demo", detail={"demo preparation": counts})
     demo.say(
         f"{counts['evaluations']} evaluations, {counts['decisions']} signed decisions, "
-        f"{counts['plans']} treatment plans"
+        f"{counts['plans']} treatment plans, {imported} conditions imported from another record"
     )
+
+
+# A primary-care problem list, as an import through the FHIR API keeps it.
+IMPORTED = [
+    dict(
+        system=SNOMED,
+        code="59621000",
+        display="Essential hypertension (disorder)",
+        clinical_status="active",
+        verification_status="confirmed",
+        category="problem-list-item",
+        onset="2019-03",
+        onset_start=datetime(2019, 3, 1, tzinfo=UTC),
+        recorded_date="2019-03-14",
+        recorded_on=date(2019, 3, 14),
+    ),
+    dict(
+        system=ICD10CM,
+        code="K21.9",
+        display="Gastro-esophageal reflux disease without esophagitis",
+        clinical_status="resolved",
+        verification_status="confirmed",
+        category="problem-list-item",
+        onset="2016",
+        onset_start=datetime(2016, 1, 1, tzinfo=UTC),
+        abatement="2020-06-02",
+        recorded_date="2016-05-20",
+        recorded_on=date(2016, 5, 20),
+    ),
+]
+
+
+def conditions_from_another_record(clinic) -> int:
+    """The problem list of a patient whose evaluation is under way, from their primary-care record:
+    for the prescriber to weigh, beside (not among) the evaluation's diagnoses."""
+    evaluation = (
+        Evaluation.objects.filter(clinic=clinic, course__state=CourseState.EVALUATING)
+        .select_related("course__patient")
+        .order_by("pk")
+        .first()
+    )
+    if evaluation is None:
+        return 0
+    patient = evaluation.course.patient
+    OutsideCondition.objects.bulk_create(
+        OutsideCondition(
+            clinic=clinic, patient=patient, source="import by Riverside Family Medicine", **fields
+        )
+        for fields in IMPORTED
+    )
+    return len(IMPORTED)
 
 
 def make_evaluation(course, picture: dict, rng) -> Evaluation:

@@ -6,6 +6,7 @@ import json
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -23,6 +24,7 @@ from kapcare.evaluation.models import (
     EligibilityDecision,
     Evaluation,
     Medication,
+    OutsideCondition,
     PlanMedication,
     TreatmentPlan,
 )
@@ -308,7 +310,11 @@ def panel(request, pk):
     patient = get_patient_for_user(request, pk)
     courses = list(Course.objects.filter(patient=patient).order_by("-opened_at"))
     course = next((c for c in courses if c.is_open), courses[0] if courses else None)
-    context = {"patient": patient, "course": course}
+    role = request.membership.role
+    clinical = allows(role, "evaluation.view")
+    context = {"patient": patient, "course": course, "clinical": clinical}
+    if clinical:
+        context |= outside_conditions(patient)
     if course is not None:
         course.patient = patient
         current = evaluation_of(course)
@@ -318,10 +324,7 @@ def panel(request, pk):
             .select_related("signed_by")
             .prefetch_related("addenda__by")
         )
-        role = request.membership.role
-        clinical = allows(role, "evaluation.view")
         context |= {
-            "clinical": clinical,
             "evaluation": current,
             "findings": findings_for(current, protocol) if current and clinical else [],
             **(baseline_context(patient) if clinical else {}),
@@ -338,6 +341,18 @@ def panel(request, pk):
             "addendum_form": AddendumForm(),
         }
     return render(request, "evaluation/panel.html#panel", context)
+
+
+OUTSIDE_SHOWN = 20  # conditions from other records on the chart, latest onset first
+
+
+def outside_conditions(patient) -> dict:
+    """The patient's conditions recorded elsewhere (sent through the FHIR API or imported), for the
+    prescriber to weigh: not the evaluation's diagnoses, read by no screening rule."""
+    kept = OutsideCondition.objects.filter(clinic=patient.clinic_id, patient=patient)
+    shown = list(kept.order_by(F("onset_start").desc(nulls_last=True), "-pk")[:OUTSIDE_SHOWN])
+    count = kept.count() if len(shown) == OUTSIDE_SHOWN else len(shown)
+    return {"outside_conditions": shown, "outside_count": count}
 
 
 @require_GET

@@ -29,6 +29,8 @@ class Caller:
     request: object = None
     base: str = ""
     patient_id: int | None = None
+    # "import" while $import-bundle loads a record: what it creates says it came from an import.
+    source: str = ""
 
     @property
     def actor(self) -> str:

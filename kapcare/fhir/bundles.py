@@ -7,6 +7,8 @@ reports each result in the response Bundle. `urn:uuid:` references between entri
 to the ids kapcare assigns.
 """
 
+import contextlib
+import dataclasses
 import re
 from collections import Counter
 from urllib.parse import parse_qsl
@@ -17,6 +19,8 @@ from kapcare.fhir import api, ingest
 from kapcare.fhir.errors import FhirError, issue, outcome
 from kapcare.fhir.registry import registry
 
+# Types whose entries an import skips, with the reason, when kapcare cannot keep one as sent.
+SKIPPABLE = {"Condition"}
 ORDER = {"DELETE": 0, "POST": 1, "PUT": 2, "PATCH": 2, "GET": 3, "HEAD": 3}
 REASONS = {
     200: "OK",
@@ -290,13 +294,23 @@ def import_bundle(caller, body) -> api.Result:
             skipped[(kind or "(no resource)", why_skipped(kind))] += 1
     loaded, not_kept = Counter(), Counter()
     references: dict[str, str] = {}
+    # What the import creates says so (a condition recorded elsewhere: "import by <client>").
+    caller = dataclasses.replace(caller, source="import")
+    # Its patients first, so that what refers to them finds them whatever the record's order.
+    keep.sort(key=lambda pair: pair[1]["request"]["url"] != "Patient")
     with transaction.atomic():
         for index, item in keep:
-            try:
-                result = run_entry(caller, item, index, references)
-            except FhirError as error:
-                raise placed(error, index) from None
             kind = item["request"]["url"]
+            try:
+                with transaction.atomic() if kind in SKIPPABLE else contextlib.nullcontext():
+                    result = run_entry(caller, item, index, references)
+            except FhirError as error:
+                if kind in SKIPPABLE and error.status == 422:
+                    # A condition kapcare cannot keep as sent (coded in another system, say):
+                    # skipped with its reason, like a vital sign it does not keep.
+                    skipped[(kind, re.sub(r"^Condition\.\S*: ", "", error.issues[0]["diagnostics"]))] += 1
+                    continue
+                raise placed(error, index) from None
             loaded[kind] += 1
             # Said once per element over the whole record, not once per resource.
             for said in dict.fromkeys(re.sub(r"\[\d+\]", "", i["diagnostics"]) for i in result.issues):

@@ -1,4 +1,5 @@
 from kapcare.evaluation.models.evaluation import Allergy, Diagnosis, DoseUnit, Evaluation, Medication
+from kapcare.evaluation.models.outside import OutsideCondition
 from kapcare.evaluation.models.signed import (
     Addendum,
     EligibilityDecision,
@@ -23,6 +24,7 @@ __all__ = [
     "MeasuresSchedule",
     "Medication",
     "Outcome",
+    "OutsideCondition",
     "PlanDoseUnit",
     "PlanMedication",
     "Route",

@@ -56,3 +56,15 @@ def test_loading_the_demo_twice_adds_no_preparation_records():
         TreatmentPlan.objects.count(),
     ) == counts
     assert counts[0] > 30
+
+
+@pytest.mark.django_db
+def test_the_demo_has_a_patient_in_evaluation_with_conditions_from_another_record():
+    from kapcare.evaluation.models import OutsideCondition
+
+    call_command("demo")
+    kept = list(OutsideCondition.objects.select_related("patient").order_by("code"))
+    assert [(c.code, c.clinical_status) for c in kept] == [("59621000", "active"), ("K21.9", "resolved")]
+    patient = kept[0].patient
+    assert patient.courses.filter(state="evaluating", evaluations__isnull=False).exists()
+    assert not Evaluation.objects.filter(course__patient=patient, diagnoses__code="K21.9").exists()

@@ -2,6 +2,7 @@
 
 import json
 
+from kapcare.evaluation.models import OutsideCondition
 from kapcare.fhir.tests.conftest import body, expressions, issues
 from kapcare.patients.models import Patient
 from kapcare.sessions.models import VitalSign
@@ -150,6 +151,53 @@ def test_importing_a_synthea_record_loads_the_patient_and_reports_what_it_skippe
     ]
     found = body(fhir().get("Observation", {"patient": patient.pk, "code": "http://loinc.org|85354-9"}))
     assert found["total"] == 3
+    # Its one condition (SNOMED CT 162864005, obesity) is kept as recorded elsewhere, about the
+    # patient just loaded; its encounter, which kapcare skipped, is said not kept.
+    assert "Loaded 1 Condition." in messages
+    assert "In 1 of 1 Condition: Condition.encounter was not kept: kapcare does not record it." in messages
+    condition = OutsideCondition.objects.get()
+    assert (condition.patient, condition.system, condition.code, condition.clinical_status) == (
+        patient,
+        "http://snomed.info/sct",
+        "162864005",
+        "active",
+    )
+    assert condition.onset == "2018-09-17T15:29:24+00:00"
+    assert condition.source == "import by registry feed"
+    found = body(fhir().get("Condition", {"patient": patient.pk, "clinical-status": "active"}))
+    assert [e["resource"]["code"]["coding"][0]["code"] for e in found["entry"]] == ["162864005"]
+
+
+def test_an_import_skips_a_condition_kapcare_cannot_keep_and_loads_the_rest(fhir):
+    uuid = "urn:uuid:5b0e7f43-1c1d-4d43-9a38-0e2f3a9c1b20"
+
+    def condition(system, code):
+        return {
+            "resourceType": "Condition",
+            "code": {"coding": [{"system": system, "code": code}]},
+            "subject": {"reference": uuid},
+        }
+
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "transaction",
+        # The conditions before their patient: the import loads patients first.
+        "entry": [
+            post_entry(condition("http://hl7.org/fhir/sid/icd-10-cm", "F41.1")),
+            post_entry(condition("http://example.org/local-codes", "ANX")),
+            post_entry(patient("Arden"), uuid),
+        ],
+    }
+    response = fhir().post("$import-bundle", bundle)
+    assert response.status_code == 200, response.content
+    messages = [item["diagnostics"] for item in issues(response)]
+    assert "Loaded 1 Condition." in messages and "Loaded 1 Patient." in messages
+    assert any(
+        m.startswith("Skipped 1 Condition: kapcare keeps a condition coded in SNOMED CT") for m in messages
+    )
+    assert list(OutsideCondition.objects.values_list("code", "patient__legal_last_name")) == [
+        ("F41.1", "Arden")
+    ]
 
 
 def test_an_import_with_an_invalid_patient_loads_nothing(fhir):

@@ -1,0 +1,109 @@
+"""Conditions recorded elsewhere: another clinic's problem list, a record imported into kapcare."""
+
+from django.db import models
+from django.utils import timezone
+
+from kapcare.clinics.models import Clinic, ClinicScopedQuerySet
+
+SNOMED = "http://snomed.info/sct"
+ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
+
+
+class CodeSystem(models.TextChoices):
+    SNOMED_CT = SNOMED, "SNOMED CT"
+    ICD10CM = ICD10CM, "ICD-10-CM"
+
+
+class ClinicalStatus(models.TextChoices):
+    # http://terminology.hl7.org/CodeSystem/condition-clinical
+    ACTIVE = "active", "Active"
+    RECURRENCE = "recurrence", "Recurrence"
+    RELAPSE = "relapse", "Relapse"
+    INACTIVE = "inactive", "Inactive"
+    REMISSION = "remission", "Remission"
+    RESOLVED = "resolved", "Resolved"
+
+
+class VerificationStatus(models.TextChoices):
+    # http://terminology.hl7.org/CodeSystem/condition-ver-status
+    UNCONFIRMED = "unconfirmed", "Unconfirmed"
+    PROVISIONAL = "provisional", "Provisional"
+    DIFFERENTIAL = "differential", "Differential"
+    CONFIRMED = "confirmed", "Confirmed"
+    REFUTED = "refuted", "Refuted"
+    ENTERED_IN_ERROR = "entered-in-error", "Entered in error"
+
+
+class Category(models.TextChoices):
+    # http://terminology.hl7.org/CodeSystem/condition-category, and US Core's health-concern
+    PROBLEM_LIST_ITEM = "problem-list-item", "Problem list item"
+    ENCOUNTER_DIAGNOSIS = "encounter-diagnosis", "Encounter diagnosis"
+    HEALTH_CONCERN = "health-concern", "Health concern"
+
+
+class OutsideConditionQuerySet(ClinicScopedQuerySet):
+    pass
+
+
+class OutsideCondition(models.Model):
+    """A condition of the patient recorded somewhere else (another clinic's problem list, an
+    imported record), kept as it was sent for the prescriber to weigh at the evaluation.
+
+    It is not a diagnosis of kapcare's evaluation (those are the prescriber's own, Diagnosis) and no
+    screening rule reads it. Its coding is the sender's (SNOMED CT or ICD-10-CM), and its dates are
+    kept as the FHIR dateTime the sender wrote, however partial ("2015", "2015-10-31"); `onset_start`
+    and `recorded_on` are derived from them for searching and sorting only.
+    """
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="outside_conditions"
+    )
+    system = models.CharField("code system", max_length=40, choices=CodeSystem.choices)
+    code = models.CharField(max_length=40)
+    code_version = models.CharField(max_length=200, blank=True)
+    display = models.CharField(max_length=300, blank=True)
+    text = models.CharField(max_length=500, blank=True)
+    clinical_status = models.CharField(max_length=16, choices=ClinicalStatus.choices, blank=True)
+    verification_status = models.CharField(max_length=20, choices=VerificationStatus.choices, blank=True)
+    category = models.CharField(max_length=24, choices=Category.choices, blank=True)
+    onset = models.CharField(max_length=40, blank=True, help_text="FHIR dateTime as sent, maybe partial")
+    onset_start = models.DateTimeField(null=True, blank=True, help_text="The earliest moment onset allows")
+    abatement = models.CharField(max_length=40, blank=True, help_text="FHIR dateTime as sent")
+    recorded_date = models.CharField(max_length=40, blank=True, help_text="FHIR dateTime as sent")
+    recorded_on = models.DateField(help_text="The recorded date's day, else the day kapcare kept it")
+    source = models.CharField(max_length=120, help_text="The API client that sent it, or the import")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    objects = OutsideConditionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["clinic", "patient"], name="outside_condition_patient")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(system__in=[SNOMED, ICD10CM]) & ~models.Q(code=""),
+                name="outside_condition_is_coded",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.display or self.text}".strip()
+
+    @property
+    def label(self) -> str:
+        """What the sender called it: its text, else the coding's display."""
+        return self.text or self.display
+
+    @property
+    def onset_day(self) -> str:
+        """The onset to the day at most, as precise as the sender gave it: 2015, 2015-10, 2015-10-31."""
+        return self.onset[:10]
+
+    @property
+    def abatement_day(self) -> str:
+        return self.abatement[:10]
+
+    @property
+    def system_name(self) -> str:
+        return CodeSystem(self.system).label

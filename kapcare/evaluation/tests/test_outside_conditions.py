@@ -1,0 +1,116 @@
+"""Conditions recorded elsewhere, on the chart's evaluation panel beside the evaluation."""
+
+from datetime import UTC, datetime
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from kapcare.audit.models import AuditEvent
+from kapcare.evaluation.models import OutsideCondition
+from kapcare.evaluation.models.outside import SNOMED
+from kapcare.evaluation.tests.factories import make_evaluation
+from kapcare.evaluation.views import OUTSIDE_SHOWN
+
+
+def outside(patient, code="51868009", **fields):
+    values = dict(
+        clinic=patient.clinic,
+        patient=patient,
+        system=SNOMED,
+        code=code,
+        display="Ulcer of duodenum (disorder)",
+        clinical_status="active",
+        verification_status="confirmed",
+        category="problem-list-item",
+        onset="2016-08",
+        onset_start=datetime(2016, 8, 1, tzinfo=UTC),
+        recorded_on=datetime(2016, 8, 10).date(),
+        source="import by registry feed",
+    )
+    return OutsideCondition.objects.create(**(values | fields))
+
+
+def panel(client, patient):
+    return client.get(reverse("evaluation:panel", kwargs={"pk": patient.pk}), HTTP_HX_REQUEST="true")
+
+
+def test_the_panel_shows_conditions_from_other_records_apart_from_the_diagnoses(
+    signed_in, prescriber, course, patient
+):
+    make_evaluation(course)
+    outside(patient, text="Active Duodenal Ulcer")
+    outside(
+        patient,
+        code="39065001",
+        display="Burn of ear",
+        clinical_status="resolved",
+        onset="2015-10-31",
+        abatement="2015-12-01",
+        source="registry feed",
+    )
+    page = panel(signed_in(prescriber), patient).content.decode()
+    assert "Conditions from other records" in page
+    assert "not this evaluation's diagnoses and change no screening rule" in page
+    assert "SNOMED CT 51868009" in page and "Active Duodenal Ulcer" in page
+    assert "Active · confirmed" in page and "2016-08" in page  # the onset as precise as sent
+    assert "import by registry feed" in page
+    assert "Resolved · confirmed · ended 2015-12-01" in page and "2015-10-31" in page
+    # Viewing the panel is audited as the patient's chart is.
+    assert AuditEvent.objects.filter(action="view", patient_id=patient.pk, actor=prescriber.email).exists()
+
+
+def test_the_panel_shows_them_for_a_patient_with_no_course_yet(signed_in, nurse, patient):
+    outside(patient)
+    page = panel(signed_in(nurse), patient).content.decode()
+    assert "No course of treatment yet." in page and "SNOMED CT 51868009" in page
+
+
+def test_roles_outside_the_clinical_team_do_not_see_them(signed_in, billing, intake, course, patient):
+    outside(patient)
+    for user in (billing, intake):
+        page = panel(signed_in(user), patient).content.decode()
+        assert "Conditions from other records" not in page and "51868009" not in page
+
+
+def test_another_patients_and_another_clinics_conditions_stay_out(
+    signed_in, prescriber, course, patient, other_clinic
+):
+    from kapcare.patients.models import Patient
+
+    elsewhere = Patient.objects.create(
+        clinic=other_clinic,
+        mrn="Z9",
+        legal_first_name="Ola",
+        legal_last_name="Berg",
+        date_of_birth="1980-01-01",
+    )
+    outside(elsewhere, code="44054006")
+    outside(patient)
+    page = panel(signed_in(prescriber), patient).content.decode()
+    assert "51868009" in page and "44054006" not in page
+    assert panel(signed_in(prescriber), elsewhere).status_code == 404
+
+
+def test_the_panel_queries_stay_the_same_however_many_conditions_were_sent(
+    signed_in, prescriber, course, patient
+):
+    make_evaluation(course)
+    client = signed_in(prescriber)
+    outside(patient)
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            response = panel(client, patient)
+        assert response.status_code == 200
+        return len(queries), response.content.decode()
+
+    few, _ = count()
+    for n in range(OUTSIDE_SHOWN + 5):
+        outside(
+            patient, code=f"1000{n}", onset=f"{1990 + n}", onset_start=datetime(1990 + n, 1, 1, tzinfo=UTC)
+        )
+    many, page = count()
+    assert many <= few + 1  # the count of all, once there are more than are shown
+    assert f"The latest {OUTSIDE_SHOWN} of {OUTSIDE_SHOWN + 6} by onset." in page
+    assert page.index("SNOMED CT 100024") < page.index("SNOMED CT 100023")  # latest onset first
