@@ -75,9 +75,11 @@ def connection() -> sqlite3.Connection:
 
 def lookup(code: str) -> tuple[str, bool] | None:
     """(description, billable) of a code written with or without its dot, or None."""
-    row = connection().execute(
-        "SELECT description, billable FROM code WHERE plain = ?", (code.replace(".", ""),)
-    ).fetchone()
+    row = (
+        connection()
+        .execute("SELECT description, billable FROM code WHERE plain = ?", (code.replace(".", ""),))
+        .fetchone()
+    )
     return (row[0], bool(row[1])) if row else None
 
 

@@ -14,6 +14,11 @@ urlpatterns = [
     path("decisions/<int:pk>/addendum/", views.decision_addendum, name="decision_addendum"),
     path("plans/<int:pk>/addendum/", views.plan_addendum, name="plan_addendum"),
     path("patients/<int:pk>/panel/", views.panel, name="panel"),
+    path(
+        "outside-conditions/<int:pk>/entered-in-error/",
+        views.outside_condition_in_error,
+        name="outside_condition_in_error",
+    ),
     path("icd-10-cm/", views.icd_search, name="icd_search"),
     path("protocol/", views.protocol, name="protocol"),
     path("protocol/new/", views.protocol_edit, name="protocol_edit"),

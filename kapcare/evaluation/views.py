@@ -312,7 +312,12 @@ def panel(request, pk):
     course = next((c for c in courses if c.is_open), courses[0] if courses else None)
     role = request.membership.role
     clinical = allows(role, "evaluation.view")
-    context = {"patient": patient, "course": course, "clinical": clinical}
+    context = {
+        "patient": patient,
+        "course": course,
+        "clinical": clinical,
+        "can_mark_error": allows(role, "evaluation.edit"),
+    }
     if clinical:
         context |= outside_conditions(patient)
     if course is not None:
@@ -348,11 +353,36 @@ OUTSIDE_SHOWN = 20  # conditions from other records on the chart, latest onset f
 
 def outside_conditions(patient) -> dict:
     """The patient's conditions recorded elsewhere (sent through the FHIR API or imported), for the
-    prescriber to weigh: not the evaluation's diagnoses, read by no screening rule."""
-    kept = OutsideCondition.objects.filter(clinic=patient.clinic_id, patient=patient)
+    prescriber to weigh: not the evaluation's diagnoses, read by no screening rule. Those entered in
+    error are listed apart, with who said so and why."""
+    kept = OutsideCondition.objects.filter(clinic=patient.clinic_id, patient=patient).select_related(
+        "error_by"
+    )
     shown = list(kept.order_by(F("onset_start").desc(nulls_last=True), "-pk")[:OUTSIDE_SHOWN])
     count = kept.count() if len(shown) == OUTSIDE_SHOWN else len(shown)
-    return {"outside_conditions": shown, "outside_count": count}
+    return {
+        "outside_conditions": [c for c in shown if not c.in_error],
+        "outside_in_error": [c for c in shown if c.in_error],
+        "outside_count": count,
+        "outside_shown": len(shown),
+    }
+
+
+@require_POST
+@staff_view("evaluation.edit")
+def outside_condition_in_error(request, pk):
+    """Mark a condition from another record entered in error (a wrong record, the wrong patient),
+    with the reason; it stays on the record, apart."""
+    condition = get_object_for_user(request, OutsideCondition.objects.all(), pk=pk)
+    try:
+        condition.mark_entered_in_error(
+            by=request.user, reason=request.POST.get("reason", ""), request=request
+        )
+    except PreparationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{condition.system_name} {condition.code} is marked entered in error.")
+    return redirect("patients:chart", pk=condition.patient_id)
 
 
 @require_GET

@@ -1,6 +1,6 @@
 """Conditions recorded elsewhere: another clinic's problem list, a record imported into kapcare."""
 
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
 from kapcare.clinics.models import Clinic, ClinicScopedQuerySet
@@ -74,6 +74,13 @@ class OutsideCondition(models.Model):
     recorded_on = models.DateField(help_text="The recorded date's day, else the day kapcare kept it")
     source = models.CharField(max_length=120, help_text="The API client that sent it, or the import")
     recorded_at = models.DateTimeField(default=timezone.now)
+    # A member of the clinical team may mark one entered in error (a wrong record, the wrong
+    # patient); it stays, with who said so and why, and reads as such through the API.
+    error_reason = models.CharField("why it is in error", max_length=300, blank=True)
+    error_by = models.ForeignKey(
+        "clinics.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    error_at = models.DateTimeField(null=True, blank=True)
 
     objects = OutsideConditionQuerySet.as_manager()
 
@@ -84,7 +91,12 @@ class OutsideCondition(models.Model):
             models.CheckConstraint(
                 condition=models.Q(system__in=[SNOMED, ICD10CM]) & ~models.Q(code=""),
                 name="outside_condition_is_coded",
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(error_at__isnull=True)
+                | (models.Q(error_by__isnull=False) & ~models.Q(error_reason="")),
+                name="outside_condition_error_says_who_and_why",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -107,3 +119,25 @@ class OutsideCondition(models.Model):
     @property
     def system_name(self) -> str:
         return CodeSystem(self.system).label
+
+    @property
+    def in_error(self) -> bool:
+        """Marked so here, or sent so by the record it came from."""
+        return self.verification_status == VerificationStatus.ENTERED_IN_ERROR
+
+    def mark_entered_in_error(self, *, by, reason: str, request=None) -> None:
+        """Mark it entered in error, saying why: it stays on the record, apart, and its FHIR
+        verificationStatus becomes entered-in-error (a new version at the next read). Audited."""
+        from kapcare.audit.trail import record
+        from kapcare.evaluation.signing import PreparationError
+
+        reason = reason.strip()
+        if not reason:
+            raise PreparationError("Say why this condition is in error.", "reason")
+        if self.in_error:
+            raise PreparationError("This condition is already marked entered in error.")
+        self.verification_status = VerificationStatus.ENTERED_IN_ERROR
+        self.error_reason, self.error_by, self.error_at = reason, by, timezone.now()
+        with transaction.atomic():
+            self.save(update_fields=["verification_status", "error_reason", "error_by", "error_at"])
+            record(request, "update", self, actor=by, detail={"entered_in_error": reason})

@@ -26,6 +26,23 @@ def plan(cast):
     return {"pk": signed_plan(cast["course"]).pk}
 
 
+def outside_condition(cast):
+    from kapcare.evaluation.models import OutsideCondition
+
+    condition = OutsideCondition.objects.filter(
+        patient=cast["patient"]
+    ).first() or OutsideCondition.objects.create(
+        clinic=cast["clinic"],
+        patient=cast["patient"],
+        system="http://snomed.info/sct",
+        code="59621000",
+        display="Essential hypertension",
+        recorded_on=cast["patient"].created_at.date(),
+        source="import by role walk",
+    )
+    return {"pk": condition.pk}
+
+
 URLS = {
     "evaluation:evaluation": (lambda cast: {"pk": cast["course"].pk}, "get"),
     "evaluation:screen": (lambda cast: {"pk": cast["course"].pk}, "post"),
@@ -37,6 +54,7 @@ URLS = {
     "evaluation:decision_addendum": (decision, "post"),
     "evaluation:plan_addendum": (plan, "post"),
     "evaluation:panel": (lambda cast: {"pk": cast["patient"].pk}, "get"),
+    "evaluation:outside_condition_in_error": (outside_condition, "post"),
     "evaluation:icd_search": (lambda cast: {}, "get"),
     "evaluation:protocol": (lambda cast: {}, "get"),
     "evaluation:protocol_edit": (lambda cast: {}, "get"),

@@ -17,7 +17,9 @@ from kapcare.portal.tests.conftest import portal_sign_in
 @pytest.fixture
 def needs_clearance(prescriber, course):
     evaluation = make_evaluation(course, hypertension="uncontrolled", systolic_bp=152, diastolic_bp=96)
-    Medication.objects.create(evaluation=evaluation, name="sertraline", drug_class="ssri", dose=100, unit="mg")
+    Medication.objects.create(
+        evaluation=evaluation, name="sertraline", drug_class="ssri", dose=100, unit="mg"
+    )
     sign_decision(course, outcome="needs_clearance", rationale="Ask the PCP.", by=prescriber)
     return course
 
@@ -87,7 +89,9 @@ def test_a_re_evaluation_copies_the_frozen_one_and_the_decision_keeps_its_snapsh
     assert current.previous == original and current.decided_at is None
     assert [m.name for m in current.medications.all()] == ["sertraline"]
     assert current.hypertension == "uncontrolled"
-    assert AuditEvent.objects.filter(action="create", object_type="Evaluation", object_id=str(current.pk)).exists()
+    assert AuditEvent.objects.filter(
+        action="create", object_type="Evaluation", object_id=str(current.pk)
+    ).exists()
 
     url = reverse("evaluation:evaluation", kwargs={"pk": needs_clearance.pk})
     data = form_data(hypertension="controlled", systolic_bp="128", diastolic_bp="82")

@@ -11,6 +11,7 @@ from kapcare.evaluation.models import OutsideCondition
 from kapcare.evaluation.models.outside import SNOMED
 from kapcare.evaluation.tests.factories import make_evaluation
 from kapcare.evaluation.views import OUTSIDE_SHOWN
+from kapcare.fhir.tests.conftest import body, fhir  # noqa: F401 - fixture
 
 
 def outside(patient, code="51868009", **fields):
@@ -114,3 +115,54 @@ def test_the_panel_queries_stay_the_same_however_many_conditions_were_sent(
     assert many <= few + 1  # the count of all, once there are more than are shown
     assert f"The latest {OUTSIDE_SHOWN} of {OUTSIDE_SHOWN + 6} by onset." in page
     assert page.index("SNOMED CT 100024") < page.index("SNOMED CT 100023")  # latest onset first
+
+
+def mark(client, condition, reason):
+    url = reverse("evaluation:outside_condition_in_error", kwargs={"pk": condition.pk})
+    return client.post(url, {"reason": reason})
+
+
+def test_a_condition_from_another_record_is_marked_entered_in_error_with_its_reason(
+    signed_in, prescriber, fhir, patient
+):
+    wrong = outside(patient, text="Active Duodenal Ulcer")
+    client = signed_in(prescriber)
+    response = mark(client, wrong, "Another patient's problem list, sent with this record by mistake.")
+    assert response.status_code == 302
+    wrong.refresh_from_db()
+    assert wrong.verification_status == "entered-in-error" and wrong.error_by == prescriber
+    assert wrong.error_reason.startswith("Another patient's problem list")
+    event = AuditEvent.objects.get(action="update", object_type="OutsideCondition")
+    assert event.patient_id == patient.pk and "Another patient's" in event.detail["entered_in_error"]
+    # It stays on the record, apart, with who said so and why; it is not among those to weigh.
+    page = panel(client, patient).content.decode()
+    assert "None in force." in page
+    assert "Entered in error, kept apart" in page and "<s>SNOMED CT 51868009" in page
+    assert "sent with this record by mistake" in page
+    assert "The latest" not in page  # every one of them is on the panel
+    # Through the API it reads entered-in-error, as a new version.
+    resource = body(fhir().get(f"Condition/outside-{wrong.pk}"))
+    assert resource["verificationStatus"]["coding"][0]["code"] == "entered-in-error"
+
+
+def test_marking_in_error_needs_a_reason_and_changes_nothing_without_one(signed_in, prescriber, patient):
+    condition = outside(patient)
+    mark(signed_in(prescriber), condition, "   ")
+    condition.refresh_from_db()
+    assert condition.verification_status == "confirmed" and condition.error_at is None
+    assert not AuditEvent.objects.filter(action="update", object_type="OutsideCondition").exists()
+
+
+def test_another_clinics_condition_cannot_be_marked(signed_in, prescriber, other_clinic, patient):
+    from kapcare.patients.models import Patient
+
+    theirs = Patient.objects.create(
+        clinic=other_clinic,
+        legal_first_name="Hal",
+        legal_last_name="Hillside",
+        date_of_birth=patient.date_of_birth,
+    )
+    condition = outside(theirs, clinic=other_clinic)
+    assert mark(signed_in(prescriber), condition, "Not ours").status_code == 404
+    condition.refresh_from_db()
+    assert condition.error_at is None
