@@ -14,6 +14,17 @@ from typing import Any, ClassVar
 from django.db.models import Q
 
 
+def patient_filter(field: str) -> Callable:
+    """A patient reference search (Patient/{id} or {id}) on the record's field that holds the
+    patient; anything but a number matches nothing."""
+
+    def build(value: str, modifier: str, ctx) -> Q:
+        target = value.removeprefix("Patient/")
+        return Q(**{field: target}) if target.isdigit() else Q(pk__in=[])
+
+    return build
+
+
 @dataclass(frozen=True)
 class SearchParam:
     """One search parameter. `fields` for the generic types; `build` for anything more."""

@@ -10,15 +10,12 @@ performer with the function "verifier".
 from django.db.models import Q
 from fhir.resources.R4B.medicationadministration import MedicationAdministration as FhirAdministration
 
-from kapcare.fhir.registry import Include, Mapper, SearchParam
+from kapcare.fhir.registry import Include, Mapper, SearchParam, patient_filter
 from kapcare.fhir.versions import instant
 
 UCUM = "http://unitsofmeasure.org"
 
-
-def patient_filter(value: str, modifier: str, ctx) -> Q:
-    target = value.removeprefix("Patient/")
-    return Q(session__patient_id=target) if target.isdigit() else Q(pk__in=[])
+PATIENT = patient_filter("session__patient_id")
 
 
 def context_filter(value: str, modifier: str, ctx) -> Q:
@@ -38,8 +35,8 @@ class MedicationAdministrationMapper(Mapper):
     patient_field = "session__patient_id"
     last_updated_field = "recorded_at"
     search_params = (
-        SearchParam("patient", "reference", "The patient: Patient/{id} or {id}.", build=patient_filter),
-        SearchParam("subject", "reference", "The same as patient.", build=patient_filter),
+        SearchParam("patient", "reference", "The patient: Patient/{id} or {id}.", build=PATIENT),
+        SearchParam("subject", "reference", "The same as patient.", build=PATIENT),
         SearchParam(
             "context", "reference", "The dosing session: Encounter/dosing-{id}.", build=context_filter
         ),

@@ -9,16 +9,13 @@ the event's text.
 from django.db.models import Q
 from fhir.resources.R4B.adverseevent import AdverseEvent as FhirAdverseEvent
 
-from kapcare.fhir.registry import Include, Mapper, SearchParam
+from kapcare.fhir.registry import Include, Mapper, SearchParam, patient_filter
 from kapcare.fhir.versions import instant
 
 TERMINOLOGY = "http://terminology.hl7.org/CodeSystem/"
 OUTCOMES = {"resolved": "resolved", "improving": "recovering", "ongoing": "ongoing", "transferred": "ongoing"}
 
-
-def patient_filter(value: str, modifier: str, ctx) -> Q:
-    target = value.removeprefix("Patient/")
-    return Q(session__patient_id=target) if target.isdigit() else Q(pk__in=[])
+PATIENT = patient_filter("session__patient_id")
 
 
 def seriousness_filter(value: str, modifier: str, ctx) -> Q:
@@ -41,8 +38,8 @@ class AdverseEventMapper(Mapper):
     patient_field = "session__patient_id"
     last_updated_field = "recorded_at"
     search_params = (
-        SearchParam("patient", "reference", "The patient: Patient/{id} or {id}.", build=patient_filter),
-        SearchParam("subject", "reference", "The same as patient.", build=patient_filter),
+        SearchParam("patient", "reference", "The patient: Patient/{id} or {id}.", build=PATIENT),
+        SearchParam("subject", "reference", "The same as patient.", build=PATIENT),
         SearchParam("date", "date", "When it began, with prefixes.", fields=("onset_at",)),
         SearchParam("seriousness", "token", "serious or non-serious.", build=seriousness_filter),
         SearchParam("severity", "token", "mild, moderate or severe.", build=severity_filter),

@@ -24,7 +24,7 @@ from kapcare.evaluation.models.outside import (
     VerificationStatus,
 )
 from kapcare.fhir.errors import FhirError
-from kapcare.fhir.registry import CompositeMapper, Include, Mapper, SearchParam
+from kapcare.fhir.registry import CompositeMapper, Include, Mapper, SearchParam, patient_filter
 
 CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-category"
 US_CORE_CATEGORY = "http://hl7.org/fhir/us/core/CodeSystem/condition-category"
@@ -49,14 +49,6 @@ def token(value: str, systems: tuple[str, ...]) -> str | None:
     """The code of a token search value, or None when it names another system."""
     system, bar, code = value.rpartition("|")
     return None if bar and system not in ("", *systems) else code
-
-
-def reference_filter(field: str):
-    def build(value: str, modifier: str, ctx) -> Q:
-        target = value.removeprefix("Patient/")
-        return Q(**{field: target}) if target.isdigit() else NOTHING
-
-    return build
 
 
 def diagnosis_code(value: str, modifier: str, ctx) -> Q:
@@ -142,7 +134,7 @@ class Diagnoses(Mapper):
     patient_field = "evaluation__patient_id"
     last_updated_field = "evaluation__updated_at"
     search_params = condition_params(
-        patient=reference_filter("evaluation__patient_id"),
+        patient=patient_filter("evaluation__patient_id"),
         code=diagnosis_code,
         category=diagnosis_category,
         status=nothing,
@@ -189,7 +181,7 @@ class OutsideConditions(Mapper):
     patient_field = "patient_id"
     last_updated_field = "recorded_at"
     search_params = condition_params(
-        patient=reference_filter("patient_id"),
+        patient=patient_filter("patient_id"),
         code=outside_code,
         category=outside_category,
         status=outside_status,

@@ -12,15 +12,12 @@ The PDF copy is not embedded; the text's SHA-256 is given as an identifier so a 
 from django.db.models import Exists, OuterRef, Q
 from fhir.resources.R4B.consent import Consent as FhirConsent
 
-from kapcare.fhir.registry import Include, Mapper, SearchParam
+from kapcare.fhir.registry import Include, Mapper, SearchParam, patient_filter
 from kapcare.patients.consent import ConsentDocument, ConsentKind, ConsentSignature
 
 SCOPE = "http://terminology.hl7.org/CodeSystem/consentscope"
 
-
-def patient_filter(value: str, modifier: str, ctx) -> Q:
-    target = value.removeprefix("Patient/")
-    return Q(patient_id=target) if target.isdigit() else Q(pk__in=[])
+PATIENT = patient_filter("patient_id")
 
 
 def status_filter(value: str, modifier: str, ctx) -> Q:
@@ -34,7 +31,7 @@ class ConsentMapper(Mapper):
     last_updated_field = "signed_at"
     patient_field = "patient_id"
     search_params = (
-        SearchParam("patient", "reference", "The patient: Patient/{id} or {id}.", build=patient_filter),
+        SearchParam("patient", "reference", "The patient: Patient/{id} or {id}.", build=PATIENT),
         SearchParam("date", "date", "When it was signed, with prefixes.", fields=("signed_at",)),
         SearchParam("status", "token", "active (the current version) or inactive.", build=status_filter),
     )

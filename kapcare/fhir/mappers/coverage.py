@@ -10,17 +10,14 @@ from django.db.models import Q
 from fhir.resources.R4B.coverage import Coverage as FhirCoverage
 
 from kapcare.coverage.models import Coverage
-from kapcare.fhir.registry import Include, Mapper, SearchParam
+from kapcare.fhir.registry import Include, Mapper, SearchParam, patient_filter
 
 US_CORE_COVERAGE = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-coverage"
 V2_0203 = "http://terminology.hl7.org/CodeSystem/v2-0203"
 RELATIONSHIP = "http://terminology.hl7.org/CodeSystem/subscriber-relationship"
 COVERAGE_CLASS = "http://terminology.hl7.org/CodeSystem/coverage-class"
 
-
-def patient_filter(value: str, modifier: str, ctx) -> Q:
-    target = value.removeprefix("Patient/")
-    return Q(patient_id=target) if target.isdigit() else Q(pk__in=[])
+PATIENT = patient_filter("patient_id")
 
 
 def status_filter(value: str, modifier: str, ctx) -> Q:
@@ -34,8 +31,8 @@ class CoverageMapper(Mapper):
     documentation = __doc__.split("\n\n")[0]
     patient_field = "patient_id"
     search_params = (
-        SearchParam("patient", "reference", "The patient: Patient/{id} or {id}.", build=patient_filter),
-        SearchParam("beneficiary", "reference", "The same as patient.", build=patient_filter),
+        SearchParam("patient", "reference", "The patient: Patient/{id} or {id}.", build=PATIENT),
+        SearchParam("beneficiary", "reference", "The same as patient.", build=PATIENT),
         SearchParam("status", "token", "active (current) or cancelled (replaced).", build=status_filter),
     )
     sorts = {"_id": "pk"}

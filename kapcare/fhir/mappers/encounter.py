@@ -13,7 +13,7 @@ from django.db.models import Q
 from fhir.resources.R4B.appointment import Appointment as FhirAppointment
 from fhir.resources.R4B.encounter import Encounter as FhirEncounter
 
-from kapcare.fhir.registry import CompositeMapper, Include, Mapper, SearchParam
+from kapcare.fhir.registry import CompositeMapper, Include, Mapper, SearchParam, patient_filter
 from kapcare.fhir.versions import instant
 
 ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
@@ -51,10 +51,7 @@ THERAPY_APPOINTMENT = {
     "no_show": "noshow",
 }
 
-
-def patient_filter(value: str, modifier: str, ctx) -> Q:
-    target = value.removeprefix("Patient/")
-    return Q(patient_id=target) if target.isdigit() else NOTHING
+PATIENT = patient_filter("patient_id")
 
 
 def status_filter(statuses: dict):
@@ -67,8 +64,8 @@ def status_filter(statuses: dict):
 
 def params(statuses: dict, date_field: str, kind: str) -> tuple[SearchParam, ...]:
     return (
-        SearchParam("patient", "reference", "The patient: Patient/{id} or {id}.", build=patient_filter),
-        SearchParam("subject", "reference", "The same as patient.", build=patient_filter),
+        SearchParam("patient", "reference", "The patient: Patient/{id} or {id}.", build=PATIENT),
+        SearchParam("subject", "reference", "The same as patient.", build=PATIENT),
         SearchParam("date", "date", "The session's booked time, with prefixes.", fields=(date_field,)),
         SearchParam(
             "status",

@@ -10,14 +10,11 @@ from django.db.models import Q
 from fhir.resources.R4B.medicationstatement import MedicationStatement as FhirMedicationStatement
 
 from kapcare.evaluation.models import Medication
-from kapcare.fhir.registry import Include, Mapper, SearchParam
+from kapcare.fhir.registry import Include, Mapper, SearchParam, patient_filter
 
 UCUM = "http://unitsofmeasure.org"
 
-
-def patient_filter(value: str, modifier: str, ctx) -> Q:
-    target = value.removeprefix("Patient/")
-    return Q(evaluation__patient_id=target) if target.isdigit() else Q(pk__in=[])
+PATIENT = patient_filter("evaluation__patient_id")
 
 
 class MedicationStatementMapper(Mapper):
@@ -27,8 +24,8 @@ class MedicationStatementMapper(Mapper):
     patient_field = "evaluation__patient_id"
     last_updated_field = "evaluation__updated_at"
     search_params = (
-        SearchParam("patient", "reference", "The patient: Patient/{id} or {id}.", build=patient_filter),
-        SearchParam("subject", "reference", "The same as patient.", build=patient_filter),
+        SearchParam("patient", "reference", "The patient: Patient/{id} or {id}.", build=PATIENT),
+        SearchParam("subject", "reference", "The same as patient.", build=PATIENT),
         SearchParam(
             "status",
             "token",

@@ -18,7 +18,7 @@ New readings come in through the sessions app's ingest (see ObservationMapper.cr
 from django.db.models import Q
 from fhir.resources.R4B.observation import Observation as FhirObservation
 
-from kapcare.fhir.registry import Include, Mapper, SearchParam
+from kapcare.fhir.registry import Include, Mapper, SearchParam, patient_filter
 from kapcare.fhir.versions import instant
 
 LOINC = "http://loinc.org"
@@ -30,14 +30,6 @@ VITAL_SIGNS = {
     "text": "Vital Signs",
 }
 NOTHING = Q(pk__in=[])
-
-
-def patient_filter(field: str):
-    def build(value: str, modifier: str, ctx) -> Q:
-        target = value.removeprefix("Patient/")
-        return Q(**{field: target}) if target.isdigit() else NOTHING
-
-    return build
 
 
 def code_filter(codes: set[str]):
