@@ -42,6 +42,7 @@ from kapcare.evaluation.signing import (
     sign_plan,
     start_course,
 )
+from kapcare.lib.sql import first_and_count
 from kapcare.patients.access import get_course_for_user, get_patient_for_user
 from kapcare.patients.consent_views import consent_message
 from kapcare.patients.models import Course
@@ -355,11 +356,12 @@ def outside_conditions(patient) -> dict:
     """The patient's conditions recorded elsewhere (sent through the FHIR API or imported), for the
     prescriber to weigh: not the evaluation's diagnoses, read by no screening rule. Those entered in
     error are listed apart, with who said so and why."""
-    kept = OutsideCondition.objects.filter(clinic=patient.clinic_id, patient=patient).select_related(
-        "error_by"
+    kept = (
+        OutsideCondition.objects.filter(clinic=patient.clinic_id, patient=patient)
+        .select_related("error_by")
+        .order_by(F("onset_start").desc(nulls_last=True), "-pk")
     )
-    shown = list(kept.order_by(F("onset_start").desc(nulls_last=True), "-pk")[:OUTSIDE_SHOWN])
-    count = kept.count() if len(shown) == OUTSIDE_SHOWN else len(shown)
+    shown, count = first_and_count(kept, OUTSIDE_SHOWN)
     return {
         "outside_conditions": [c for c in shown if not c.in_error],
         "outside_in_error": [c for c in shown if c.in_error],

@@ -94,3 +94,10 @@ def insert(model, objs: list, using: str = "default", *, skip_clashes: bool = Fa
             if returning:
                 returned += cursor.fetchall()
     return returned
+
+
+def first_and_count(queryset, limit: int) -> tuple[list, int]:
+    """The first `limit` rows of an ordered queryset and how many there are in all, counted by a
+    second query only when the page is full (a chart panel showing the latest few of a list)."""
+    rows = list(queryset[:limit])
+    return rows, queryset.count() if len(rows) == limit else len(rows)

@@ -15,6 +15,7 @@ from kapcare.audit.trail import record
 from kapcare.clinics.access import staff_view
 from kapcare.clinics.models import Site
 from kapcare.clinics.roles import allows
+from kapcare.lib.sql import first_and_count
 from kapcare.patients.access import get_course_for_user, get_patient_for_user
 from kapcare.sessions import forms, monitor
 from kapcare.sessions.access import get_alert_for_user, get_session_for_user, get_site_for_user
@@ -653,14 +654,14 @@ def panel(request, pk):
     course = patient.courses.filter(state="active").first()
     # Readings sent through the FHIR API from when the patient was in no session: their history.
     outside = VitalSign.objects.filter(clinic=patient.clinic_id, patient=patient, session__isnull=True)
-    shown = list(outside.order_by("-taken_at", "-pk")[:OUTSIDE_SHOWN])
+    shown, count = first_and_count(outside.order_by("-taken_at", "-pk"), OUTSIDE_SHOWN)
     context = {
         "patient": patient,
         "sessions": sessions,
         "course": course,
         "can_schedule": allows(request.membership.role, "sessions.schedule"),
         "outside": shown,
-        "outside_count": outside.count() if len(shown) == OUTSIDE_SHOWN else len(shown),
+        "outside_count": count,
         "zone": patient.clinic.zone,
     }
     template = "sessions/panel.html#panel" if request.htmx else "sessions/panel.html"
