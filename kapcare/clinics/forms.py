@@ -4,6 +4,7 @@ from django.contrib.auth import password_validation
 
 from kapcare.clinics.models import Membership, Room, Site, User
 from kapcare.clinics.roles import Role
+from kapcare.lib.npi import validate_npi
 
 
 class SignInForm(forms.Form):
@@ -28,6 +29,13 @@ class StaffForm(forms.Form):
     email = forms.EmailField()
     full_name = forms.CharField(max_length=200)
     credentials = forms.CharField(max_length=60, required=False, help_text="For example MD, NP, LCSW, RN.")
+    npi = forms.CharField(
+        label="NPI",
+        max_length=10,
+        required=False,
+        validators=[validate_npi],
+        help_text="A clinician's individual NPI, from NPPES; leave blank for non-clinical staff.",
+    )
     role = forms.ChoiceField(choices=Role.choices)
     password = forms.CharField(
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
@@ -44,6 +52,11 @@ class StaffForm(forms.Form):
             raise forms.ValidationError("This person is already a member of the clinic.")
         return email
 
+    def clean_npi(self):
+        # Someone already on kapcare (at another clinic) keeps their own account and its NPI.
+        existing = User.objects.filter(email__iexact=self.cleaned_data.get("email", "")).first()
+        return unused_npi(self.cleaned_data["npi"], existing)
+
     def clean(self):
         data = super().clean()
         if data.get("password"):
@@ -53,6 +66,25 @@ class StaffForm(forms.Form):
             except forms.ValidationError as error:
                 self.add_error("password", error)
         return data
+
+
+def unused_npi(npi: str, user: User | None = None) -> str:
+    others = User.objects.exclude(pk=user.pk) if user else User.objects.all()
+    if npi and others.filter(npi=npi).exists():
+        raise forms.ValidationError("Another kapcare account already has this NPI.")
+    return npi
+
+
+class ClinicianForm(forms.ModelForm):
+    """A member's professional details: what their notes are signed with and how other systems
+    know them (their NPI is their identifier as a FHIR Practitioner)."""
+
+    class Meta:
+        model = User
+        fields = ["credentials", "npi"]
+
+    def clean_npi(self):
+        return unused_npi(self.cleaned_data["npi"], self.instance)
 
 
 class MembershipForm(forms.ModelForm):

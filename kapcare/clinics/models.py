@@ -5,10 +5,12 @@ import zoneinfo
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from kapcare.clinics.access import clinic_ids_for
 from kapcare.clinics.roles import Role
+from kapcare.lib.npi import validate_npi
 
 TIME_ZONES = sorted((name, name) for name in zoneinfo.available_timezones() if "/" in name)
 
@@ -119,6 +121,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(unique=True)
     full_name = models.CharField(max_length=200)
     credentials = models.CharField(max_length=60, blank=True, help_text="For example MD, NP, LCSW, RN.")
+    npi = models.CharField(
+        "NPI",
+        max_length=10,
+        blank=True,
+        validators=[validate_npi],
+        help_text="The clinician's individual (type 1) NPI, from NPPES. It identifies them to other systems.",
+    )
     alert_phone = models.CharField(
         "mobile number for urgent alerts",
         max_length=20,
@@ -136,6 +145,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     class Meta:
         ordering = ["full_name"]
+        constraints = [
+            # An NPI is one person's, for life: two accounts with it would be one clinician twice.
+            models.UniqueConstraint(fields=["npi"], condition=~Q(npi=""), name="one_user_per_npi"),
+        ]
 
     def __str__(self) -> str:
         return self.display_name

@@ -19,6 +19,7 @@ from kapcare.audit.trail import record
 from kapcare.clinics.access import get_object_for_user, staff_view
 from kapcare.clinics.forms import (
     AlertPhoneForm,
+    ClinicianForm,
     MembershipForm,
     OneTimeCodeForm,
     RoomForm,
@@ -195,6 +196,7 @@ def add_staff(request):
                     data["password"],
                     full_name=data["full_name"],
                     credentials=data["credentials"],
+                    npi=data["npi"],
                 )
             membership = Membership.objects.create(user=user, clinic=clinic, role=data["role"])
             record(request, "create", membership, detail={"email": user.email, "role": membership.role})
@@ -208,21 +210,30 @@ def add_staff(request):
 def edit_member(request, pk):
     membership = get_object_for_user(request, Membership.objects.select_related("user"), pk=pk)
     form = MembershipForm(request.POST or None, instance=membership)
-    if request.method == "POST" and form.is_valid():
+    clinician = ClinicianForm(request.POST or None, instance=membership.user, prefix="clinician")
+    if request.method == "POST" and all([form.is_valid(), clinician.is_valid()]):  # both, for every error
         if membership.pk == request.membership.pk and not form.cleaned_data["is_active"]:
             form.add_error("is_active", "You cannot deactivate your own membership.")
         else:
             with transaction.atomic():
                 form.save()
+                clinician.save()
                 record(
                     request,
                     "update",
                     membership,
-                    detail={"role": membership.role, "active": membership.is_active},
+                    detail={
+                        "role": membership.role,
+                        "active": membership.is_active,
+                        "credentials": membership.user.credentials,
+                        "npi": membership.user.npi,
+                    },
                 )
             messages.success(request, f"Saved {membership.user.display_name}.")
             return redirect("clinics:team")
-    return render(request, "clinics/edit_member.html", {"form": form, "member": membership})
+    return render(
+        request, "clinics/edit_member.html", {"form": form, "clinician": clinician, "member": membership}
+    )
 
 
 @require_POST

@@ -5,15 +5,15 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from kapcare.clinics.models import Clinic, ClinicScopedQuerySet
-from kapcare.coverage.x12 import BEHAVIORAL_HEALTH_SERVICE_TYPES, is_valid_npi
+from kapcare.coverage.x12 import BEHAVIORAL_HEALTH_SERVICE_TYPES
 from kapcare.coverage.x12.codes import SERVICE_TYPES
+from kapcare.lib.npi import validate_npi
 
 
 class PlanType(models.TextChoices):
@@ -26,11 +26,6 @@ class PlanType(models.TextChoices):
 
 
 SERVICE_TYPE_CHOICES = [(code, f"{code}: {SERVICE_TYPES[code]}") for code in BEHAVIORAL_HEALTH_SERVICE_TYPES]
-
-
-def validate_npi(value: str) -> None:
-    if not is_valid_npi(value):
-        raise ValidationError("An NPI is 10 digits with a correct check digit; check it against NPPES.")
 
 
 class CoverageSettings(models.Model):

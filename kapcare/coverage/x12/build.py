@@ -3,6 +3,8 @@
 import re
 from datetime import date, datetime
 
+from kapcare.lib.npi import is_valid_npi
+
 from .codes import BEHAVIORAL_HEALTH_SERVICE_TYPES, GENDERS, INQUIRY_RELATIONSHIPS
 from .errors import InquiryError
 from .inquiry import EligibilityInquiry
@@ -190,20 +192,6 @@ def _check_text(inquiry: EligibilityInquiry, delimiters: Delimiters) -> None:
                                f"(one of {''.join(delimiters)!r} or a non-ASCII character)")
     if inquiry.trace_number and not inquiry.trace_number.strip():
         raise InquiryError("trace_number", "must not be blank")
-
-
-def is_valid_npi(npi: str) -> bool:
-    """Luhn check over the NPI prefixed with 80840, as CMS defines it."""
-    if len(npi) != 10 or not npi.isascii() or not npi.isdigit():
-        return False
-    digits = [int(char) for char in "80840" + npi]
-    total = 0
-    for index, digit in enumerate(reversed(digits)):
-        if index % 2 == 1:
-            digit *= 2
-            digit -= 9 if digit > 9 else 0
-        total += digit
-    return total % 10 == 0
 
 
 def _ccyymmdd(moment: date) -> str:
