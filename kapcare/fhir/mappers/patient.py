@@ -42,6 +42,7 @@ BIRTHSEX = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-birthsex"
 BCP47 = "urn:ietf:bcp:47"
 V2_0203 = "http://terminology.hl7.org/CodeSystem/v2-0203"
 V2_0131 = "http://terminology.hl7.org/CodeSystem/v2-0131"
+GENDER_SYSTEM = "http://hl7.org/fhir/administrative-gender"
 
 BIRTHSEX_CODES = {Sex.FEMALE: "F", Sex.MALE: "M", Sex.UNKNOWN: "UNK"}
 SEX_FROM_BIRTHSEX = {"F": Sex.FEMALE, "M": Sex.MALE}
@@ -121,6 +122,29 @@ def identifier_filter(value: str, modifier: str, ctx) -> Q:
     return Q(mrn=code)
 
 
+def identity_pattern(words: set[str]) -> str:
+    """A regular expression matching the identities `administrative_gender` reads as one of
+    `words`: any case, words apart by spaces or hyphens, spaces or hyphens around."""
+    alternatives = "|".join(sorted(r"[\s-]+".join(word.split()) for word in words))
+    return rf"^[\s-]*({alternatives})[\s-]*$"
+
+
+def gender_filter(value: str, modifier: str, ctx) -> Q:
+    """Patients whose administrative gender, as derived from their gender identity, is `value`."""
+    female = Q(gender_identity__iregex=identity_pattern(FEMALE))
+    male = Q(gender_identity__iregex=identity_pattern(MALE))
+    unknown = Q(gender_identity__regex=r"^[\s-]*$")
+    queries = {"female": female, "male": male, "unknown": unknown, "other": ~female & ~male & ~unknown}
+    system, bar, code = value.rpartition("|")
+    if code not in queries or (bar and system and system != GENDER_SYSTEM):
+        raise FhirError(
+            400,
+            f"gender={value!r}: the administrative genders are male, female, other and unknown.",
+            code="value",
+        )
+    return queries[code]
+
+
 def name_filter(value: str, modifier: str, ctx) -> Q:
     fields = ("legal_first_name", "legal_last_name", "preferred_name")
     lookup = {"exact": "exact", "contains": "icontains"}.get(modifier, "istartswith")
@@ -149,6 +173,12 @@ class PatientMapper(Mapper):
         SearchParam("family", "string", "Family (last) name.", fields=("legal_last_name",)),
         SearchParam(
             "given", "string", "Given or preferred name.", fields=("legal_first_name", "preferred_name")
+        ),
+        SearchParam(
+            "gender",
+            "token",
+            "Administrative gender (male, female, other, unknown), as derived from the gender identity.",
+            build=gender_filter,
         ),
         SearchParam(
             "birthdate",

@@ -55,6 +55,7 @@ def test_metadata_is_a_valid_capability_statement_listing_only_what_is_served(cl
         "name",
         "family",
         "given",
+        "gender",
         "birthdate",
     }
     assert {i["code"] for i in resources["Practitioner"]["interaction"]} == {

@@ -215,3 +215,41 @@ def test_practitioners_are_read_only(fhir, prescriber):
 
 def test_a_patient_said_to_be_alive_is_taken(fhir):
     assert fhir().post("Patient", minimal(deceasedBoolean=False)).status_code == 201
+
+
+IDENTITIES = [
+    "Woman", "  trans-woman ", "Trans  Woman", "FEMALE", "f", "cis-man", "MAN", "Male", "boy",
+    "Non-binary", "Genderqueer", "Two-Spirit", "woman of colour", "womanly", "", "   ", "-",
+]  # fmt: skip
+
+
+def test_search_by_gender_finds_each_patient_as_their_resource_reads(fhir, clinic):
+    from kapcare.fhir.mappers.patient import administrative_gender
+
+    made = {
+        Patient.objects.create(
+            clinic=clinic,
+            legal_first_name="Gender",
+            legal_last_name=f"Case{index}",
+            date_of_birth="1990-01-01",
+            gender_identity=identity,
+        ).pk: identity
+        for index, identity in enumerate(IDENTITIES)
+    }
+    api = fhir()
+    for gender in ("female", "male", "other", "unknown"):
+        wanted = {str(pk) for pk, identity in made.items() if administrative_gender(identity) == gender}
+        found = body(api.get("Patient", {"gender": gender, "_count": 100}))
+        assert {entry["resource"]["id"] for entry in found.get("entry", [])} == wanted, gender
+        assert {entry["resource"]["gender"] for entry in found.get("entry", [])} <= {gender}
+    both = body(api.get("Patient", {"gender": "http://hl7.org/fhir/administrative-gender|male,female"}))
+    assert both["total"] == sum(administrative_gender(i) in ("male", "female") for i in IDENTITIES)
+    # US Core's gender+name search.
+    assert body(api.get("Patient", {"gender": "female", "family": "Case1"}))["total"] == 1
+
+
+@pytest.mark.parametrize("value", ["woman", "F", "http://loinc.org|female"])
+def test_a_gender_outside_the_administrative_genders_is_refused(fhir, value):
+    response = fhir().get("Patient", {"gender": value})
+    assert response.status_code == 400
+    assert "male, female, other and unknown" in issues(response)[0]["diagnostics"]
