@@ -26,7 +26,7 @@ def capability_statement(base: str) -> dict:
             {
                 "mode": "server",
                 "documentation": "JSON only (application/fhir+json). Errors are OperationOutcomes. "
-                "Search paging uses _count and _offset.",
+                "Search paging uses _count and _offset; _summary=count gives the total alone.",
                 "security": {
                     "cors": False,
                     "description": "Bearer tokens a clinic issues with `kapcare apitoken`, one clinic each, "

@@ -138,6 +138,7 @@ def search_params(mapper) -> list[dict]:
         query("_count", "Results per page.", integer=True),
         query("_offset", "Results to skip.", integer=True),
         query("_sort", "Sort keys, separated by commas; '-' for descending: " + ", ".join(mapper.sorts)),
+        query("_summary", "count: the total alone, no resources.", enum=["count", "false"]),
     ]
     if mapper.includes:
         params.append(query("_include", "Resources to include."))
@@ -165,8 +166,12 @@ def path_param(name: str) -> dict:
     return {"name": name, "in": "path", "required": True, "schema": {"type": "string", "pattern": ID_PATTERN}}
 
 
-def query(name: str, description: str, *, integer: bool = False) -> dict:
-    schema = {"type": "integer", "minimum": 0} if integer else {"type": "string"}
+def query(name: str, description: str, *, integer: bool = False, enum=None) -> dict:
+    schema = (
+        {"type": "integer", "minimum": 0}
+        if integer
+        else {"type": "string", **({"enum": enum} if enum else {})}
+    )
     return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
 
 

@@ -21,7 +21,7 @@ DATE = re.compile(
     r"(?P<zone>Z|[+-]\d{2}:\d{2})?)?)?)?$"
 )
 # Parameters every search understands, beside the type's own.
-RESULT_PARAMS = {"_count", "_offset", "_sort", "_include", "_total", "_format", "_pretty"}
+RESULT_PARAMS = {"_count", "_offset", "_sort", "_include", "_total", "_summary", "_format", "_pretty"}
 
 
 @dataclass
@@ -57,6 +57,8 @@ def parse(mapper, pairs: list[tuple[str, str]], ctx, *, lenient: bool = False) -
             )
         search.filters.append(query)
         search.echo.append((name, value))
+    if ("_summary", "count") in pairs:
+        search.count = 0  # the total alone, whatever _count says
     search.order = search.order or ["pk"]
     if search.order[-1] not in ("pk", "-pk"):
         search.order.append("pk")
@@ -101,6 +103,13 @@ def result_param(search: Search, mapper, name: str, value: str) -> None:
                 code="not-supported",
             )
         search.includes.append(include)
+    elif name == "_summary" and value not in ("count", "false"):
+        raise FhirError(
+            400,
+            f"_summary={value} is not supported: kapcare answers _summary=count (the total alone) "
+            "and _summary=false (whole resources, as without it).",
+            code="not-supported",
+        )
     elif name == "_total" and value not in ("none", "estimate", "accurate"):
         raise FhirError(400, "_total must be none, estimate or accurate.", code="value")
 

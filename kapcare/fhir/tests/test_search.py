@@ -107,6 +107,25 @@ def test_count_zero_gives_the_total_alone(fhir, people):
     assert bundle["total"] == 5 and bundle["entry"] == []
 
 
+def test_summary_count_gives_the_total_alone_in_a_bounded_number_of_queries(fhir, people):
+    from django.test.utils import CaptureQueriesContext
+
+    api = fhir()
+    api.get("Patient", {"_summary": "count"})  # the token's first use is recorded once
+    with CaptureQueriesContext(connection) as queries:
+        bundle = body(api.get("Patient", {"_summary": "count", "_count": 2, "family": "Marsh"}))
+    assert bundle["entry"] == [] and bundle["total"] == 3  # Marsh, Marsh, Marshall
+    # The token, the count and the audit event (three statements on SQLite): no page is read.
+    assert len(queries) <= (3 if connection.vendor == "postgresql" else 5)
+    assert body(api.get("Patient", {"_summary": "false"}))["total"] == 5
+
+
+def test_a_summary_kapcare_cannot_give_is_refused_rather_than_ignored(fhir, people):
+    response = fhir().get("Patient", {"_summary": "true"})
+    assert response.status_code == 400
+    assert "_summary=count" in issues(response)[0]["diagnostics"]
+
+
 @pytest.mark.parametrize(
     ("params", "message"),
     [
