@@ -106,3 +106,29 @@ def test_the_member_page_shows_the_reset_of_a_lost_authenticator_in_the_page(sig
     body = page[page.index("<main") :]
     assert reverse("clinics:reset_second_factor", args=[membership.pk]) in body
     assert "Professional details" in body and 'name="clinician-npi"' in body
+
+
+def createstaff(monkeypatch, *args):
+    from django.core.management import call_command
+
+    monkeypatch.setenv("KAPCARE_PASSWORD", "a long enough passphrase")
+    call_command("createstaff", "--clinic", "riverside", *args)
+
+
+def test_createstaff_adds_a_clinician_with_their_npi(monkeypatch, clinic):
+    createstaff(monkeypatch, "--email", "md@riverside.example", "--name", "Mo Diaz", "--role", "prescriber",
+                "--credentials", "MD", "--npi", NPI)  # fmt: skip
+    user = User.objects.get(email="md@riverside.example")
+    assert (user.npi, user.credentials, user.memberships.get().role) == (NPI, "MD", "prescriber")
+
+
+@pytest.mark.parametrize("npi, said", [("1234567894", "is not an NPI"), (NPI, "already has the NPI")])
+def test_createstaff_refuses_a_wrong_or_taken_npi_and_adds_no_one(monkeypatch, clinic, nurse, npi, said):
+    from django.core.management.base import CommandError
+
+    nurse.npi = NPI
+    nurse.save()
+    with pytest.raises(CommandError, match=said):
+        createstaff(monkeypatch, "--email", "md@riverside.example", "--name", "Mo Diaz", "--role", "prescriber",
+                    "--npi", npi)  # fmt: skip
+    assert not User.objects.filter(email="md@riverside.example").exists()

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from kapcare.clinics.models import Clinic, Membership, User
 from kapcare.clinics.roles import Role
+from kapcare.lib.npi import is_valid_npi
 
 
 class Command(BaseCommand):
@@ -23,16 +24,23 @@ class Command(BaseCommand):
         parser.add_argument("--name", required=True)
         parser.add_argument("--role", required=True, choices=Role.values)
         parser.add_argument("--credentials", default="")
+        parser.add_argument("--npi", default="", help="A clinician's individual NPI.")
 
-    def handle(self, *args, clinic, email, name, role, credentials, **options):
+    def handle(self, *args, clinic, email, name, role, credentials, npi, **options):
         found = Clinic.objects.filter(slug=clinic).first()
         if found is None:
             raise CommandError(f"No clinic with short name {clinic!r}.")
         user = User.objects.filter(email__iexact=email).first()
+        if npi and not is_valid_npi(npi):
+            raise CommandError(f"{npi!r} is not an NPI: 10 digits with a correct check digit.")
+        if npi and User.objects.filter(npi=npi).exclude(pk=getattr(user, "pk", None)).exists():
+            raise CommandError(f"Another kapcare account already has the NPI {npi}.")
         with transaction.atomic():
             if user is None:
                 password = self.password(User(email=email, full_name=name))
-                user = User.objects.create_user(email, password, full_name=name, credentials=credentials)
+                user = User.objects.create_user(
+                    email, password, full_name=name, credentials=credentials, npi=npi
+                )
             if Membership.objects.filter(user=user, clinic=found).exists():
                 raise CommandError(f"{email} is already a member of {found.name}.")
             Membership.objects.create(user=user, clinic=found, role=role)
