@@ -119,6 +119,12 @@ def outcome_problems(who, url, kwargs, permission, response) -> list[str]:
     else:
         expected = {200, 302}
     problems = [] if status in expected else [f"{who} on {url}: {status}, expected {sorted(expected)}"]
+    html = status == 200 and response.get("Content-Type", "").startswith("text/html")
+    page = response.content.decode() if html and not response.streaming else ""
+    if "<title>" in page:
+        # Markup in the title is a page_title block left open: its content never reaches the page.
+        title = page[page.index("<title>") + 7 : page.index("</title>")]
+        problems += [f"{who} on {url}: markup in the page title {title[:60]!r}"] if "<" in title else []
     if outsider:
         body = response.content.decode()
         problems += [
