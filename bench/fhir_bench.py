@@ -16,6 +16,11 @@ with a few requests first, then:
 Ratios are printed against the baseline and against the reference in issue #9: Medplum 4.5.2 on
 this machine kind, about 100 Observation creates per second (p95 about 55 ms) and searches at
 p95 15-30 ms with 4 clients; kapcare's goal is three times the creates and half the search p95.
+
+Each kind of work also shows the processor time it took per request (from /proc, Linux only),
+split between the clients (this process), the web server (its processes) and PostgreSQL (every
+`postgres` process on the machine, so run it on a quiet one). With 4 clients on 2 cores, p95 is
+about 2.8 times the processor time of a request, which says what a latency goal needs.
 """
 
 import http.client
@@ -46,8 +51,6 @@ LOINC = "http://loinc.org"
 FAMILIES = ["Abbott", "Baptiste", "Cardenas", "Delacroix", "Esposito", "Fontaine", "Gutierrez", "Holloway"]
 
 
-
-
 def kapcare(env, *args) -> str:
     done = subprocess.run(
         [sys.executable, "-m", "kapcare", *args],
@@ -58,8 +61,6 @@ def kapcare(env, *args) -> str:
         text=True,
     )
     return done.stdout.strip()
-
-
 
 
 def patient(index: int) -> dict:
@@ -73,8 +74,32 @@ def patient(index: int) -> dict:
     }
 
 
-def run_clients(port: int, token: str, requests_for) -> tuple[float, list[float], int]:
-    """Each client sends its requests in turn; returns (seconds, latencies in ms, failures)."""
+def cpu_seconds(server_pid: int | None) -> tuple[float, float, float]:
+    """Processor time so far of (this process, the web server's processes, PostgreSQL's);
+    zeros where /proc is missing."""
+    if not Path("/proc/self/stat").exists():
+        return 0.0, 0.0, 0.0
+    ticks = os.sysconf("SC_CLK_TCK")
+    web = database = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            command = (entry / "cmdline").read_bytes().split(b"\0")[0].decode(errors="replace")
+        except OSError:
+            continue  # gone meanwhile
+        used = (int(fields[11]) + int(fields[12])) / ticks
+        if int(entry.name) == server_pid or int(fields[1]) == server_pid:
+            web += used
+        elif command.startswith("postgres"):
+            database += used
+    return time.process_time(), web, database
+
+
+def run_clients(port: int, token: str, requests_for, server_pid: int | None = None):
+    """Each client sends its requests in turn; returns (seconds, latencies in ms, failures,
+    processor ms per request as (clients, web, database))."""
     latencies: list[float] = []
     failures = [0]
     lock = threading.Lock()
@@ -98,12 +123,18 @@ def run_clients(port: int, token: str, requests_for) -> tuple[float, list[float]
             failures[0] += failed
 
     threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
+    before = cpu_seconds(server_pid)
     started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return time.perf_counter() - started, latencies, failures[0]
+    seconds = time.perf_counter() - started
+    used = [
+        (after - then) * 1000 / max(len(latencies), 1)
+        for then, after in zip(before, cpu_seconds(server_pid), strict=True)
+    ]
+    return seconds, latencies, failures[0], tuple(used)
 
 
 def p95(values: list[float]) -> float:
@@ -134,7 +165,7 @@ def measure(env: dict, label: str) -> None:
     )
     try:
         wait_until_up(port, server)
-        rows = run_all(port, token, monitored)
+        rows = run_all(port, token, monitored, server.pid)
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -181,7 +212,7 @@ def reading(index: int, patient_id: str, at: str) -> dict:
     return resource
 
 
-def run_all(port: int, token: str, monitored: list[str]) -> dict:
+def run_all(port: int, token: str, monitored: list[str], server_pid: int) -> dict:
     count = CREATES_PER_CLIENT
 
     def observation_creates(n):
@@ -262,18 +293,25 @@ def run_all(port: int, token: str, monitored: list[str]) -> dict:
         # opens its database connection and loads what the work needs on first use), as a
         # server that has been running a while has: the comparison is of steady throughput.
         run_clients(port, token, lambda n, work=work: work(n + CLIENTS)[:WARM_UP])
-        seconds, latencies, failures = run_clients(port, token, work)
-        rows[name] = (len(latencies) / seconds, p95(latencies), failures)
+        seconds, latencies, failures, used = run_clients(port, token, work, server_pid)
+        rows[name] = (len(latencies) / seconds, p95(latencies), failures, used)
     return rows
 
 
 def report(label: str, rows: dict) -> None:
-    base_rate, base_p95, _ = rows["GET /healthz (baseline)"]
+    base_p95 = rows["GET /healthz (baseline)"][1]
     print(f"\n{label}: {CLIENTS} clients, audit on")
-    print(f"{'work':<32}{'per second':>11}{'p95 ms':>9}{'p95 / healthz':>15}{'failed':>8}")
-    for name, (rate, latency, failures) in rows.items():
-        print(f"{name:<32}{rate:>11,.0f}{latency:>9.1f}{latency / base_p95:>15.1f}{failures:>8}")
-    create_rate, create_p95, _ = rows["POST Observation (create)"]
+    print(
+        f"{'work':<32}{'per second':>11}{'p95 ms':>9}{'p95 / healthz':>15}{'failed':>8}"
+        f"{'CPU ms per request: clients + web + PostgreSQL':>50}"
+    )
+    for name, (rate, latency, failures, used) in rows.items():
+        split = " + ".join(f"{ms:.2f}" for ms in used)
+        print(
+            f"{name:<32}{rate:>11,.0f}{latency:>9.1f}{latency / base_p95:>15.1f}{failures:>8}"
+            f"{f'{sum(used):.2f} = {split}':>50}"
+        )
+    create_rate, create_p95 = rows["POST Observation (create)"][:2]
     search_p95 = max(rows["search Observation code="][1], rows["search Observation category="][1])
     low, high = MEDPLUM_SEARCH_P95_MS
     print(
