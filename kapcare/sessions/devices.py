@@ -37,7 +37,7 @@ from kapcare.clinics.models import Protocol
 from kapcare.lib.sql import aware, insert, records
 from kapcare.sessions import vitals as plausibility
 from kapcare.sessions.models import DosingSession, SessionTransition, Source, State, VitalSign
-from kapcare.sessions.models.monitoring import ReadingStatus
+from kapcare.sessions.models.monitoring import POSTED_STATUSES, ReadingStatus
 from kapcare.sessions.models.session import RECORDING_STATES, share_protocols
 from kapcare.sessions.monitor import evaluate_vitals, make_alerts, save_alerts
 
@@ -224,7 +224,16 @@ def _bundle(clinic, bundle: dict, *, actor, request, outside_sessions: bool) -> 
 
 def read_observation(resource: dict, index: int, where: str) -> Reading:
     """The reading in one Observation, or Refused saying what is wrong and where."""
-    if resource.get("status") not in ReadingStatus.values:
+    if resource.get("status") == ReadingStatus.ENTERED_IN_ERROR:
+        raise Refused(
+            422,
+            "A reading sent as entered-in-error is not kept: kapcare keeps what was taken. A reading "
+            "from outside a dosing session that is wrong is marked entered in error on the patient's "
+            "chart, with the reason; a session's readings stay on the nurse's flowsheet.",
+            f"{where}.status",
+            "business-rule",
+        )
+    if resource.get("status") not in POSTED_STATUSES:
         raise Refused(
             400, "Observation.status must be final, amended, corrected or preliminary.", f"{where}.status"
         )

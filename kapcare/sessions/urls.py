@@ -30,4 +30,9 @@ urlpatterns = [
     path("<int:pk>/summary/", views.summary, name="summary"),
     path("<int:pk>/summary.pdf", views.summary_pdf, name="summary_pdf"),
     path("alerts/<int:pk>/acknowledge/", views.acknowledge, name="acknowledge"),
+    path(
+        "readings/<int:pk>/entered-in-error/",
+        views.outside_reading_in_error,
+        name="outside_reading_in_error",
+    ),
 ]

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kapcare.audit.trail import record
-from kapcare.clinics.access import staff_view
+from kapcare.clinics.access import get_object_for_user, staff_view
 from kapcare.clinics.models import Site
 from kapcare.clinics.roles import allows
 from kapcare.lib.sql import first_and_count
@@ -652,20 +652,56 @@ def panel(request, pk):
         .order_by("-planned_start")
     )
     course = patient.courses.filter(state="active").first()
-    # Readings sent through the FHIR API from when the patient was in no session: their history.
-    outside = VitalSign.objects.filter(clinic=patient.clinic_id, patient=patient, session__isnull=True)
-    shown, count = first_and_count(outside.order_by("-taken_at", "-pk"), OUTSIDE_SHOWN)
+    role = request.membership.role
     context = {
         "patient": patient,
         "sessions": sessions,
         "course": course,
-        "can_schedule": allows(request.membership.role, "sessions.schedule"),
-        "outside": shown,
-        "outside_count": count,
+        "can_schedule": allows(role, "sessions.schedule"),
+        "can_mark_error": allows(role, "sessions.chart"),
         "zone": patient.clinic.zone,
-    }
+    } | outside_readings(patient)
     template = "sessions/panel.html#panel" if request.htmx else "sessions/panel.html"
     return render(request, template, context)
+
+
+def outside_readings(patient) -> dict:
+    """Readings sent through the FHIR API from when the patient was in no session: their history,
+    the latest first. Those marked entered in error are no longer part of it: listed apart, with
+    who said so, when and why."""
+    outside = (
+        VitalSign.objects.outside_sessions()
+        .filter(clinic=patient.clinic_id, patient=patient)
+        .order_by("-taken_at", "-pk")
+    )
+    shown, count = first_and_count(outside.in_force(), OUTSIDE_SHOWN)
+    wrong, wrong_count = first_and_count(outside.in_error().select_related("error_by"), OUTSIDE_SHOWN)
+    return {"outside": shown, "outside_count": count, "in_error": wrong, "in_error_count": wrong_count}
+
+
+@require_POST
+@staff_view("sessions.chart")
+def outside_reading_in_error(request, pk):
+    """Mark a reading from outside a session entered in error (another patient's, a home cuff's
+    bad value), with the reason; it stays on the record, apart."""
+    reading = get_object_for_user(request, VitalSign.objects.all(), pk=pk)
+    try:
+        reading.mark_entered_in_error(by=request.user, reason=request.POST.get("reason", ""), request=request)
+    except SessionError as error:
+        messages.error(request, str(error))
+    else:
+        taken = reading_time(reading)
+        messages.success(request, f"The reading taken {taken} is marked entered in error.")
+    return redirect(reverse("patients:chart", kwargs={"pk": reading.patient_id}) + "#dosing-sessions")
+
+
+def reading_time(reading) -> str:
+    """When a reading was taken, as the panel shows it: its day alone, or its time in the clinic's zone."""
+    if reading.date_only:
+        day = reading.taken_at
+        return f"on {day:%b} {day.day}, {day:%Y}"
+    at = timezone.localtime(reading.taken_at, reading.clinic.zone)
+    return f"at {at:%b} {at.day}, {at:%Y %H:%M}"
 
 
 @require_http_methods(["GET", "POST"])

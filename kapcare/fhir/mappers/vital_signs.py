@@ -12,7 +12,9 @@ saturation (2708-6 and 59408-5, %) and body temperature (8310-5). Ids are
 A body temperature is kept in °C to a hundredth, with the unit it was taken in, and given back in
 that unit (UCUM Cel, or [degF] to a tenth): a client that posted 98.6 [degF] reads 98.6 [degF], the
 same quantity it sent, rather than having to convert 37 Cel to recognise its own reading.
-New readings come in through the sessions app's ingest (see ObservationMapper.create).
+New readings come in through the sessions app's ingest (see ObservationMapper.create). A reading
+from outside a session marked entered in error on the chart reads `status: entered-in-error`, as
+a new version dated when it was marked.
 """
 
 from django.db.models import Q
@@ -95,7 +97,8 @@ def observation_params(*, patient, codes, category, date, identifier, encounter,
         SearchParam(
             "status",
             "token",
-            "final; a device's reading as it was sent (preliminary, amended, corrected).",
+            "final; a device's reading as it was sent (preliminary, amended, corrected); "
+            "entered-in-error once a reading from outside a session is marked so on the chart.",
             build=status_filter(status),
         ),
         SearchParam(
@@ -175,6 +178,10 @@ class VitalPart(Mapper):
 
     def queryset(self, clinic_id):
         return self.family_queryset(clinic_id).filter(self.kind_q())
+
+    def last_updated(self, reading):
+        # Marked entered in error on the chart: that is when the resource changed.
+        return reading.error_at or reading.recorded_at
 
     def id_for(self, pk) -> str:
         return f"vs-{pk}-{self.suffix}"

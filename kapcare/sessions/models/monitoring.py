@@ -1,12 +1,12 @@
 """What is watched after the dose: vital signs, sedation and dissociation ratings, observations,
 adverse events, and the alerts the protocol raises from them."""
 
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from kapcare.clinics.models import ClinicScopedQuerySet
-from kapcare.sessions.models.session import DosingSession
+from kapcare.sessions.models.session import DosingSession, SessionError
 
 
 class Source(models.TextChoices):
@@ -21,6 +21,17 @@ class ReadingStatus(models.TextChoices):
     PRELIMINARY = "preliminary", "Preliminary"
     AMENDED = "amended", "Amended"
     CORRECTED = "corrected", "Corrected"
+    # Never sent: a reading from outside a session is marked so on the chart (mark_entered_in_error).
+    ENTERED_IN_ERROR = "entered-in-error", "Entered in error"
+
+
+# What a device or the API may send; entered-in-error is the clinic's own correction.
+POSTED_STATUSES = (
+    ReadingStatus.FINAL,
+    ReadingStatus.PRELIMINARY,
+    ReadingStatus.AMENDED,
+    ReadingStatus.CORRECTED,
+)
 
 
 class TemperatureUnit(models.TextChoices):
@@ -30,13 +41,28 @@ class TemperatureUnit(models.TextChoices):
     FAHRENHEIT = "[degF]", "°F"
 
 
+class VitalSignQuerySet(ClinicScopedQuerySet):
+    def outside_sessions(self):
+        return self.filter(session__isnull=True)
+
+    def in_force(self):
+        """Without the readings marked entered in error: what counts as the patient's history."""
+        return self.exclude(status=ReadingStatus.ENTERED_IN_ERROR)
+
+    def in_error(self):
+        return self.filter(status=ReadingStatus.ENTERED_IN_ERROR)
+
+
 class VitalSign(models.Model):
     """One set of vital signs taken at one moment, by hand or from a monitor.
 
     Most are a dosing session's. A reading sent through the FHIR API for a time when the patient
     was in no session (a home cuff, another clinic's record) is kept too, with no session: it is
     part of the patient's history and never judged by a session's rules. Such a reading may be
-    dated by its day only (`date_only`: `taken_at` is then midnight UTC of that day).
+    dated by its day only (`date_only`: `taken_at` is then midnight UTC of that day). A prescriber
+    or nurse may mark such a reading entered in error (another patient's, a cuff's bad value),
+    saying why: it stays on the record, apart, and is no longer the patient's history. A session's
+    readings are the nurse's flowsheet and are not marked so.
 
     Body temperature is kept in degrees Celsius to a hundredth (a tenth of a degree Fahrenheit is
     0.056 °C, so a reading in tenths of °F comes back exactly), beside the unit it was taken in: the
@@ -67,10 +93,11 @@ class VitalSign(models.Model):
     )
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.MANUAL)
     status = models.CharField(
-        max_length=12,
+        max_length=16,
         choices=ReadingStatus.choices,
         default=ReadingStatus.FINAL,
-        help_text="As the device sent it (a monitor may send a reading as preliminary); final by hand.",
+        help_text="As the device sent it (a monitor may send a reading as preliminary); final by hand; "
+        "entered-in-error once marked so on the chart.",
     )
     identifier = models.CharField(
         max_length=200, blank=True, help_text="The device's identifier for the reading."
@@ -84,8 +111,13 @@ class VitalSign(models.Model):
     )
     device = models.CharField(max_length=200, blank=True)
     recorded_at = models.DateTimeField(default=timezone.now)
+    error_reason = models.CharField("why it is in error", max_length=300, blank=True)
+    error_by = models.ForeignKey(
+        "clinics.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    error_at = models.DateTimeField(null=True, blank=True)
 
-    objects = ClinicScopedQuerySet.as_manager()
+    objects = VitalSignQuerySet.as_manager()
 
     class Meta:
         ordering = ["taken_at", "pk"]
@@ -129,6 +161,16 @@ class VitalSign(models.Model):
             models.CheckConstraint(
                 condition=Q(date_only=False) | Q(session__isnull=True), name="vital_day_only_outside_sessions"
             ),
+            # Entered in error only as marked on the chart: outside a session, with who and why.
+            models.CheckConstraint(
+                condition=(Q(error_at__isnull=True) & ~Q(status=ReadingStatus.ENTERED_IN_ERROR))
+                | (
+                    Q(error_at__isnull=False, error_by__isnull=False, session__isnull=True)
+                    & Q(status=ReadingStatus.ENTERED_IN_ERROR)
+                    & ~Q(error_reason="")
+                ),
+                name="vital_in_error_outside_sessions_says_who_and_why",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -149,6 +191,43 @@ class VitalSign(models.Model):
 
         unit = self.temperature_unit or TemperatureUnit.CELSIUS
         return f"{temperature_in(self.temperature_c, unit):.1f} {TemperatureUnit(unit).label}"
+
+    @property
+    def in_error(self) -> bool:
+        return self.status == ReadingStatus.ENTERED_IN_ERROR
+
+    def mark_entered_in_error(self, *, by, reason: str, request=None) -> None:
+        """Mark a reading from outside a session entered in error, saying why: it stays on the
+        record, apart, no longer the patient's history, and its FHIR Observation.status becomes
+        entered-in-error (a new version at the next read). Audited with the reason."""
+        from kapcare.audit.trail import record
+
+        reason = reason.strip()
+        if self.session_id is not None:
+            raise SessionError(
+                "This reading is a dosing session's, on the nurse's flowsheet: it cannot be marked "
+                "entered in error here. Only readings from outside a session can."
+            )
+        if not reason:
+            raise SessionError("Say why this reading is in error; nothing was changed.")
+        limit = self._meta.get_field("error_reason").max_length
+        if len(reason) > limit:
+            raise SessionError(f"Say why in at most {limit} characters; nothing was changed.")
+        at = timezone.now()
+        with transaction.atomic():
+            # Only the first of two people marking it at once changes it.
+            marked = VitalSign.objects.filter(pk=self.pk, error_at__isnull=True).update(
+                status=ReadingStatus.ENTERED_IN_ERROR, error_reason=reason, error_by=by, error_at=at
+            )
+            if not marked:
+                raise SessionError("This reading is already marked entered in error.")
+            self.status, self.error_reason, self.error_by, self.error_at = (
+                ReadingStatus.ENTERED_IN_ERROR,
+                reason,
+                by,
+                at,
+            )
+            record(request, "update", self, actor=by, detail={"entered_in_error": reason})
 
 
 class RatingKind(models.TextChoices):

@@ -41,6 +41,23 @@ def alert_pk(cast):
     return {"pk": dosing_session(cast).alerts.get().pk}
 
 
+def outside_reading(cast):
+    from kapcare.sessions.models import VitalSign
+
+    reading = VitalSign.objects.filter(patient=cast["patient"], session__isnull=True).first()
+    if reading is None:
+        reading = VitalSign.objects.create(
+            clinic=cast["clinic"],
+            patient=cast["patient"],
+            taken_at=timezone.now() - timezone.timedelta(days=30),
+            systolic=128,
+            diastolic=82,
+            source="device",
+            device="Home cuff of the role walk",
+        )
+    return {"pk": reading.pk}
+
+
 URLS = {
     "sessions:board_home": (lambda cast: {}, "get"),
     "sessions:board": (lambda cast: {"pk": cast["site"].pk}, "get"),
@@ -68,4 +85,5 @@ URLS = {
     "sessions:summary": (session_pk, "get"),
     "sessions:summary_pdf": (session_pk, "get"),
     "sessions:acknowledge": (alert_pk, "post"),
+    "sessions:outside_reading_in_error": (outside_reading, "post"),
 }
