@@ -134,6 +134,9 @@ class OutsideCondition(models.Model):
         reason = reason.strip()
         if not reason:
             raise PreparationError("Say why this condition is in error.", "reason")
+        limit = self._meta.get_field("error_reason").max_length
+        if len(reason) > limit:
+            raise PreparationError(f"Say why in at most {limit} characters; nothing was changed.", "reason")
         if self.in_error:
             raise PreparationError("This condition is already marked entered in error.")
         self.verification_status = VerificationStatus.ENTERED_IN_ERROR

@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -145,9 +146,13 @@ def test_a_condition_from_another_record_is_marked_entered_in_error_with_its_rea
     assert resource["verificationStatus"]["coding"][0]["code"] == "entered-in-error"
 
 
-def test_marking_in_error_needs_a_reason_and_changes_nothing_without_one(signed_in, prescriber, patient):
+@pytest.mark.parametrize("reason", ["   ", "x" * 301])
+def test_marking_in_error_needs_a_reason_that_fits_and_changes_nothing_without_one(
+    signed_in, prescriber, patient, reason
+):
     condition = outside(patient)
-    mark(signed_in(prescriber), condition, "   ")
+    response = mark(signed_in(prescriber), condition, reason)
+    assert response.status_code == 302  # back to the chart with the message, never a server error
     condition.refresh_from_db()
     assert condition.verification_status == "confirmed" and condition.error_at is None
     assert not AuditEvent.objects.filter(action="update", object_type="OutsideCondition").exists()
