@@ -345,5 +345,3 @@ def first_day_from(moment: datetime) -> date:
     moment = moment.astimezone(UTC)
     day = moment.date()
     return day if moment == datetime(day.year, day.month, day.day, tzinfo=UTC) else day + DAY
-
-
