@@ -11,9 +11,11 @@ separated by commas are alternatives; a parameter repeated must hold each time.
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db.models import DateTimeField, Q
+from django.db.models.lookups import GreaterThanOrEqual, LessThan
 
 from kapcare.fhir.errors import FhirError
 from kapcare.lib import partial_dates
@@ -335,6 +337,48 @@ class MomentsOrDays(DateTarget):
         return Q(**{f"{self.field}__lte": moment - DAY}) | Q(
             **{self.day_only: False, f"{self.field}__lt": moment}
         )
+
+
+@dataclass(frozen=True)
+class Periods(DateTarget):
+    """A period between two moments (an Encounter's), its end open where it has none: a missing
+    end is after any date (FHIR R4 search, "date"). It starts at the first of `starts` that is
+    set; it ends at `end` (a field, or an expression where `ended` says which rows have one)."""
+
+    starts: tuple[str, ...]
+    end: Any
+    ended: Q | None = None
+
+    def present(self) -> Q:
+        return Q()
+
+    def start_is(self, lookup: str, moment) -> Q:
+        query = Q(**{f"{self.starts[0]}__{lookup}": moment})
+        for n, field_name in enumerate(self.starts[1:], 1):
+            unset = {f"{earlier}__isnull": True for earlier in self.starts[:n]}
+            query |= Q(**unset, **{f"{field_name}__{lookup}": moment})
+        return query
+
+    def end_is(self, lookup: str, moment) -> Q:
+        if isinstance(self.end, str):
+            return Q(**{f"{self.end}__{lookup}": moment})
+        return Q({"gte": GreaterThanOrEqual, "lt": LessThan}[lookup](self.end, moment))
+
+    def has_end(self) -> Q:
+        return self.ended if self.ended is not None else Q(**{f"{self.end}__isnull": False})
+
+    def starts_from(self, moment):
+        return self.start_is("gte", moment)
+
+    def starts_before(self, moment):
+        return self.start_is("lt", moment)
+
+    def ends_after(self, moment):
+        # The end is a moment: the period reaches the moment if it ends at it or later.
+        return ~self.has_end() | self.end_is("gte", moment)
+
+    def ends_by(self, moment):
+        return self.has_end() & self.end_is("lt", moment)
 
 
 DAY = timedelta(days=1)

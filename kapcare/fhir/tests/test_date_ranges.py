@@ -19,8 +19,20 @@ from django.test.utils import CaptureQueriesContext
 
 from kapcare.evaluation.models import OutsideCondition
 from kapcare.fhir.tests.conftest import body
+from kapcare.integration.models import TherapySession
 from kapcare.patients.models import Patient
-from kapcare.sessions.models import VitalSign
+from kapcare.sessions.models import DosingSession, VitalSign
+from kapcare.sessions.tests.conftest import (  # noqa: F401 - fixtures
+    PRODUCT,
+    active_course,
+    cleared,
+    dosed,
+    nurse2,
+    ordered,
+    quick_consent_pdf,
+    ready_patient,
+    session,
+)
 
 SNOMED = "http://snomed.info/sct"
 
@@ -173,3 +185,52 @@ def test_a_date_search_over_ranges_takes_as_many_queries_as_over_points(fhir, st
             assert api.get("Observation", {"date": value, "patient": patient.pk}).status_code == 200
         counts.append(len(queries))
     assert len(set(counts)) == 1
+
+
+def at(text):
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+@pytest.fixture
+def visits(dosed, therapist):
+    """A dosing session dosed at 09:30 and discharged at 12:00 (booked for 09:00), and an
+    integration session booked at 14:00 the next day for 50 minutes, completed."""
+    DosingSession.objects.filter(pk=dosed.pk).update(
+        planned_start=at("2026-03-05T09:00"),
+        dosed_at=at("2026-03-05T09:30"),
+        discharged_at=at("2026-03-05T12:00"),
+    )
+    therapy = TherapySession.objects.create(
+        clinic=dosed.clinic,
+        patient=dosed.patient,
+        course=dosed.course,
+        kind="integration",
+        follows_dosing_id=dosed.pk,
+        scheduled_at=at("2026-03-06T14:00"),
+        duration_minutes=50,
+        status="completed",
+        therapist=therapist,
+        created_by=therapist,
+    )
+    return {"dosing": f"dosing-{dosed.pk}", "therapy": f"therapy-{therapy.pk}"}
+
+
+@pytest.mark.parametrize(
+    ("value", "found"),
+    [
+        ("2026-03-05", ["dosing"]),
+        ("ge2026-03-05T11:00Z", ["dosing", "therapy"]),  # the dosing visit runs until noon
+        ("lt2026-03-05T09:15Z", []),  # it began at the dose, 09:30, not at the booked 09:00
+        ("gt2026-03-05T12:00Z", ["therapy"]),
+        ("ge2026-03-06T14:30Z", ["therapy"]),  # within the therapy session's 50 minutes
+        ("eb2026-03-06T14:45Z", ["dosing"]),  # it has not ended by 14:45
+        ("eb2026-03-06T14:51Z", ["dosing", "therapy"]),
+        ("sa2026-03-05T09:00Z", ["dosing", "therapy"]),  # the dosing visit began at 09:30
+        ("sa2026-03-05T09:30Z", ["therapy"]),
+    ],
+)
+def test_an_encounter_is_searched_by_its_period(fhir, visits, patient, value, found):
+    bundle = body(fhir().get("Encounter", {"date": value, "patient": patient.pk}))
+    assert sorted(entry["resource"]["id"] for entry in bundle.get("entry", [])) == sorted(
+        visits[kind] for kind in found
+    )
