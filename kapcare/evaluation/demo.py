@@ -165,12 +165,15 @@ def conditions_from_another_record(clinic) -> int:
     if evaluation is None:
         return 0
     patient = evaluation.course.patient
-    OutsideCondition.objects.bulk_create(
+    conditions = [
         OutsideCondition(
             clinic=clinic, patient=patient, source="import by Riverside Family Medicine", **fields
         )
         for fields in IMPORTED
-    )
+    ]
+    for condition in conditions:
+        condition.derive_spans()  # bulk_create does not call save()
+    OutsideCondition.objects.bulk_create(conditions)
     return len(IMPORTED)
 
 

@@ -34,6 +34,9 @@ class SearchParam:
     description: str
     fields: tuple[str, ...] = ()
     build: Callable[..., Q] | None = None  # build(value, modifier, ctx) -> Q
+    # A date parameter whose stored value is not one plain date or date-time field: how it reads
+    # as a range (a kapcare.fhir.search DateTarget).
+    target: Any = None
 
 
 @dataclass(frozen=True)

@@ -2,24 +2,25 @@
 
 String parameters match the start of a word, ignoring case (`:exact` and `:contains` modify
 that); tokens match exactly; dates take the prefixes eq ne lt gt le ge sa eb, at the precision
-given (year, month, day or time). A date and time without a zone is read as UTC. Values
+given (year, month, day or time), and compare the range the search value stands for with the
+range the stored value stands for (a moment, a day, a partial date such as "2009"), by the
+rules of FHIR R4 search (see date_filter). A date and time without a zone is read as UTC. Values
 separated by commas are alternatives; a parameter repeated must hold each time.
 """
 
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db.models import DateTimeField, Q
+from django.db.models.lookups import GreaterThanOrEqual, LessThan
 
 from kapcare.fhir.errors import FhirError
+from kapcare.lib import partial_dates
 
-DATE = re.compile(
-    r"^(?P<prefix>eq|ne|lt|gt|le|ge|sa|eb|ap)?(?P<year>\d{4})(-(?P<month>\d{2})(-(?P<day>\d{2})"
-    r"(T(?P<hour>\d{2}):(?P<minute>\d{2})(:(?P<second>\d{2})(?P<fraction>\.\d+)?)?"
-    r"(?P<zone>Z|[+-]\d{2}:\d{2})?)?)?)?$"
-)
+PREFIX = re.compile(r"^(eq|ne|lt|gt|le|ge|sa|eb|ap)?")
 # Parameters every search understands, beside the type's own.
 RESULT_PARAMS = {"_count", "_offset", "_sort", "_include", "_total", "_summary", "_format", "_pretty"}
 
@@ -119,7 +120,8 @@ def criterion(mapper, name: str, modifier: str, value: str, ctx) -> Q | None:
     if name == "_id":
         return Q(pk__in=[pk for pk in map(mapper.pk_of, values) if pk is not None])
     if name == "_lastUpdated" and mapper.last_updated_field:
-        return any_of(date_filter(mapper.last_updated_field, v, name, moment=True) for v in values)
+        target = Moments(mapper.last_updated_field)
+        return any_of(date_filter(v, name, target) for v in values)
     param = mapper.param(name)
     if param is None:
         return None
@@ -131,9 +133,8 @@ def criterion(mapper, name: str, modifier: str, value: str, ctx) -> Q | None:
         return any_of(param.build(v, modifier, ctx) for v in values)
     if param.type == "date":
         model = model_of(mapper, ctx.clinic.pk)
-        return any_of(
-            date_filter(f, v, name, moment=is_moment(model, f)) for v in values for f in param.fields
-        )
+        targets = [param.target] if param.target else [date_target(model, f) for f in param.fields]
+        return any_of(date_filter(v, name, target) for v in values for target in targets)
     lookup = {"exact": "exact", "contains": "icontains"}.get(modifier, "istartswith")
     return any_of(Q(**{f"{f}__{lookup}": v}) for v in values for f in param.fields)
 
@@ -146,12 +147,13 @@ def model_of(mapper, clinic_id: int):
     return model
 
 
-def is_moment(model, path: str) -> bool:
-    """Whether the field at this query path (evaluation__evaluated_on) holds a date and time."""
+def date_target(model, path: str) -> "DateTarget":
+    """How a date search reads the field at this query path (evaluation__evaluated_on): a date
+    and time as a moment, a date as its day."""
     *relations, name = path.split("__")
     for relation in relations:
         model = model._meta.get_field(relation).related_model
-    return isinstance(model._meta.get_field(name), DateTimeField)
+    return Moments(path) if isinstance(model._meta.get_field(name), DateTimeField) else Days(path)
 
 
 def split_commas(value: str) -> list[str]:
@@ -179,57 +181,220 @@ def matches_nothing(filters: list[Q]) -> bool:
 
 def date_range(value: str, name: str):
     """The prefix and the half-open range [start, end) a date search value stands for."""
-    match = DATE.match(value)
-    if not match:
+    prefix = PREFIX.match(value).group(0)
+    try:
+        start, end = partial_dates.span(value[len(prefix) :])
+    except ValueError:
+        if partial_dates.DATE_TIME.match(value[len(prefix) :]):
+            raise FhirError(400, f"{name}={value!r} is not a real date.", code="value") from None
         raise FhirError(
             400,
             f"{name}={value!r} is not a date: write an optional prefix (eq, ne, lt, gt, le, ge, "
             "sa, eb) then YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDThh:mm:ss with a zone.",
             code="value",
-        )
-    parts = match.groupdict()
-    prefix = parts["prefix"] or "eq"
+        ) from None
     if prefix == "ap":
         raise FhirError(400, f"{name}: the prefix ap (approximately) is not supported.", code="not-supported")
-    try:
-        if parts["hour"] is None:
-            year, month, day = int(parts["year"]), int(parts["month"] or 1), int(parts["day"] or 1)
-            start = datetime(year, month, day, tzinfo=UTC)
-            if parts["day"]:
-                end = start + timedelta(days=1)
-            elif parts["month"]:
-                end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
-            else:
-                end = datetime(year + 1, 1, 1, tzinfo=UTC)
-        else:
-            text = value[len(parts["prefix"] or "") :].replace("Z", "+00:00")
-            start = datetime.fromisoformat(text)
-            start = start if start.tzinfo else start.replace(tzinfo=UTC)
-            end = start + (timedelta(seconds=1) if parts["second"] else timedelta(minutes=1))
-    except ValueError:
-        raise FhirError(400, f"{name}={value!r} is not a real date.", code="value") from None
-    return prefix, start, end
+    return prefix or "eq", start, end
 
 
-def date_filter(field_name: str, value: str, name: str, *, moment: bool = False) -> Q:
+def date_filter(value: str, name: str, target: "DateTarget") -> Q:
+    """The records whose date matches the search value, by the rules of FHIR R4 search (search.html,
+    prefixes): the search value's range [start, end) against the range the stored value stands for.
+
+    eq  the search range contains the stored one        ne  it does not
+    gt  the stored range reaches past the search range  lt  it begins before the search range
+    ge  gt or eq                                        le  lt or eq
+    sa  the stored range begins after the search range  eb  it ends before the search range begins
+
+    A stored moment is a point: there ge is "at or after start" and le "before end", as one would
+    expect. A stored day, or a partial date such as "2009", is a range: `ge2009-06` finds an onset
+    of "2009", since that year runs past June.
+    """
     prefix, start, end = date_range(value, name)
-    if not moment:
-        start, end = as_dates(start, end)
-    inside = Q(**{f"{field_name}__gte": start, f"{field_name}__lt": end})
+    contained = target.starts_from(start) & target.ends_by(end)
+    if target.point and prefix in ("ge", "le"):
+        # For a point, "gt or eq" is simply "from the start", and "lt or eq" "before the end".
+        return target.starts_from(start) if prefix == "ge" else target.ends_by(end)
     return {
-        "eq": inside,
-        "ne": ~inside,
-        "lt": Q(**{f"{field_name}__lt": start}),
-        "eb": Q(**{f"{field_name}__lt": start}),
-        "le": Q(**{f"{field_name}__lt": end}),
-        "gt": Q(**{f"{field_name}__gte": end}),
-        "sa": Q(**{f"{field_name}__gte": end}),
-        "ge": Q(**{f"{field_name}__gte": start}),
+        "eq": contained,
+        "ne": target.present() & ~contained,
+        "gt": target.ends_after(end),
+        "lt": target.starts_before(start),
+        "ge": target.starts_from(start) | target.ends_after(end),
+        "le": target.starts_before(start) | target.ends_by(end),
+        "sa": target.starts_from(end),
+        "eb": target.ends_by(start),
     }[prefix]
 
 
-def as_dates(start: datetime, end: datetime) -> tuple[date, date]:
-    # A time given for a date-only element (a birth date) stands for the day it falls on.
-    if end - start < timedelta(days=1):
-        return start.date(), start.date() + timedelta(days=1)
-    return start.date(), end.date()
+class DateTarget:
+    """How a date search parameter reads the stored value, as lookups on its columns: where the
+    value's range starts and ends, compared with a moment (an aware datetime in UTC). The range
+    is half-open: it ends before `end`."""
+
+    point = False
+
+    def present(self) -> Q:
+        raise NotImplementedError
+
+    def starts_from(self, moment: datetime) -> Q:
+        raise NotImplementedError
+
+    def starts_before(self, moment: datetime) -> Q:
+        return self.present() & ~self.starts_from(moment)
+
+    def ends_after(self, moment: datetime) -> Q:
+        raise NotImplementedError
+
+    def ends_by(self, moment: datetime) -> Q:
+        return self.present() & ~self.ends_after(moment)
+
+
+@dataclass(frozen=True)
+class Moments(DateTarget):
+    """A date and time kept to the second (or finer): a point in time."""
+
+    field: str
+    point = True
+
+    def present(self) -> Q:
+        return Q(**{f"{self.field}__isnull": False})
+
+    def starts_from(self, moment):
+        return Q(**{f"{self.field}__gte": moment})
+
+    def starts_before(self, moment):
+        return Q(**{f"{self.field}__lt": moment})
+
+    ends_after = starts_from
+    ends_by = starts_before
+
+
+@dataclass(frozen=True)
+class Days(DateTarget):
+    """A date without a time (a birth date): the whole UTC day. Compared through the dates, so
+    the column's own index serves."""
+
+    field: str
+
+    def present(self) -> Q:
+        return Q(**{f"{self.field}__isnull": False})
+
+    def starts_from(self, moment):
+        return Q(**{f"{self.field}__gte": first_day_from(moment)})
+
+    def starts_before(self, moment):
+        return Q(**{f"{self.field}__lt": first_day_from(moment)})
+
+    def ends_after(self, moment):
+        # The day ends after the moment if it begins after the moment a day earlier.
+        return Q(**{f"{self.field}__gt": (moment - DAY).date()})
+
+    def ends_by(self, moment):
+        return Q(**{f"{self.field}__lte": (moment - DAY).date()})
+
+
+@dataclass(frozen=True)
+class Spans(DateTarget):
+    """A value kept as the columns of its range (a partial date as sent, "2009"): its first
+    moment and the moment after its last."""
+
+    start: str
+    end: str
+
+    def present(self) -> Q:
+        return Q(**{f"{self.start}__isnull": False})
+
+    def starts_from(self, moment):
+        return Q(**{f"{self.start}__gte": moment})
+
+    def starts_before(self, moment):
+        return Q(**{f"{self.start}__lt": moment})
+
+    def ends_after(self, moment):
+        return Q(**{f"{self.end}__gt": moment})
+
+    def ends_by(self, moment):
+        return Q(**{f"{self.end}__lte": moment})
+
+
+@dataclass(frozen=True)
+class MomentsOrDays(DateTarget):
+    """A moment, or a day where the row says it is dated by its day only (the moment column then
+    holds that day's midnight UTC). Every lookup is on the moment column, so its index serves."""
+
+    field: str
+    day_only: str
+
+    def present(self) -> Q:
+        return Q(**{f"{self.field}__isnull": False})
+
+    def starts_from(self, moment):
+        return Q(**{f"{self.field}__gte": moment})
+
+    def starts_before(self, moment):
+        return Q(**{f"{self.field}__lt": moment})
+
+    def ends_after(self, moment):
+        # A moment at or after it; a day that begins less than a day before it.
+        return Q(**{f"{self.field}__gte": moment}) | Q(
+            **{self.day_only: True, f"{self.field}__gt": moment - DAY}
+        )
+
+    def ends_by(self, moment):
+        return Q(**{f"{self.field}__lte": moment - DAY}) | Q(
+            **{self.day_only: False, f"{self.field}__lt": moment}
+        )
+
+
+@dataclass(frozen=True)
+class Periods(DateTarget):
+    """A period between two moments (an Encounter's), its end open where it has none: a missing
+    end is after any date (FHIR R4 search, "date"). It starts at the first of `starts` that is
+    set; it ends at `end` (a field, or an expression where `ended` says which rows have one)."""
+
+    starts: tuple[str, ...]
+    end: Any
+    ended: Q | None = None
+
+    def present(self) -> Q:
+        return Q()
+
+    def start_is(self, lookup: str, moment) -> Q:
+        query = Q(**{f"{self.starts[0]}__{lookup}": moment})
+        for n, field_name in enumerate(self.starts[1:], 1):
+            unset = {f"{earlier}__isnull": True for earlier in self.starts[:n]}
+            query |= Q(**unset, **{f"{field_name}__{lookup}": moment})
+        return query
+
+    def end_is(self, lookup: str, moment) -> Q:
+        if isinstance(self.end, str):
+            return Q(**{f"{self.end}__{lookup}": moment})
+        return Q({"gte": GreaterThanOrEqual, "lt": LessThan}[lookup](self.end, moment))
+
+    def has_end(self) -> Q:
+        return self.ended if self.ended is not None else Q(**{f"{self.end}__isnull": False})
+
+    def starts_from(self, moment):
+        return self.start_is("gte", moment)
+
+    def starts_before(self, moment):
+        return self.start_is("lt", moment)
+
+    def ends_after(self, moment):
+        # The end is a moment: the period reaches the moment if it ends at it or later.
+        return ~self.has_end() | self.end_is("gte", moment)
+
+    def ends_by(self, moment):
+        return self.has_end() & self.end_is("lt", moment)
+
+
+DAY = timedelta(days=1)
+
+
+def first_day_from(moment: datetime) -> date:
+    """The first date whose midnight (UTC) is at or after the moment."""
+    moment = moment.astimezone(UTC)
+    day = moment.date()
+    return day if moment == datetime(day.year, day.month, day.day, tzinfo=UTC) else day + DAY

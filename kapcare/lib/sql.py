@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 
+from django.db.models import DurationField, Func
 from django.db.models.base import ModelState
 from django.utils.dateparse import parse_datetime
 
@@ -101,3 +102,16 @@ def first_and_count(queryset, limit: int) -> tuple[list, int]:
     second query only when the page is full (a chart panel showing the latest few of a list)."""
     rows = list(queryset[:limit])
     return rows, queryset.count() if len(rows) == limit else len(rows)
+
+
+class Minutes(Func):
+    """A whole number of minutes (a column) as a duration, to add to a timestamp in a query:
+    PostgreSQL multiplies an interval; SQLite keeps durations as microseconds."""
+
+    output_field = DurationField()
+
+    def as_sql(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, template="(%(expressions)s * INTERVAL '1 minute')")
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, template="(%(expressions)s * 60000000)")

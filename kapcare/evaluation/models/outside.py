@@ -4,6 +4,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from kapcare.clinics.models import Clinic, ClinicScopedQuerySet
+from kapcare.lib.partial_dates import span
 
 SNOMED = "http://snomed.info/sct"
 ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
@@ -51,8 +52,10 @@ class OutsideCondition(models.Model):
 
     It is not a diagnosis of kapcare's evaluation (those are the prescriber's own, Diagnosis) and no
     screening rule reads it. Its coding is the sender's (SNOMED CT or ICD-10-CM), and its dates are
-    kept as the FHIR dateTime the sender wrote, however partial ("2015", "2015-10-31"); `onset_start`
-    and `recorded_on` are derived from them for searching and sorting only.
+    kept as the FHIR dateTime the sender wrote, however partial ("2015", "2015-10-31"). The span
+    each stands for (all of 2015) is derived from it for searching and sorting only: `onset_start`
+    and `onset_end`, `recorded_start` and `recorded_end` (the moment after the last the value
+    allows), and `recorded_on`, the day.
     """
 
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+")
@@ -69,9 +72,18 @@ class OutsideCondition(models.Model):
     category = models.CharField(max_length=24, choices=Category.choices, blank=True)
     onset = models.CharField(max_length=40, blank=True, help_text="FHIR dateTime as sent, maybe partial")
     onset_start = models.DateTimeField(null=True, blank=True, help_text="The earliest moment onset allows")
+    onset_end = models.DateTimeField(
+        null=True, blank=True, help_text="The moment after the last onset allows"
+    )
     abatement = models.CharField(max_length=40, blank=True, help_text="FHIR dateTime as sent")
     recorded_date = models.CharField(max_length=40, blank=True, help_text="FHIR dateTime as sent")
     recorded_on = models.DateField(help_text="The recorded date's day, else the day kapcare kept it")
+    recorded_start = models.DateTimeField(
+        null=True, blank=True, help_text="The earliest moment the recorded date allows"
+    )
+    recorded_end = models.DateTimeField(
+        null=True, blank=True, help_text="The moment after the last the recorded date allows"
+    )
     source = models.CharField(max_length=120, help_text="The API client that sent it, or the import")
     recorded_at = models.DateTimeField(default=timezone.now)
     # A member of the clinical team may mark one entered in error (a wrong record, the wrong
@@ -101,6 +113,20 @@ class OutsideCondition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.display or self.text}".strip()
+
+    def save(self, *args, **kwargs):
+        self.derive_spans()
+        super().save(*args, **kwargs)
+
+    def derive_spans(self) -> None:
+        """Set the spans the onset and recorded date stand for, from the dates as sent (the day
+        kapcare kept it when no recorded date was sent). A date that is not a FHIR dateTime raises
+        ValueError; the API refuses one before it comes here."""
+        self.onset_start, self.onset_end = span(self.onset) if self.onset else (None, None)
+        if self.recorded_date:
+            self.recorded_start, self.recorded_end = span(self.recorded_date)
+        elif self.recorded_on:
+            self.recorded_start, self.recorded_end = span(self.recorded_on.isoformat())
 
     @property
     def label(self) -> str:

@@ -25,6 +25,8 @@ from kapcare.evaluation.models.outside import (
 )
 from kapcare.fhir.errors import FhirError
 from kapcare.fhir.registry import CompositeMapper, Include, Mapper, SearchParam, patient_filter
+from kapcare.fhir.search import Spans
+from kapcare.lib.partial_dates import span
 
 CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-category"
 US_CORE_CATEGORY = "http://hl7.org/fhir/us/core/CodeSystem/condition-category"
@@ -111,16 +113,16 @@ def condition_params(*, patient, code, category, status, onset, recorded) -> tup
         SearchParam(
             "onset-date",
             "date",
-            "The onset of a condition recorded elsewhere, with prefixes; a partial onset (2015) by "
-            "its first moment.",
+            "The onset of a condition recorded elsewhere, with prefixes; a partial onset is the "
+            "whole span it names (onset-date=ge2015-06 finds an onset of 2015).",
             **onset,
         ),
         SearchParam(
             "recorded-date",
             "date",
             "The evaluation's date for a diagnosis; the recorded date sent with a condition from "
-            "elsewhere (else the day kapcare kept it). With prefixes.",
-            fields=(recorded,),
+            "elsewhere, partial or not (else the day kapcare kept it). With prefixes.",
+            **recorded,
         ),
     )
 
@@ -139,7 +141,7 @@ class Diagnoses(Mapper):
         category=diagnosis_category,
         status=nothing,
         onset={"build": nothing},
-        recorded="evaluation__evaluated_on",
+        recorded={"fields": ("evaluation__evaluated_on",)},
     )
     sorts = {"_id": "pk", "recorded-date": "evaluation__evaluated_on"}
     includes = (
@@ -185,8 +187,8 @@ class OutsideConditions(Mapper):
         code=outside_code,
         category=outside_category,
         status=outside_status,
-        onset={"fields": ("onset_start",)},
-        recorded="recorded_on",
+        onset={"target": Spans("onset_start", "onset_end")},
+        recorded={"target": Spans("recorded_start", "recorded_end")},
     )
     sorts = {"_id": "pk", "recorded-date": "recorded_on"}
     includes = (
@@ -283,7 +285,7 @@ def outside_condition(resource: dict, caller) -> OutsideCondition:
     cannot keep as sent. Elements it does not keep are left, and said back (kept.py)."""
     patient = subject_of(resource, caller)
     coding = coding_of(resource)
-    onset, onset_start = date_time(resource, "onsetDateTime")
+    onset, _ = date_time(resource, "onsetDateTime")
     abatement, _ = date_time(resource, "abatementDateTime")
     recorded_date, recorded_start = date_time(resource, "recordedDate")
     condition = OutsideCondition(
@@ -298,7 +300,6 @@ def outside_condition(resource: dict, caller) -> OutsideCondition:
         verification_status=status_of(resource, "verificationStatus", VERIFICATION, VerificationStatus),
         category=category_of(resource),
         onset=onset,
-        onset_start=onset_start,
         abatement=abatement,
         recorded_date=recorded_date,
         source=source_of(caller),
@@ -366,14 +367,12 @@ def category_of(resource: dict) -> str:
 def date_time(resource: dict, element: str):
     """The dateTime as sent, and the first moment it allows; an onset given another way
     (onsetAge, onsetString) is left, and said back as not kept."""
-    from kapcare.fhir.search import date_range
-
     text = resource.get(element) or ""
     if not text:
         return "", None
     try:
-        return text, date_range(text, element)[1]
-    except FhirError:
+        return text, span(text)[0]
+    except ValueError:
         raise refused(element, f"{text!r} is not a dateTime kapcare can read.") from None
 
 

@@ -9,12 +9,14 @@ ends at discharge; a therapy session's lasts its booked length from its time.
 
 from datetime import timedelta
 
-from django.db.models import Q
+from django.db.models import F, Q
 from fhir.resources.R4B.appointment import Appointment as FhirAppointment
 from fhir.resources.R4B.encounter import Encounter as FhirEncounter
 
 from kapcare.fhir.registry import CompositeMapper, Include, Mapper, SearchParam, patient_filter
+from kapcare.fhir.search import Periods
 from kapcare.fhir.versions import instant
+from kapcare.lib.sql import Minutes
 
 ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 AMBULATORY = {"system": ACT_CODE, "code": "AMB", "display": "ambulatory"}
@@ -62,11 +64,20 @@ def status_filter(statuses: dict):
     return build
 
 
-def params(statuses: dict, date_field: str, kind: str) -> tuple[SearchParam, ...]:
+def params(statuses: dict, date_field: str, kind: str, period=None) -> tuple[SearchParam, ...]:
+    """The search parameters of one part; `period` (a search DateTarget) where `date` is the
+    Encounter's period rather than the booked time (the Appointment's start)."""
+    date_text = (
+        "A time within the visit's period, with prefixes: from the dose (else the booked time) to "
+        "discharge for a dosing session, the booked time and length for a therapy session; a "
+        "visit not yet ended is open-ended."
+        if period
+        else "The session's booked time, with prefixes."
+    )
     return (
         SearchParam("patient", "reference", "The patient: Patient/{id} or {id}.", build=PATIENT),
         SearchParam("subject", "reference", "The same as patient.", build=PATIENT),
-        SearchParam("date", "date", "The session's booked time, with prefixes.", fields=(date_field,)),
+        SearchParam("date", "date", date_text, fields=(date_field,), target=period),
         SearchParam(
             "status",
             "token",
@@ -147,7 +158,13 @@ class TherapyPart(SessionPart):
 class DosingEncounter(DosingPart):
     resource_type = "Encounter"
     fhir_model = FhirEncounter
-    search_params = params(DOSING_ENCOUNTER, "planned_start", "dosing")
+    # The period to_resource gives: from the dose (the planned time before it) to discharge.
+    search_params = params(
+        DOSING_ENCOUNTER,
+        "planned_start",
+        "dosing",
+        period=Periods(starts=("dosed_at", "planned_start"), end="discharged_at"),
+    )
     includes = (*DosingPart.includes, Include("practitioner", "Practitioner", ""))
 
     def to_resource(self, session) -> dict:
@@ -173,7 +190,17 @@ class DosingEncounter(DosingPart):
 class TherapyEncounter(TherapyPart):
     resource_type = "Encounter"
     fhir_model = FhirEncounter
-    search_params = params(THERAPY_ENCOUNTER, "scheduled_at", "therapy")
+    # The period to_resource gives: its booked time, for its length once completed.
+    search_params = params(
+        THERAPY_ENCOUNTER,
+        "scheduled_at",
+        "therapy",
+        period=Periods(
+            starts=("scheduled_at",),
+            end=F("scheduled_at") + Minutes("duration_minutes"),
+            ended=Q(status="completed"),
+        ),
+    )
 
     def to_resource(self, session) -> dict:
         resource = {

@@ -183,7 +183,7 @@ class PatientMapper(Mapper):
         SearchParam(
             "birthdate",
             "date",
-            "Date of birth, with prefixes eq ne lt gt le ge sa eb.",
+            "Date of birth, the whole day, with prefixes eq ne lt gt le ge sa eb.",
             fields=("date_of_birth",),
         ),
     )

@@ -21,6 +21,7 @@ from django.db.models import Q
 from fhir.resources.R4B.observation import Observation as FhirObservation
 
 from kapcare.fhir.registry import Include, Mapper, SearchParam, patient_filter
+from kapcare.fhir.search import MomentsOrDays
 from kapcare.fhir.versions import instant
 
 LOINC = "http://loinc.org"
@@ -84,7 +85,9 @@ def encounter_filter(field: str):
     return build
 
 
-def observation_params(*, patient, codes, category, date, identifier, encounter, code_text, status=None):
+def observation_params(
+    *, patient, codes, category, date, identifier, encounter, code_text, status=None, date_target=None
+):
     """The search parameters every part of Observation understands, bound to one part's fields."""
     return (
         SearchParam(
@@ -93,7 +96,14 @@ def observation_params(*, patient, codes, category, date, identifier, encounter,
         SearchParam("subject", "reference", "The same as patient.", build=patient_filter(patient)),
         SearchParam("code", "token", code_text, build=code_filter(codes)),
         SearchParam("category", "token", "vital-signs or survey.", build=category_filter(category)),
-        SearchParam("date", "date", "When it was taken or scored, with prefixes.", fields=(date,)),
+        SearchParam(
+            "date",
+            "date",
+            "When it was taken or scored, with prefixes; a reading dated by its day only is that "
+            "whole day (date=ge2024-03-05T10:00 finds one of 2024-03-05).",
+            fields=(date,),
+            target=date_target,
+        ),
         SearchParam(
             "status",
             "token",
@@ -156,6 +166,8 @@ class VitalPart(Mapper):
             codes={coding["code"] for coding in self.codes},
             category="vital-signs",
             date="taken_at",
+            # A reading from another record may be dated by its day only: that day, as a range.
+            date_target=MomentsOrDays("taken_at", "date_only"),
             identifier=True,
             encounter="session_id",
             code_text=CODE_TEXT,

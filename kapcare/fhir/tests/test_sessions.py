@@ -86,7 +86,10 @@ def test_an_integration_session_is_an_encounter_part_of_its_dosing_session(
         ({"status": "planned"}, ["therapy"]),
         ({"status": "in-progress"}, ["dosing"]),
         ({"type": "integration"}, ["therapy"]),
-        ({"date": "ge2100-01-01"}, []),
+        # Neither has ended (one is in progress, one planned): a period without an end runs on.
+        ({"date": "ge2100-01-01"}, ["dosing", "therapy"]),
+        ({"date": "sa2100-01-01"}, []),
+        ({"date": "lt2000-01-01"}, []),
     ],
 )
 def test_encounters_are_searched_by_patient_status_type_and_date(fhir, integration, patient, params, ids):
