@@ -4,12 +4,13 @@ sessions (kapcare.integration), read-only; they are booked and run in kapcare.
 Ids say which kind: `dosing-{id}` for a dosing session, `therapy-{id}` for a preparation or
 integration session; the same id names a session's Appointment (the booking) and its Encounter
 (the visit). A dosing session's Encounter starts at the dose (at the planned time before it) and
-ends at discharge; a therapy session's lasts its booked length from its time.
+ends at discharge, or when it was stopped after the dose (aborted: finished, with the reason); a
+therapy session's lasts its booked length from its time.
 """
 
 from datetime import timedelta
 
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, When
 from fhir.resources.R4B.appointment import Appointment as FhirAppointment
 from fhir.resources.R4B.encounter import Encounter as FhirEncounter
 
@@ -35,6 +36,7 @@ DOSING_ENCOUNTER = {
     "discharged": "finished",
     "aborted": "cancelled",
 }
+STOPPED_AFTER_DOSE = Q(state="aborted", dosed_at__isnull=False)
 THERAPY_ENCOUNTER = {
     "scheduled": "planned",
     "completed": "finished",
@@ -158,12 +160,17 @@ class TherapyPart(SessionPart):
 class DosingEncounter(DosingPart):
     resource_type = "Encounter"
     fhir_model = FhirEncounter
-    # The period to_resource gives: from the dose (the planned time before it) to discharge.
+    # The period to_resource gives: from the dose (the planned time before it) to discharge, or
+    # to when it was stopped after the dose.
     search_params = params(
         DOSING_ENCOUNTER,
         "planned_start",
         "dosing",
-        period=Periods(starts=("dosed_at", "planned_start"), end="discharged_at"),
+        period=Periods(
+            starts=("dosed_at", "planned_start"),
+            end=Case(When(STOPPED_AFTER_DOSE, then=F("state_changed_at")), default=F("discharged_at")),
+            ended=Q(discharged_at__isnull=False) | STOPPED_AFTER_DOSE,
+        ),
     )
     includes = (*DosingPart.includes, Include("practitioner", "Practitioner", ""))
 
@@ -174,6 +181,8 @@ class DosingEncounter(DosingPart):
         period = {"start": instant(session.dosed_at or session.planned_start)}
         if session.discharged_at:
             period["end"] = instant(session.discharged_at)
+        elif status == "finished":  # stopped after the dose: the visit ended then
+            period["end"] = instant(session.state_changed_at)
         return {
             "resourceType": "Encounter",
             "id": self.id_for(session.pk),

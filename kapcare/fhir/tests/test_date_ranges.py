@@ -234,3 +234,21 @@ def test_an_encounter_is_searched_by_its_period(fhir, visits, patient, value, fo
     assert sorted(entry["resource"]["id"] for entry in bundle.get("entry", [])) == sorted(
         visits[kind] for kind in found
     )
+
+
+def test_a_session_stopped_after_the_dose_ends_when_it_was_stopped(fhir, visits, dosed, patient):
+    DosingSession.objects.filter(pk=dosed.pk).update(
+        state="aborted", discharged_at=None, state_changed_at=at("2026-03-05T10:15")
+    )
+    api = fhir()
+    resource = body(api.get(f"Encounter/dosing-{dosed.pk}"))
+    assert resource["status"] == "finished"
+    assert resource["period"] == {"start": "2026-03-05T09:30:00.000Z", "end": "2026-03-05T10:15:00.000Z"}
+
+    def found(value):
+        bundle = body(api.get("Encounter", {"date": value, "patient": patient.pk, "type": "dosing"}))
+        return [entry["resource"]["id"] for entry in bundle.get("entry", [])]
+
+    assert found("ge2026-03-05T10:00Z") == [f"dosing-{dosed.pk}"]
+    assert found("ge2026-03-05T10:30Z") == []  # no longer open-ended
+    assert found("eb2026-03-05T10:30Z") == [f"dosing-{dosed.pk}"]
