@@ -196,7 +196,7 @@ def export_queryset(job, caller, mapper, members):
         patients = registry().get("Patient").queryset(job.clinic_id).filter(members).values("pk")
         queryset = queryset.filter(**{f"{mapper.patient_field}__in": patients})
     if job.since is not None and mapper.last_updated_field:
-        queryset = queryset.filter(**{f"{mapper.last_updated_field}__gt": job.since})
+        queryset = queryset.filter(mapper.updated_after(job.since))
     return queryset
 
 

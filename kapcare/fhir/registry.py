@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from django.db.models import Q
+from django.db.models.lookups import GreaterThan
 
 
 def patient_filter(field: str) -> Callable:
@@ -61,8 +62,9 @@ class Mapper:
     create_replaces: ClassVar[bool] = False
     # Whether creates go through the app's own ingest (kapcare.fhir.ingest) rather than `create`.
     ingests: ClassVar[bool] = False
-    # The model field that says when the record last changed, for _lastUpdated and _since.
-    last_updated_field: ClassVar[str | None] = None
+    # The model field that says when the record last changed, for _lastUpdated and _since; or an
+    # expression over fields, with `last_updated` giving the same for a record.
+    last_updated_field: ClassVar[Any] = None
     # How the record points at its patient, for patient/ scopes and Patient-level export.
     patient_field: ClassVar[str | None] = None
     search_params: ClassVar[tuple[SearchParam, ...]] = ()
@@ -117,6 +119,11 @@ class Mapper:
 
     def last_updated(self, obj):
         return follow(obj, self.last_updated_field) if self.last_updated_field else None
+
+    def updated_after(self, moment) -> Q:
+        """The records changed after the moment (bulk export's _since)."""
+        field = self.last_updated_field
+        return Q(**{f"{field}__gt": moment}) if isinstance(field, str) else Q(GreaterThan(field, moment))
 
     def interactions(self) -> list[str]:
         kinds = ["read", "vread", "history-instance", "history-type", "search-type"]

@@ -253,19 +253,24 @@ class DateTarget:
 
 @dataclass(frozen=True)
 class Moments(DateTarget):
-    """A date and time kept to the second (or finer): a point in time."""
+    """A date and time kept to the second (or finer): a point in time. Its field, or an expression
+    over fields (the later of two: Coalesce("error_at", "recorded_at"))."""
 
-    field: str
+    field: Any
     point = True
 
     def present(self) -> Q:
-        return Q(**{f"{self.field}__isnull": False})
+        return Q(**{f"{self.field}__isnull": False}) if isinstance(self.field, str) else Q()
 
     def starts_from(self, moment):
-        return Q(**{f"{self.field}__gte": moment})
+        if isinstance(self.field, str):
+            return Q(**{f"{self.field}__gte": moment})
+        return Q(GreaterThanOrEqual(self.field, moment))
 
     def starts_before(self, moment):
-        return Q(**{f"{self.field}__lt": moment})
+        if isinstance(self.field, str):
+            return Q(**{f"{self.field}__lt": moment})
+        return Q(LessThan(self.field, moment))
 
     ends_after = starts_from
     ends_by = starts_before

@@ -171,3 +171,25 @@ def test_another_clinics_condition_cannot_be_marked(signed_in, prescriber, other
     assert mark(signed_in(prescriber), condition, "Not ours").status_code == 404
     condition.refresh_from_db()
     assert condition.error_at is None
+
+
+def test_a_client_syncing_by_last_update_sees_the_correction_dated_when_it_was_made(
+    signed_in, prescriber, fhir, patient
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kapcare.fhir.versions import instant
+
+    api = fhir()
+    condition = outside(patient, recorded_at=timezone.now() - timedelta(days=30))
+    assert body(api.get(f"Condition/outside-{condition.pk}"))["meta"]["versionId"] == "1"
+    synced = (timezone.now() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    query = {"patient": patient.pk, "_lastUpdated": f"gt{synced}"}
+    assert body(api.get("Condition", query))["total"] == 0
+    mark(signed_in(prescriber), condition, "Another patient's problem list")
+    condition.refresh_from_db()
+    assert body(api.get("Condition", query))["total"] == 1
+    now = body(api.get(f"Condition/outside-{condition.pk}"))
+    assert now["meta"] == now["meta"] | {"versionId": "2", "lastUpdated": instant(condition.error_at)}

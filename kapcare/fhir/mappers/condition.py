@@ -13,6 +13,7 @@ evaluation's diagnoses and no screening rule reads it.
 """
 
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from fhir.resources.R4B.condition import Condition as FhirCondition
 
 from kapcare.evaluation.models import Diagnosis, OutsideCondition
@@ -181,7 +182,8 @@ class OutsideConditions(Mapper):
     fhir_model = FhirCondition
     profile = PROFILES[Category.PROBLEM_LIST_ITEM]
     patient_field = "patient_id"
-    last_updated_field = "recorded_at"
+    # Changed when kept, and again if marked entered in error on the chart (always later).
+    last_updated_field = Coalesce("error_at", "recorded_at")
     search_params = condition_params(
         patient=patient_filter("patient_id"),
         code=outside_code,
@@ -205,6 +207,9 @@ class OutsideConditions(Mapper):
     def pk_of(self, resource_id: str) -> str | None:
         number = resource_id.removeprefix(PREFIX)
         return number if resource_id.startswith(PREFIX) and number.isdigit() else None
+
+    def last_updated(self, condition: OutsideCondition):
+        return condition.error_at or condition.recorded_at
 
     def to_resource(self, condition: OutsideCondition) -> dict:
         coding = {"system": condition.system, "code": condition.code}

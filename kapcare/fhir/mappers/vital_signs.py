@@ -18,6 +18,7 @@ a new version dated when it was marked.
 """
 
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from fhir.resources.R4B.observation import Observation as FhirObservation
 
 from kapcare.fhir.registry import Include, Mapper, SearchParam, patient_filter
@@ -143,7 +144,8 @@ class VitalPart(Mapper):
 
     resource_type = "Observation"
     fhir_model = FhirObservation
-    last_updated_field = "recorded_at"
+    # Changed when kept, and again if marked entered in error on the chart (always later).
+    last_updated_field = Coalesce("error_at", "recorded_at")
     patient_field = "patient_id"
     sorts = {"_id": "pk", "date": "taken_at", "_lastUpdated": "recorded_at"}
     includes = (
@@ -192,7 +194,6 @@ class VitalPart(Mapper):
         return self.family_queryset(clinic_id).filter(self.kind_q())
 
     def last_updated(self, reading):
-        # Marked entered in error on the chart: that is when the resource changed.
         return reading.error_at or reading.recorded_at
 
     def id_for(self, pk) -> str:

@@ -212,3 +212,26 @@ def test_a_reading_sent_as_entered_in_error_is_refused_and_nothing_is_kept(fhir,
     assert problem["expression"] == ["Observation.status"]
     assert "marked entered in error on the patient's chart" in problem["diagnostics"]
     assert not VitalSign.objects.exists()
+
+
+def test_a_client_syncing_by_last_update_sees_the_correction(
+    signed_in, nurse, fhir, patient, settings, tmp_path
+):
+    from kapcare.fhir.tests.test_export import download, kick_off
+
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    settings.FHIR_EXPORT_DIR = tmp_path / "fhir-export"
+    api = fhir()
+    reading = home_reading(patient, days_ago=30)
+    VitalSign.objects.filter(pk=reading.pk).update(recorded_at=timezone.now() - timedelta(days=30))
+    synced = (timezone.now() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def since_sync():
+        search = body(api.get("Observation", {"patient": patient.pk, "_lastUpdated": f"gt{synced}"}))
+        export = download(api, body(api.get(kick_off(api, _type="Observation", _since=synced))))
+        return search["total"], {o["status"] for o in export.get("Observation", [])}
+
+    assert since_sync() == (0, set())  # kept a month ago: nothing new since the last sync
+    mark(signed_in(nurse), reading)
+    total, exported = since_sync()
+    assert total == 2 and exported == {"entered-in-error"}  # its blood pressure and its heart rate
