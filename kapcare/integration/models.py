@@ -97,6 +97,7 @@ class TherapySession(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey("clinics.User", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True, help_text="When it was booked or last changed.")
 
     objects = TherapySessionQuerySet.as_manager()
 
@@ -140,7 +141,7 @@ class TherapySession(models.Model):
             if status == Status.COMPLETED:
                 self.completed_at = clock.now()
                 self.telehealth = self.mode == Mode.VIDEO
-            self.save(update_fields=["status", "completed_at", "telehealth"])
+            self.save(update_fields=["status", "completed_at", "telehealth", "updated_at"])
             record(
                 request,
                 "transition",

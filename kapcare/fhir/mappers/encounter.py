@@ -137,8 +137,8 @@ class DosingPart(SessionPart):
 
 class TherapyPart(SessionPart):
     prefix = "therapy-"
-    last_updated_field = "created_at"
-    sorts = {"_id": "pk", "date": "scheduled_at", "_lastUpdated": "created_at"}
+    last_updated_field = "updated_at"
+    sorts = {"_id": "pk", "date": "scheduled_at", "_lastUpdated": "updated_at"}
     includes = (
         Include("patient", "Patient", "patient_id"),
         Include("subject", "Patient", "patient_id"),

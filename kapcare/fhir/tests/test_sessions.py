@@ -212,3 +212,18 @@ def test_a_dose_booked_from_an_esketamine_plan_is_administered_as_esketamine(
     given = body(fhir().get("MedicationAdministration", {"patient": patient.pk}))["entry"][0]["resource"]
     assert given["contained"][0]["code"]["text"] == "Esketamine (Spravato): Spravato 28 mg device"
     assert given["dosage"]["route"] == {"text": "intranasal"} and given["dosage"]["dose"]["value"] == 56
+
+
+def test_a_therapy_session_cancelled_after_a_sync_is_found_by_last_update(fhir, integration, therapist):
+    TherapySession.objects.filter(pk=integration.pk).update(updated_at=timezone.now() - timedelta(days=30))
+    synced = (timezone.now() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    api = fhir()
+
+    def changed(kind):
+        return [e["resource"]["id"] for e in body(api.get(kind, {"_lastUpdated": f"gt{synced}"}))["entry"]]
+
+    mine = f"therapy-{integration.pk}"
+    assert mine not in changed("Encounter") + changed("Appointment")  # booked a month ago
+    integration.refresh_from_db()
+    integration.set_status("cancelled", by=therapist)
+    assert mine in changed("Encounter") and mine in changed("Appointment")
