@@ -9,7 +9,8 @@ Signatures are made in kapcare (portal or in clinic) and frozen, so the API only
 The PDF copy is not embedded; the text's SHA-256 is given as an identifier so a copy can be checked.
 """
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from fhir.resources.R4B.consent import Consent as FhirConsent
 
 from kapcare.fhir.registry import Include, Mapper, SearchParam, patient_filter
@@ -24,11 +25,24 @@ def status_filter(value: str, modifier: str, ctx) -> Q:
     return {"active": Q(is_current=True), "inactive": Q(is_current=False)}.get(value, Q(pk__in=[]))
 
 
+def newer_versions():
+    """Versions of a signature's document published after the one signed (for a queryset of
+    signatures)."""
+    return ConsentDocument.objects.filter(
+        clinic_id=OuterRef("clinic_id"), kind=OuterRef("kind"), version__gt=OuterRef("version")
+    )
+
+
+def newer_published():
+    return Subquery(newer_versions().order_by("version").values("published_at")[:1])
+
+
 class ConsentMapper(Mapper):
     resource_type = "Consent"
     fhir_model = FhirConsent
     documentation = __doc__.split("\n\n")[0]
-    last_updated_field = "signed_at"
+    # Changed when signed, and again when a newer version of its document made it inactive.
+    last_updated_field = Coalesce(newer_published(), "signed_at")
     patient_field = "patient_id"
     search_params = (
         SearchParam("patient", "reference", "The patient: Patient/{id} or {id}.", build=PATIENT),
@@ -39,15 +53,15 @@ class ConsentMapper(Mapper):
     includes = (Include("patient", "Patient", "patient_id"),)
 
     def queryset(self, clinic_id):
-        newer = ConsentDocument.objects.filter(
-            clinic_id=OuterRef("clinic_id"), kind=OuterRef("kind"), version__gt=OuterRef("version")
-        )
         return (
             ConsentSignature.objects.filter(clinic_id=clinic_id)
             .defer("pdf")
             .select_related("document")
-            .annotate(is_current=~Exists(newer))
+            .annotate(is_current=~Exists(newer_versions()), superseded_at=newer_published())
         )
+
+    def last_updated(self, signature: ConsentSignature):
+        return signature.superseded_at or signature.signed_at
 
     def to_resource(self, signature: ConsentSignature) -> dict:
         part2 = signature.kind == ConsentKind.PART2

@@ -35,6 +35,35 @@ def test_a_signature_on_a_superseded_version_is_inactive(fhir, clinic, patient):
     assert body(api.get("Consent", {"status": "active"}))["total"] == 0
 
 
+def test_a_signature_made_inactive_by_a_new_version_counts_as_changed_when_it_was_published(
+    fhir, clinic, patient
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kapcare.fhir.versions import instant
+    from kapcare.patients.consent import ConsentSignature
+
+    signature = sign(clinic, patient)
+    month_ago = timezone.now() - timedelta(days=30)
+    ConsentSignature.objects.filter(pk=signature.pk).update(signed_at=month_ago)
+    ConsentDocument.objects.filter(pk=signature.document_id).update(published_at=month_ago)
+    api = fhir()
+    assert body(api.get(f"Consent/{signature.pk}"))["meta"]["versionId"] == "1"
+    synced = (timezone.now() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    query = {"_lastUpdated": f"gt{synced}"}
+    assert body(api.get("Consent", query))["total"] == 0
+    newer = ConsentDocument.publish(clinic, "kap", "Informed consent", "You agree to treatment, revised.")
+    assert body(api.get("Consent", query))["total"] == 1
+    resource = body(api.get(f"Consent/{signature.pk}"))
+    assert resource["status"] == "inactive"
+    assert resource["meta"] == resource["meta"] | {
+        "versionId": "2",
+        "lastUpdated": instant(newer.published_at),
+    }
+
+
 def test_the_part2_consent_is_a_privacy_consent(fhir, clinic, patient):
     signature = sign(clinic, patient, kind="part2")
     assert body(fhir().get(f"Consent/{signature.pk}"))["scope"]["coding"][0]["code"] == "patient-privacy"
