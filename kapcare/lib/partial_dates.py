@@ -1,8 +1,9 @@
 """A FHIR date or dateTime as the span of time it stands for.
 
 "2009" is the whole of 2009, "2009-06" the whole of June, "2009-06-15" that day, and a time the
-minute or second it names (FHIR R4 search, "date": a value's range is set by its precision). The
-span is half-open, [start, end), in UTC; a date, or a time without a zone, is read as UTC.
+minute, second or fraction of a second it names (FHIR R4 search, "date": a value's range is set
+by its precision). The span is half-open, [start, end), in UTC; a date, or a time without a zone,
+is read as UTC.
 """
 
 import re
@@ -32,4 +33,8 @@ def span(text: str) -> tuple[datetime, datetime]:
         return start, datetime(year + 1, 1, 1, tzinfo=UTC)
     start = datetime.fromisoformat(text.replace("Z", "+00:00"))
     start = start.astimezone(UTC) if start.tzinfo else start.replace(tzinfo=UTC)
+    if parts["fraction"]:
+        # To the millisecond (as kapcare's own lastUpdated is given), or finer: that fraction.
+        digits = len(parts["fraction"]) - 1
+        return start, start + timedelta(microseconds=10 ** max(6 - digits, 0))
     return start, start + (timedelta(seconds=1) if parts["second"] else timedelta(minutes=1))

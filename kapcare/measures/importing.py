@@ -4,6 +4,7 @@ definition of the same instrument where there is one (recognised by LOINC panel 
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from kapcare.audit.trail import record
@@ -35,6 +36,7 @@ def import_questionnaire(
             defaults={
                 "title": parsed.title or parsed.name or name,
                 "questionnaire": resource,
+                "installed_at": timezone.now(),  # a new import replaces the one of its name
                 "scoring": definition.data if definition else {},
                 "is_shipped": False,
                 # A clinic imports the text of a licensed instrument because it holds the licence.

@@ -263,3 +263,8 @@ def test_a_questionnaire_posted_again_is_kept_once_and_a_changed_one_is_its_next
     history = body(api.get(f"Questionnaire/{body(first)['id']}/_history"))
     assert [e["resource"]["meta"]["versionId"] for e in history["entry"]] == ["2", "1"]
     assert history["entry"][0]["resource"]["title"] == "PHQ-9, as our portal asks it"
+    # The new version is dated when it came, and a client syncing since the first finds it.
+    latest, earlier = (e["resource"]["meta"]["lastUpdated"] for e in history["entry"])
+    assert latest > earlier
+    since = body(api.get("Questionnaire", {"_lastUpdated": f"gt{earlier}"}))
+    assert [e["resource"]["id"] for e in since["entry"]] == [body(first)["id"]]
