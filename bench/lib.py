@@ -74,17 +74,26 @@ def postgres(keep: Path):
         if as_postgres:
             shutil.chown(keep, "postgres")
             shutil.chown(data, "postgres")
-        subprocess.run([*as_postgres, pgbin / "initdb", "-D", data, "-A", "trust", "-U", "postgres",
-                        "-E", "UTF8"], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [*as_postgres, pgbin / "initdb", "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     port = free_port()
     options = f"-p {port} -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off -c shared_buffers=256MB"
-    subprocess.run([*as_postgres, pgbin / "pg_ctl", "-D", data, "-o", options, "-l", keep / "server.log",
-                    "-w", "start"], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [*as_postgres, pgbin / "pg_ctl", "-D", data, "-o", options, "-l", keep / "server.log", "-w", "start"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     try:
         yield f"postgres://postgres@127.0.0.1:{port}"
     finally:
-        subprocess.run([*as_postgres, pgbin / "pg_ctl", "-D", data, "-m", "fast", "stop"],
-                       check=False, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [*as_postgres, pgbin / "pg_ctl", "-D", data, "-m", "fast", "stop"],
+            check=False,
+            stdout=subprocess.DEVNULL,
+        )
 
 
 def create_database(url: str, fresh: bool = False) -> None:

@@ -23,8 +23,6 @@ BUDGET_MB = 500
 PAGES = ["/", "/staff/", "/staff/patients/", "/staff/patients/?q=a", "/staff/audit/", "/staff/team/"]
 
 
-
-
 def pss_mb(pid: int) -> float:
     """Proportional memory of a process and all its descendants."""
     total, pending = 0, [pid]

@@ -46,10 +46,46 @@ BATCH = 10_000
 UCUM = "http://unitsofmeasure.org"
 CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 
-FIRST = ["Avery", "Blake", "Casey", "Devon", "Emery", "Finley", "Harper", "Jordan", "Kai", "Logan",
-         "Morgan", "Noor", "Parker", "Quinn", "Reese", "Rowan", "Sage", "Skyler", "Tatum", "Wren"]
-LAST = ["Abbott", "Baptiste", "Cardenas", "Delacroix", "Esposito", "Fontaine", "Gutierrez", "Holloway",
-        "Ibarra", "Jablonski", "Kowalczyk", "Lindqvist", "Moreau", "Nakamura", "Okafor", "Petrov"]
+FIRST = [
+    "Avery",
+    "Blake",
+    "Casey",
+    "Devon",
+    "Emery",
+    "Finley",
+    "Harper",
+    "Jordan",
+    "Kai",
+    "Logan",
+    "Morgan",
+    "Noor",
+    "Parker",
+    "Quinn",
+    "Reese",
+    "Rowan",
+    "Sage",
+    "Skyler",
+    "Tatum",
+    "Wren",
+]
+LAST = [
+    "Abbott",
+    "Baptiste",
+    "Cardenas",
+    "Delacroix",
+    "Esposito",
+    "Fontaine",
+    "Gutierrez",
+    "Holloway",
+    "Ibarra",
+    "Jablonski",
+    "Kowalczyk",
+    "Lindqvist",
+    "Moreau",
+    "Nakamura",
+    "Okafor",
+    "Petrov",
+]
 
 
 def say(text: str) -> None:
@@ -75,8 +111,10 @@ def build_dataset() -> None:
     from django.db import connection
 
     started = time.perf_counter()
-    say(f"building the dataset (scale {SCALE}): {SITES} sites, {PATIENTS:,} patients, "
-        f"{PATIENTS * RESPONSES_PER_PATIENT:,} responses, {VITALS:,} vital signs")
+    say(
+        f"building the dataset (scale {SCALE}): {SITES} sites, {PATIENTS:,} patients, "
+        f"{PATIENTS * RESPONSES_PER_PATIENT:,} responses, {VITALS:,} vital signs"
+    )
     call_command("demo", stdout=open(os.devnull, "w"))  # noqa: SIM115 - the demo clinic is the base
     clinic, staff, sites = base()
     patients = add_patients(clinic, sites, staff)
@@ -238,10 +276,17 @@ def add_sessions(clinic, sites, patients) -> None:
     batched(
         (
             VitalSign(
-                clinic=clinic, patient_id=patient, session_id=pk, source="device",
-                identifier=f"b{pk}-{k}", taken_at=dosed + timedelta(minutes=3 * k),
-                systolic=rng.randint(105, 150), diastolic=rng.randint(65, 92),
-                heart_rate=rng.randint(58, 105), spo2=rng.randint(94, 99), resp_rate=rng.randint(12, 18),
+                clinic=clinic,
+                patient_id=patient,
+                session_id=pk,
+                source="device",
+                identifier=f"b{pk}-{k}",
+                taken_at=dosed + timedelta(minutes=3 * k),
+                systolic=rng.randint(105, 150),
+                diastolic=rng.randint(65, 92),
+                heart_rate=rng.randint(58, 105),
+                spo2=rng.randint(94, 99),
+                resp_rate=rng.randint(12, 18),
             )  # fmt: skip
             for pk, patient, dosed in rows
             for k in range(READINGS_PER_SESSION)
@@ -282,10 +327,16 @@ def add_board(clinic, site) -> None:
         )  # fmt: skip
         VitalSign.objects.bulk_create(
             VitalSign(
-                clinic=clinic, patient=patient, session=session, source="device",
-                identifier=f"board-{session.pk}-{k}", taken_at=dosed + timedelta(seconds=20 * k),
-                systolic=rng.randint(110, 140), diastolic=rng.randint(70, 88),
-                heart_rate=rng.randint(60, 95), spo2=rng.randint(95, 99),
+                clinic=clinic,
+                patient=patient,
+                session=session,
+                source="device",
+                identifier=f"board-{session.pk}-{k}",
+                taken_at=dosed + timedelta(seconds=20 * k),
+                systolic=rng.randint(110, 140),
+                diastolic=rng.randint(70, 88),
+                heart_rate=rng.randint(60, 95),
+                spo2=rng.randint(95, 99),
             )  # fmt: skip
             for k in range(15)
         )
@@ -356,8 +407,16 @@ def measure() -> list[tuple[str, float]]:
     board = DosingSession.objects.filter(clinic=clinic, state="monitoring", patient__mrn__startswith="BOARD")
     site = board.values_list("site_id", flat=True).first()
     board_to_the_present(board)
-    rows.append((f"live board, {BOARD_SESSIONS} sessions", p95(timed(
-        lambda: check(nurse.get(f"/staff/sessions/board/{site}/", HTTP_HX_REQUEST="true")), ROUNDS))))
+    rows.append(
+        (
+            f"live board, {BOARD_SESSIONS} sessions",
+            p95(
+                timed(
+                    lambda: check(nurse.get(f"/staff/sessions/board/{site}/", HTTP_HX_REQUEST="true")), ROUNDS
+                )
+            ),
+        )
+    )
     _, secret = ApiToken.issue(clinic=clinic, scopes="system/*.read", name=f"bench {uuid.uuid4().hex[:6]}")
     fhir = {"HTTP_AUTHORIZATION": f"Bearer {secret}", "HTTP_ACCEPT": "application/fhir+json"}
     api = prescriber.__class__()

@@ -284,10 +284,6 @@ def bench_single_posts(sessions, secret):
             server.wait()
 
 
-
-
-
-
 def main() -> int:
     subprocess.run(
         [sys.executable, "-m", "kapcare", "migrate", "-v0"], cwd=ROOT, check=True, env=dict(os.environ)

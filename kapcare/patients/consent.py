@@ -255,7 +255,6 @@ class ConsentSignature(WrittenOnce):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} v{self.version} signed {self.signed_at:%Y-%m-%d}"
 
-
     def render_pdf(self) -> bytes:
         context = {
             "document": self.document,
@@ -329,7 +328,6 @@ class ConsentWithdrawal(WrittenOnce):
 
     def __str__(self) -> str:
         return f"withdrawn {self.withdrawn_at:%Y-%m-%d}"
-
 
 
 def consent_status(patient) -> list[dict]:

@@ -14,6 +14,7 @@ from playwright.sync_api import sync_playwright
 # beside a running loop.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+
 # With in-memory SQLite the live server hands the test's single database connection to every
 # request thread, so two requests at once (a chart's panels load together) would interleave their
 # transactions and break the audit chain. Serve one request at a time: Django's single-threaded

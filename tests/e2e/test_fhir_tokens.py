@@ -22,8 +22,9 @@ def sign_in(page, live_server, admin):
 
 
 def fhir_status(live_server, token, path):
-    request = urllib.request.Request(live_server.url + "/fhir/R4/" + path,
-                                     headers={"Authorization": f"Bearer {token}"})
+    request = urllib.request.Request(
+        live_server.url + "/fhir/R4/" + path, headers={"Authorization": f"Bearer {token}"}
+    )
     try:
         with urllib.request.urlopen(request) as response:
             return response.status, json.loads(response.read())

@@ -1,7 +1,6 @@
 """Preparation in the browser: a nurse's evaluation screens live as it is filled in. The whole phase,
 from intake through the portal to an active course, is in test_preparation_phase.py."""
 
-
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kapcare.evaluation.models import Diagnosis

@@ -65,7 +65,9 @@ def patient_fills_history_and_signs_consent(phone, live_server, sms_outbox):
         "false"
     )
     phone.get_by_label("Do you have high blood pressure?").select_option("controlled")
-    phone.get_by_label("Which medicines do you take now").fill("Sertraline 100 mg once a day\nAmlodipine 5 mg")
+    phone.get_by_label("Which medicines do you take now").fill(
+        "Sertraline 100 mg once a day\nAmlodipine 5 mg"
+    )
     phone.get_by_label("What do you hope to get from this treatment?").fill("Enjoy time with my kids again.")
     screenshot(phone, "phase-2-portal-history-phone")
     phone.get_by_role("button", name="Send my history").click()

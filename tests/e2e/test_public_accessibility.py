@@ -49,7 +49,9 @@ def public_urls(live_server, clinic):
 
 
 @pytest.mark.parametrize("viewport", ["page", "phone"])
-def test_every_public_page_has_no_serious_accessibility_violations(request, viewport, live_server, public_site, clinic):
+def test_every_public_page_has_no_serious_accessibility_violations(
+    request, viewport, live_server, public_site, clinic
+):
     browser_page = request.getfixturevalue(viewport)
     problems = {}
     for url in public_urls(live_server, clinic):
@@ -66,7 +68,9 @@ def test_every_public_page_has_no_serious_accessibility_violations(request, view
 
 
 @pytest.mark.parametrize("outcome", ["worth", "doctor", "crisis"])
-def test_the_self_screen_answers_and_form_errors_have_no_serious_violations(page, live_server, public_site, outcome):
+def test_the_self_screen_answers_and_form_errors_have_no_serious_violations(
+    page, live_server, public_site, outcome
+):
     page.goto(live_server.url + reverse("website:self_screen"))
     with page.expect_navigation():  # axe must run on the answered page, not the one leaving
         page.get_by_role("button", name="See my answer").click()  # every field missing: errors shown

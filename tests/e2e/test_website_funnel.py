@@ -43,7 +43,9 @@ def public_site(clinic):
     return website
 
 
-def test_a_visitor_asks_for_coverage_verification_and_staff_convert_the_lead(page, live_server, public_site, intake):
+def test_a_visitor_asks_for_coverage_verification_and_staff_convert_the_lead(
+    page, live_server, public_site, intake
+):
     page.goto(live_server.url + "/")
     page.get_by_role("link", name="Verify my coverage").first.click()
     page.get_by_role("heading", name="Verify my coverage").wait_for()
@@ -75,7 +77,9 @@ def test_a_visitor_asks_for_coverage_verification_and_staff_convert_the_lead(pag
     page.get_by_role("heading", name="Coverage to verify").wait_for()
     assert page.get_by_text("HHP448120937").is_visible()
     assert page.get_by_role("link", name="Card front").is_visible()
-    page.get_by_label("Message").fill("Thank you, Tobias. We are checking your plan and will call you tomorrow.")
+    page.get_by_label("Message").fill(
+        "Thank you, Tobias. We are checking your plan and will call you tomorrow."
+    )
     page.get_by_role("button", name="Send reply").click()
     page.get_by_text("Reply sent by email.").wait_for()
     assert mail.outbox[-1].to == ["tobias@example.com"]
@@ -92,13 +96,18 @@ def test_a_visitor_asks_for_coverage_verification_and_staff_convert_the_lead(pag
 
     patient = Patient.objects.get()
     assert (patient.legal_name, patient.email, str(patient.date_of_birth)) == (
-        "Tobias Grell", "tobias@example.com", "1986-10-14")
+        "Tobias Grell",
+        "tobias@example.com",
+        "1986-10-14",
+    )
     assert patient.courses.get().state == "evaluating"
     assert page.console_errors == []
 
 
 def test_a_visitor_takes_the_self_screen_and_asks_for_the_guide(phone, live_server, public_site, settings):
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}  # the worker
+    settings.TASKS = {
+        "default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}
+    }  # the worker
     page = phone
     page.goto(live_server.url + "/")
     page.get_by_role("link", name="Am I a candidate?").first.click()

@@ -204,13 +204,17 @@ def test_checks_from_the_enquiry_show_on_the_chart_once_the_lead_is_a_patient(si
     assert "(from the enquiry)" in body and "Aetna" in body
 
 
-def test_the_leads_own_page_offers_the_eligibility_check_on_coverage_leads_only(signed_in, intake, lead, clinic):
+def test_the_leads_own_page_offers_the_eligibility_check_on_coverage_leads_only(
+    signed_in, intake, lead, clinic
+):
     from kapcare.leads.views import lead_actions
 
     client = signed_in(intake)
     check_url = reverse("coverage:lead_check", kwargs={"pk": lead.pk})
     page = client.get(reverse("leads:detail", kwargs={"pk": lead.pk})).text
     assert f'href="{check_url}">Run eligibility check</a>' in page
-    message = Lead.objects.create(clinic=clinic, kind=Kind.MESSAGE, name="Juno Marsh", email="juno@example.com")
+    message = Lead.objects.create(
+        clinic=clinic, kind=Kind.MESSAGE, name="Juno Marsh", email="juno@example.com"
+    )
     assert "Run eligibility check" not in client.get(reverse("leads:detail", kwargs={"pk": message.pk})).text
     assert lead_actions(lead, "nurse") == []  # a role that may not run checks is not offered one

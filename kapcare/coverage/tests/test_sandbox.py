@@ -19,8 +19,9 @@ from kapcare.coverage.x12 import (
 AVERY = Subscriber("SAMPLE", "AVERY", "KCA100001", date(1985, 4, 12), "F")
 
 
-def ask(subscriber=AVERY, payer_id="SBX-AETNA", service_type="MH", dependent=None,
-        trace_number="TRACE0001") -> EligibilityInquiry:
+def ask(
+    subscriber=AVERY, payer_id="SBX-AETNA", service_type="MH", dependent=None, trace_number="TRACE0001"
+) -> EligibilityInquiry:
     return EligibilityInquiry(
         provider_npi="1234567893",
         provider_name="RIVERBEND KETAMINE CLINIC",
@@ -44,8 +45,7 @@ def answer(inquiry: EligibilityInquiry):
 
 def member(member_id: str) -> Subscriber:
     known = sandbox.TEST_MEMBERS[member_id]
-    return Subscriber(known.last_name, known.first_name, member_id, known.birth_date,
-                      known.gender)
+    return Subscriber(known.last_name, known.first_name, member_id, known.birth_date, known.gender)
 
 
 @pytest.mark.parametrize("payer_id", sorted(sandbox.PAYERS))
@@ -62,8 +62,14 @@ def test_every_demo_payer_answers_with_active_coverage(payer_id):
 
 def test_the_demo_payers_are_the_clinics_six():
     names = {payer.name for payer in sandbox.PAYERS.values()}
-    assert names == {"AETNA", "ANTHEM", "BLUE CROSS BLUE SHIELD", "CIGNA",
-                     "MAGELLAN HEALTHCARE", "CARELON BEHAVIORAL HEALTH"}
+    assert names == {
+        "AETNA",
+        "ANTHEM",
+        "BLUE CROSS BLUE SHIELD",
+        "CIGNA",
+        "MAGELLAN HEALTHCARE",
+        "CARELON BEHAVIORAL HEALTH",
+    }
 
 
 def test_active_member_gets_copay_coinsurance_deductible_and_out_of_pocket():
@@ -71,22 +77,32 @@ def test_active_member_gets_copay_coinsurance_deductible_and_out_of_pocket():
     office, telehealth = summary.copays
     assert (office.amount, office.places_of_service) == (Decimal(30), ["office"])
     assert (telehealth.amount, telehealth.places_of_service) == (
-        Decimal(20), ["telehealth in the patient's home"])
+        Decimal(20),
+        ["telehealth in the patient's home"],
+    )
     (out_of_network,) = summary.coinsurance
     assert (out_of_network.percent, out_of_network.network) == (Decimal(40), "out of network")
     in_network, out_network = summary.deductibles
     assert (in_network.network, in_network.total, in_network.remaining, in_network.met) == (
-        "in network", Decimal(1500), Decimal(1200), Decimal(300))
+        "in network",
+        Decimal(1500),
+        Decimal(1200),
+        Decimal(300),
+    )
     assert (out_network.network, out_network.total, out_network.remaining) == (
-        "out of network", Decimal(3000), Decimal(3000))
+        "out of network",
+        Decimal(3000),
+        Decimal(3000),
+    )
     (out_of_pocket,) = summary.out_of_pocket
     assert (out_of_pocket.total, out_of_pocket.remaining) == (Decimal(4000), Decimal(3100))
     assert summary.authorization_required is True
     assert summary.limitations == ["Psychotherapy: limited to 20 visits per service year."]
 
 
-@pytest.mark.parametrize(("asked", "cost_share_types"), [
-    ("A6", ["A6"]), ("98", ["98"]), ("30", ["MH", "A6", "A8"])])
+@pytest.mark.parametrize(
+    ("asked", "cost_share_types"), [("A6", ["A6"]), ("98", ["98"]), ("30", ["MH", "A6", "A8"])]
+)
 def test_it_answers_for_the_service_type_asked(asked, cost_share_types):
     subscriber = answer(ask(service_type=asked)).subscriber
     active, copay = subscriber.benefits[:2]
@@ -97,8 +113,11 @@ def test_it_answers_for_the_service_type_asked(asked, cost_share_types):
 def test_the_271_mirrors_the_270s_envelope_and_trace():
     response = answer(ask())
     envelope = response.envelope
-    assert (envelope.interchange_control_number, envelope.group_control_number,
-            envelope.transaction_control_number) == ("000000812", "812", "0812")
+    assert (
+        envelope.interchange_control_number,
+        envelope.group_control_number,
+        envelope.transaction_control_number,
+    ) == ("000000812", "812", "0812")
     assert (envelope.sender_id, envelope.receiver_id) == ("CLEARINGHOUSE", "KAPCARE")
     assert response.reference == "TRACE0001"
     assert response.subscriber.trace_numbers == ["TRACE0001"]
@@ -116,14 +135,17 @@ def test_inactive_member_ended_last_year():
     assert summary.coverage_ends == date(2025, 12, 31)
 
 
-@pytest.mark.parametrize(("subscriber", "reason", "loop"), [
-    (Subscriber("SAMPLE", "CASEY", "KCA100075", date(1990, 1, 15)), "75", "2100C"),
-    (Subscriber("SAMPLE", "CASEY", "ZZZ999999999", date(1990, 1, 15)), "75", "2100C"),
-    (Subscriber("SAMPLE", "CASEY", "KC1", date(1990, 1, 15)), "72", "2100C"),
-    (Subscriber("SAMPLE", "CASEY", "KCA-100-001", date(1990, 1, 15)), "72", "2100C"),
-    (Subscriber("SAMPLE", "AVERY", "KCA100001", date(1985, 4, 13)), "71", "2100C"),
-    (Subscriber("SAMPLE", "HARPER", "KCA100042", date(1970, 2, 2)), "42", "2100A"),
-])
+@pytest.mark.parametrize(
+    ("subscriber", "reason", "loop"),
+    [
+        (Subscriber("SAMPLE", "CASEY", "KCA100075", date(1990, 1, 15)), "75", "2100C"),
+        (Subscriber("SAMPLE", "CASEY", "ZZZ999999999", date(1990, 1, 15)), "75", "2100C"),
+        (Subscriber("SAMPLE", "CASEY", "KC1", date(1990, 1, 15)), "72", "2100C"),
+        (Subscriber("SAMPLE", "CASEY", "KCA-100-001", date(1990, 1, 15)), "72", "2100C"),
+        (Subscriber("SAMPLE", "AVERY", "KCA100001", date(1985, 4, 13)), "71", "2100C"),
+        (Subscriber("SAMPLE", "HARPER", "KCA100042", date(1970, 2, 2)), "42", "2100A"),
+    ],
+)
 def test_it_rejects_with_the_documented_reasons(subscriber, reason, loop):
     response = answer(ask(subscriber))
     (rejection,) = response.all_rejections()
@@ -133,8 +155,7 @@ def test_it_rejects_with_the_documented_reasons(subscriber, reason, loop):
 
 
 def test_a_rejected_subscriber_is_echoed_back():
-    subscriber = answer(ask(Subscriber("SAMPLE", "CASEY", "KCA100075", date(1990, 1, 15),
-                                       "F"))).subscriber
+    subscriber = answer(ask(Subscriber("SAMPLE", "CASEY", "KCA100075", date(1990, 1, 15), "F"))).subscriber
     assert (subscriber.name, subscriber.member_id) == ("CASEY SAMPLE", "KCA100075")
     assert subscriber.birth_date == date(1990, 1, 15) and subscriber.benefits == []
 
@@ -186,7 +207,8 @@ def test_a_carved_out_plan_names_the_behavioural_health_company():
     assert summary.status == "active"
     assert summary.contacts == [
         "For mental health, psychotherapy, psychiatric - outpatient, contact CARELON "
-        "BEHAVIORAL HEALTH (telephone 8005550199)"]
+        "BEHAVIORAL HEALTH (telephone 8005550199)"
+    ]
 
 
 def test_without_a_trace_number_there_is_no_trn():

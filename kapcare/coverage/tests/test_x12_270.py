@@ -72,8 +72,29 @@ def test_it_builds_a_dependent_270_with_the_question_at_the_dependent():
     text = build_270(inquiry(dependent=EMERY))
     _, segments = tokenize(text)
     ids = [segment[0] for segment in segments]
-    assert ids == ["ISA", "GS", "ST", "BHT", "HL", "NM1", "HL", "NM1", "HL", "NM1", "DMG",
-                   "HL", "TRN", "NM1", "DMG", "INS", "DTP", "EQ", "SE", "GE", "IEA"]
+    assert ids == [
+        "ISA",
+        "GS",
+        "ST",
+        "BHT",
+        "HL",
+        "NM1",
+        "HL",
+        "NM1",
+        "HL",
+        "NM1",
+        "DMG",
+        "HL",
+        "TRN",
+        "NM1",
+        "DMG",
+        "INS",
+        "DTP",
+        "EQ",
+        "SE",
+        "GE",
+        "IEA",
+    ]
     assert segments[8] == ["HL", "3", "2", "22", "1"]  # the subscriber has a child level
     assert segments[11] == ["HL", "4", "3", "23", "0"]
     assert segments[13] == ["NM1", "03", "1", "SAMPLE", "EMERY"]
@@ -124,32 +145,35 @@ def test_it_refuses_other_service_types(service_type):
     assert "30, MH, A4, A6, A7, A8, AJ, AK, 98" in str(caught.value)
 
 
-@pytest.mark.parametrize(("changes", "field"), [
-    ({"provider_npi": "1234567890"}, "provider_npi"),
-    ({"provider_npi": "123456789"}, "provider_npi"),
-    ({"interchange_control_number": 0}, "interchange_control_number"),
-    ({"interchange_control_number": 1_000_000_000}, "interchange_control_number"),
-    ({"group_control_number": "12"}, "group_control_number"),
-    ({"transaction_control_number": "01"}, "transaction_control_number"),
-    ({"transaction_control_number": "00*1"}, "transaction_control_number"),
-    ({"usage": "X"}, "usage"),
-    ({"payer_id": " "}, "payer_id"),
-    ({"payer_name": "AETNA~ISA"}, "payer_name"),
-    ({"provider_name": "CLÍNICA"}, "provider_name"),
-    ({"provider_name": "X" * 61}, "provider_name"),
-    ({"sender_id": "A" * 16}, "sender_id"),
-    ({"trace_number": "T*1"}, "trace_number"),
-    ({"subscriber": replace(AVERY, member_id="")}, "subscriber.member_id"),
-    ({"subscriber": replace(AVERY, last_name="")}, "subscriber.last_name"),
-    ({"subscriber": replace(AVERY, first_name="A:B")}, "subscriber.first_name"),
-    ({"subscriber": replace(AVERY, gender="X")}, "subscriber.gender"),
-    ({"subscriber": replace(AVERY, birth_date=None)}, "subscriber.gender"),
-    ({"dependent": replace(EMERY, relationship="18")}, "dependent.relationship"),
-    ({"dependent": replace(EMERY, birth_date=None)}, "dependent.birth_date"),
-    ({"dependent": replace(EMERY, first_name=" ")}, "dependent.first_name"),
-    ({"dependent": replace(EMERY, gender="female")}, "dependent.gender"),
-    ({"dependent": replace(EMERY, last_name="SAMPLE^JR")}, "dependent.last_name"),
-])
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"provider_npi": "1234567890"}, "provider_npi"),
+        ({"provider_npi": "123456789"}, "provider_npi"),
+        ({"interchange_control_number": 0}, "interchange_control_number"),
+        ({"interchange_control_number": 1_000_000_000}, "interchange_control_number"),
+        ({"group_control_number": "12"}, "group_control_number"),
+        ({"transaction_control_number": "01"}, "transaction_control_number"),
+        ({"transaction_control_number": "00*1"}, "transaction_control_number"),
+        ({"usage": "X"}, "usage"),
+        ({"payer_id": " "}, "payer_id"),
+        ({"payer_name": "AETNA~ISA"}, "payer_name"),
+        ({"provider_name": "CLÍNICA"}, "provider_name"),
+        ({"provider_name": "X" * 61}, "provider_name"),
+        ({"sender_id": "A" * 16}, "sender_id"),
+        ({"trace_number": "T*1"}, "trace_number"),
+        ({"subscriber": replace(AVERY, member_id="")}, "subscriber.member_id"),
+        ({"subscriber": replace(AVERY, last_name="")}, "subscriber.last_name"),
+        ({"subscriber": replace(AVERY, first_name="A:B")}, "subscriber.first_name"),
+        ({"subscriber": replace(AVERY, gender="X")}, "subscriber.gender"),
+        ({"subscriber": replace(AVERY, birth_date=None)}, "subscriber.gender"),
+        ({"dependent": replace(EMERY, relationship="18")}, "dependent.relationship"),
+        ({"dependent": replace(EMERY, birth_date=None)}, "dependent.birth_date"),
+        ({"dependent": replace(EMERY, first_name=" ")}, "dependent.first_name"),
+        ({"dependent": replace(EMERY, gender="female")}, "dependent.gender"),
+        ({"dependent": replace(EMERY, last_name="SAMPLE^JR")}, "dependent.last_name"),
+    ],
+)
 def test_it_refuses_input_it_cannot_send_and_names_the_field(changes, field):
     with pytest.raises(InquiryError) as caught:
         build_270(inquiry(**changes))

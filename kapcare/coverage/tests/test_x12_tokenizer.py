@@ -8,8 +8,10 @@ from kapcare.coverage.x12 import Delimiters, X12Error, tokenize
 from kapcare.coverage.x12.segments import join_segments
 
 FIXTURES = Path(__file__).parent / "x12"
-ISA = ("ISA*00*          *00*          *ZZ*CLEARINGHOUSE  *ZZ*KAPCARE        *260115*0931*^*"
-       "00501*000004711*0*P*:~")
+ISA = (
+    "ISA*00*          *00*          *ZZ*CLEARINGHOUSE  *ZZ*KAPCARE        *260115*0931*^*"
+    "00501*000004711*0*P*:~"
+)
 
 
 def fixture(name: str) -> str:
@@ -116,8 +118,7 @@ def test_it_names_a_segment_written_with_another_element_separator():
 def test_error_text_names_segment_position_and_element():
     error = X12Error("not a number", segment_id="EB", position=23, element=7)
     assert str(error) == "EB (segment 23, element 7): not a number"
-    assert error.to_dict() == {"segment_id": "EB", "position": 23, "element": 7,
-                               "message": "not a number"}
+    assert error.to_dict() == {"segment_id": "EB", "position": 23, "element": 7, "message": "not a number"}
     assert isinstance(error, ValueError)
 
 

@@ -26,8 +26,9 @@ def code(table: dict[str, Code], value: str) -> Code | None:
 def required(segment: Segment, n: int, position: int, what: str) -> str:
     value = element(segment, n)
     if not value:
-        raise X12Error(f"{segment[0]}{n:02d} ({what}) is required",
-                       segment_id=segment[0], position=position, element=n)
+        raise X12Error(
+            f"{segment[0]}{n:02d} ({what}) is required", segment_id=segment[0], position=position, element=n
+        )
     return value
 
 
@@ -36,8 +37,12 @@ def number(segment: Segment, n: int, position: int) -> Decimal | None:
     if not value:
         return None
     if NUMBER.fullmatch(value) is None:
-        raise X12Error(f"{segment[0]}{n:02d} {value!r} is not a number",
-                       segment_id=segment[0], position=position, element=n)
+        raise X12Error(
+            f"{segment[0]}{n:02d} {value!r} is not a number",
+            segment_id=segment[0],
+            position=position,
+            element=n,
+        )
     return Decimal(value)
 
 
@@ -47,12 +52,12 @@ def ccyymmdd(value: str, segment: Segment, n: int, position: int) -> date:
             raise ValueError
         return date(int(value[:4]), int(value[4:6]), int(value[6:]))
     except ValueError:
-        raise X12Error(f"{value!r} is not a date (CCYYMMDD)", segment_id=segment[0],
-                       position=position, element=n) from None
+        raise X12Error(
+            f"{value!r} is not a date (CCYYMMDD)", segment_id=segment[0], position=position, element=n
+        ) from None
 
 
-def date_period(segment: Segment, position: int,
-                qualifiers: dict[str, Code]) -> DatePeriod | None:
+def date_period(segment: Segment, position: int, qualifiers: dict[str, Code]) -> DatePeriod | None:
     """A DTP segment as a period; None for a date format kapcare does not read."""
     qualifier = code(qualifiers, required(segment, 1, position, "date qualifier"))
     form = required(segment, 2, position, "date format")
@@ -64,8 +69,12 @@ def date_period(segment: Segment, position: int,
         start = ccyymmdd(first, segment, 3, position)
         end = ccyymmdd(last, segment, 3, position)
         if end < start:
-            raise X12Error(f"date range {value!r} ends before it starts",
-                           segment_id=segment[0], position=position, element=3)
+            raise X12Error(
+                f"date range {value!r} ends before it starts",
+                segment_id=segment[0],
+                position=position,
+                element=3,
+            )
         return DatePeriod(qualifier, start, end)
     return None
 
@@ -76,8 +85,17 @@ def moment(segment: Segment, n: int, position: int) -> datetime | None:
         return None
     day = ccyymmdd(segment[n], segment, n, position)
     clock = element(segment, n + 1)[:4]
-    if len(clock) != 4 or not clock.isascii() or not clock.isdigit() or int(clock[:2]) > 23 \
-            or int(clock[2:]) > 59:
-        raise X12Error(f"{element(segment, n + 1)!r} is not a time (HHMM)",
-                       segment_id=segment[0], position=position, element=n + 1)
+    if (
+        len(clock) != 4
+        or not clock.isascii()
+        or not clock.isdigit()
+        or int(clock[:2]) > 23
+        or int(clock[2:]) > 59
+    ):
+        raise X12Error(
+            f"{element(segment, n + 1)!r} is not a time (HHMM)",
+            segment_id=segment[0],
+            position=position,
+            element=n + 1,
+        )
     return datetime(day.year, day.month, day.day, int(clock[:2]), int(clock[2:]))

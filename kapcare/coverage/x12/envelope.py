@@ -42,8 +42,12 @@ def read_interchange(text: str) -> list[TransactionSet]:
     delimiters, segments = tokenize(text)
     isa = segments[0]
     if not isa[13].isascii() or not isa[13].isdigit():
-        raise X12Error(f"interchange control number {isa[13]!r} must be 9 digits",
-                       segment_id="ISA", position=1, element=13)
+        raise X12Error(
+            f"interchange control number {isa[13]!r} must be 9 digits",
+            segment_id="ISA",
+            position=1,
+            element=13,
+        )
     transactions: list[TransactionSet] = []
     index, groups = 1, 0
     while index < len(segments) and segments[index][0] == "GS":
@@ -51,13 +55,15 @@ def read_interchange(text: str) -> list[TransactionSet]:
         groups += 1
     iea = _expect(segments, index, "IEA", "GS or IEA")
     if groups == 0:
-        raise X12Error("the interchange holds no functional group (GS)",
-                       segment_id="IEA", position=index + 1)
+        raise X12Error("the interchange holds no functional group (GS)", segment_id="IEA", position=index + 1)
     _check_count(iea, index + 1, groups, "functional groups")
     _check_match(iea, index + 1, 2, isa[13], "ISA13")
     if index + 1 < len(segments):
-        raise X12Error("segments follow IEA; an interchange ends with IEA",
-                       segment_id=segments[index + 1][0], position=index + 2)
+        raise X12Error(
+            "segments follow IEA; an interchange ends with IEA",
+            segment_id=segments[index + 1][0],
+            position=index + 2,
+        )
     return transactions
 
 
@@ -70,8 +76,9 @@ def _read_group(segments, index, delimiters, transactions) -> int:
         count += 1
     ge = _expect(segments, index, "GE", "ST or GE")
     if count == 0:
-        raise X12Error("the functional group holds no transaction set (ST)",
-                       segment_id="GS", position=gs_index + 1)
+        raise X12Error(
+            "the functional group holds no transaction set (ST)", segment_id="GS", position=gs_index + 1
+        )
     _check_count(ge, index + 1, count, "transaction sets")
     _check_match(ge, index + 1, 2, element(gs, 6), "GS06")
     return index + 1
@@ -88,15 +95,15 @@ def _read_transaction(segments, index, gs, delimiters, transactions) -> int:
     _check_count(se, end + 1, end - start + 1, "segments from ST to SE")
     _check_match(se, end + 1, 2, element(st, 2), "ST02")
     envelope = _envelope(segments[0], gs, st, start + 1)
-    transactions.append(TransactionSet(envelope, segments[start : end + 1], start + 1,
-                                       delimiters))
+    transactions.append(TransactionSet(envelope, segments[start : end + 1], start + 1, delimiters))
     return end + 1
 
 
 def _envelope(isa: Segment, gs: Segment, st: Segment, position: int) -> Envelope:
     if not element(st, 2):
-        raise X12Error("ST02 (transaction set control number) is missing",
-                       segment_id="ST", position=position, element=2)
+        raise X12Error(
+            "ST02 (transaction set control number) is missing", segment_id="ST", position=position, element=2
+        )
     return Envelope(
         sender_id=isa[6].strip(),
         receiver_id=isa[8].strip(),
@@ -122,26 +129,44 @@ def _gs_time(gs: Segment) -> datetime | None:
 
 def _expect(segments: list[Segment], index: int, segment_id: str, wanted: str) -> Segment:
     if index >= len(segments):
-        raise X12Error(f"the interchange ends where {wanted} was expected; it looks truncated",
-                       segment_id=segment_id, position=index + 1)
+        raise X12Error(
+            f"the interchange ends where {wanted} was expected; it looks truncated",
+            segment_id=segment_id,
+            position=index + 1,
+        )
     if segments[index][0] != segment_id:
-        raise X12Error(f"expected {wanted}, found {segments[index][0]}",
-                       segment_id=segments[index][0], position=index + 1)
+        raise X12Error(
+            f"expected {wanted}, found {segments[index][0]}",
+            segment_id=segments[index][0],
+            position=index + 1,
+        )
     return segments[index]
 
 
 def _check_count(trailer: Segment, position: int, actual: int, what: str) -> None:
     declared = element(trailer, 1)
     if not declared.isdigit() or not declared.isascii():
-        raise X12Error(f"{trailer[0]}01 {declared!r} must be a count of {what}",
-                       segment_id=trailer[0], position=position, element=1)
+        raise X12Error(
+            f"{trailer[0]}01 {declared!r} must be a count of {what}",
+            segment_id=trailer[0],
+            position=position,
+            element=1,
+        )
     if int(declared) != actual:
-        raise X12Error(f"{trailer[0]}01 says {int(declared)} {what}, but there are {actual}",
-                       segment_id=trailer[0], position=position, element=1)
+        raise X12Error(
+            f"{trailer[0]}01 says {int(declared)} {what}, but there are {actual}",
+            segment_id=trailer[0],
+            position=position,
+            element=1,
+        )
 
 
 def _check_match(trailer: Segment, position: int, n: int, expected: str, header: str) -> None:
     found = element(trailer, n)
     if found != expected:
-        raise X12Error(f"{trailer[0]}{n:02d} {found!r} does not match {header} {expected!r}",
-                       segment_id=trailer[0], position=position, element=n)
+        raise X12Error(
+            f"{trailer[0]}{n:02d} {found!r} does not match {header} {expected!r}",
+            segment_id=trailer[0],
+            position=position,
+            element=n,
+        )

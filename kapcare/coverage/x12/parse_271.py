@@ -41,8 +41,12 @@ RELATIONSHIPS = code_table(codes.RELATIONSHIPS)
 SERVICE_TYPES = code_table(codes.SERVICE_TYPES)
 TIME_PERIODS = code_table(codes.TIME_PERIODS)
 
-LEVEL_NAMES = {"20": "information source", "21": "information receiver", "22": "subscriber",
-               "23": "dependent"}
+LEVEL_NAMES = {
+    "20": "information source",
+    "21": "information receiver",
+    "22": "subscriber",
+    "23": "dependent",
+}
 PARENT_LEVEL = {"20": "", "21": "20", "22": "21", "23": "22"}
 
 
@@ -50,9 +54,11 @@ def parse_271(text: str) -> EligibilityResponse:
     """Parse an interchange holding one 271 transaction set."""
     transactions = read_interchange(text)
     if len(transactions) > 1:
-        raise X12Error(f"expected one 271 transaction set, found {len(transactions)}; "
-                       "use parse_271s for batches", segment_id="ST",
-                       position=transactions[1].start)
+        raise X12Error(
+            f"expected one 271 transaction set, found {len(transactions)}; use parse_271s for batches",
+            segment_id="ST",
+            position=transactions[1].start,
+        )
     return read_271(transactions[0])
 
 
@@ -64,16 +70,25 @@ def parse_271s(text: str) -> list[EligibilityResponse]:
 def check_transaction_set(transaction: TransactionSet, expected: str) -> None:
     st, position = transaction.segments[0], transaction.start
     if element(st, 1) != expected:
-        raise X12Error(f"this is a {element(st, 1) or 'blank'} transaction set; expected "
-                       f"{expected}",
-                       segment_id="ST", position=position, element=1)
+        raise X12Error(
+            f"this is a {element(st, 1) or 'blank'} transaction set; expected {expected}",
+            segment_id="ST",
+            position=position,
+            element=1,
+        )
     if not transaction.envelope.implementation.startswith("005010X279"):
-        raise X12Error(f"implementation {transaction.envelope.implementation!r} is not "
-                       "005010X279A1 eligibility", segment_id="ST", position=position,
-                       element=3)
+        raise X12Error(
+            f"implementation {transaction.envelope.implementation!r} is not 005010X279A1 eligibility",
+            segment_id="ST",
+            position=position,
+            element=3,
+        )
     if len(transaction.segments) < 3 or transaction.segments[1][0] != "BHT":
-        raise X12Error("BHT (beginning of hierarchical transaction) must follow ST",
-                       segment_id=transaction.segments[1][0], position=position + 1)
+        raise X12Error(
+            "BHT (beginning of hierarchical transaction) must follow ST",
+            segment_id=transaction.segments[1][0],
+            position=position + 1,
+        )
 
 
 def read_271(transaction: TransactionSet) -> EligibilityResponse:
@@ -158,11 +173,14 @@ class _Reader:
         hl_id = required(hl, 1, position, "hierarchical ID")
         level = required(hl, 3, position, "hierarchical level code")
         if level not in PARENT_LEVEL:
-            raise X12Error(f"hierarchical level {level!r} is not one of 20, 21, 22, 23",
-                           segment_id="HL", position=position, element=3)
+            raise X12Error(
+                f"hierarchical level {level!r} is not one of 20, 21, 22, 23",
+                segment_id="HL",
+                position=position,
+                element=3,
+            )
         if hl_id in self.levels:
-            raise X12Error(f"HL01 {hl_id!r} is used twice", segment_id="HL",
-                           position=position, element=1)
+            raise X12Error(f"HL01 {hl_id!r} is used twice", segment_id="HL", position=position, element=1)
         parent = self.parent(hl, position, level)
         self.levels[hl_id] = (level, self.start_level(level, parent, position))
         self.open_level, self.named = (position, hl_id, level), False
@@ -174,8 +192,12 @@ class _Reader:
         parent_level, parent = self.levels.get(parent_id, ("", None))
         if parent_level != PARENT_LEVEL[level]:
             wanted = LEVEL_NAMES[PARENT_LEVEL[level]]
-            raise X12Error(f"HL02 {parent_id!r} must name an earlier {wanted} HL",
-                           segment_id="HL", position=position, element=2)
+            raise X12Error(
+                f"HL02 {parent_id!r} must name an earlier {wanted} HL",
+                segment_id="HL",
+                position=position,
+                element=2,
+            )
         return parent
 
     def start_level(self, level: str, parent, position: int):
@@ -198,8 +220,11 @@ class _Reader:
 
     def check_single(self, existing, what: str, position: int) -> None:
         if existing is not None:
-            raise X12Error(f"more than one {what} in one transaction set; kapcare reads one",
-                           segment_id="HL", position=position)
+            raise X12Error(
+                f"more than one {what} in one transaction set; kapcare reads one",
+                segment_id="HL",
+                position=position,
+            )
 
     def close_hl(self, segment: Segment, position: int) -> None:
         if self.loop.startswith("2120"):
@@ -207,8 +232,11 @@ class _Reader:
         if self.open_level and not self.named:
             position, hl_id, level = self.open_level
             loop = {"20": "2100A", "21": "2100B", "22": "2100C", "23": "2100D"}[level]
-            raise X12Error(f"the {LEVEL_NAMES[level]} (HL {hl_id}) has no NM1 name; loop "
-                           f"{loop} is required", segment_id="HL", position=position)
+            raise X12Error(
+                f"the {LEVEL_NAMES[level]} (HL {hl_id}) has no NM1 name; loop {loop} is required",
+                segment_id="HL",
+                position=position,
+            )
 
     # Payer and provider (2000A/2100A, 2000B/2100B).
 
@@ -261,8 +289,7 @@ class _Reader:
         reference = _reference(ref, position)
         member = self.member
         member.references.append(reference)
-        if reference.qualifier.code == "6P" or (reference.qualifier.code == "1L"
-                                                 and not member.group_number):
+        if reference.qualifier.code == "6P" or (reference.qualifier.code == "1L" and not member.group_number):
             member.group_number, member.group_name = reference.value, reference.description
         elif reference.qualifier.code == "18":
             member.plan_number = reference.value
@@ -312,9 +339,12 @@ class _Reader:
 
     def unclosed_ls(self, segment: Segment, position: int) -> None:
         # Without LE nothing says where the related entity ends and the benefits resume.
-        raise X12Error(f"the 2120 loop opened by LS at segment {self.ls_position} is not "
-                       f"closed by LE before {segment[0]}", segment_id=segment[0],
-                       position=position)
+        raise X12Error(
+            f"the 2120 loop opened by LS at segment {self.ls_position} is not "
+            f"closed by LE before {segment[0]}",
+            segment_id=segment[0],
+            position=position,
+        )
 
     def le(self, le: Segment, position: int) -> None:
         self.holder = self.member
@@ -322,17 +352,42 @@ class _Reader:
 
 
 SOURCE = {"NM1": _Reader.party_nm1, "AAA": _Reader.party_aaa, "PER": _Reader.per}
-RECEIVER = {"NM1": _Reader.party_nm1, "AAA": _Reader.party_aaa, "REF": _Reader.party_ref,
-            "N3": _Reader.n3, "N4": _Reader.n4}
-MEMBER = {"TRN": _Reader.member_trn, "NM1": _Reader.member_nm1, "REF": _Reader.member_ref,
-          "N3": _Reader.n3, "N4": _Reader.n4, "AAA": _Reader.member_aaa,
-          "DMG": _Reader.member_dmg, "INS": _Reader.member_ins, "DTP": _Reader.member_dtp,
-          "EB": _Reader.eb}
-BENEFIT = {"EB": _Reader.eb, "REF": _Reader.benefit_ref, "DTP": _Reader.member_dtp,
-           "AAA": _Reader.member_aaa, "MSG": _Reader.benefit_msg, "III": _Reader.benefit_iii,
-           "LS": _Reader.ls}
-ENTITY = {"NM1": _Reader.entity_nm1, "N3": _Reader.n3, "N4": _Reader.n4, "PER": _Reader.per,
-          "LE": _Reader.le, "EB": _Reader.unclosed_ls}
+RECEIVER = {
+    "NM1": _Reader.party_nm1,
+    "AAA": _Reader.party_aaa,
+    "REF": _Reader.party_ref,
+    "N3": _Reader.n3,
+    "N4": _Reader.n4,
+}
+MEMBER = {
+    "TRN": _Reader.member_trn,
+    "NM1": _Reader.member_nm1,
+    "REF": _Reader.member_ref,
+    "N3": _Reader.n3,
+    "N4": _Reader.n4,
+    "AAA": _Reader.member_aaa,
+    "DMG": _Reader.member_dmg,
+    "INS": _Reader.member_ins,
+    "DTP": _Reader.member_dtp,
+    "EB": _Reader.eb,
+}
+BENEFIT = {
+    "EB": _Reader.eb,
+    "REF": _Reader.benefit_ref,
+    "DTP": _Reader.member_dtp,
+    "AAA": _Reader.member_aaa,
+    "MSG": _Reader.benefit_msg,
+    "III": _Reader.benefit_iii,
+    "LS": _Reader.ls,
+}
+ENTITY = {
+    "NM1": _Reader.entity_nm1,
+    "N3": _Reader.n3,
+    "N4": _Reader.n4,
+    "PER": _Reader.per,
+    "LE": _Reader.le,
+    "EB": _Reader.unclosed_ls,
+}
 
 
 def _fill_party(party: Party, nm1: Segment, position: int) -> Party:
@@ -351,8 +406,9 @@ def _benefit(eb: Segment, position: int, repetition: str, component: str) -> Ben
         meaning=benefit.meaning,
         position=position,
         coverage_level=code(COVERAGE_LEVELS, eb[2]),
-        service_types=[code(SERVICE_TYPES, service_type)
-                       for service_type in eb[3].split(repetition) if service_type],
+        service_types=[
+            code(SERVICE_TYPES, service_type) for service_type in eb[3].split(repetition) if service_type
+        ],
         insurance_type=code(INSURANCE_TYPES, eb[4]),
         plan_description=eb[5],
         time_period=code(TIME_PERIODS, eb[6]),
@@ -370,7 +426,8 @@ def _rejection(aaa: Segment, position: int, loop: str) -> Rejection:
     reason_code = required(aaa, 3, position, "reject reason code")
     reason, fix = codes.REJECT_REASONS.get(reason_code) or (
         f"unknown code {reason_code}",
-        f"Look up reject reason {reason_code} in the payer's companion guide or call the payer.")
+        f"Look up reject reason {reason_code} in the payer's companion guide or call the payer.",
+    )
     return Rejection(
         loop=loop,
         request_valid=element(aaa, 1) == "Y",

@@ -150,8 +150,9 @@ class Member:
 
     @property
     def name(self) -> str:
-        return " ".join(part for part in (self.first_name, self.middle_name, self.last_name,
-                                          self.suffix) if part)
+        return " ".join(
+            part for part in (self.first_name, self.middle_name, self.last_name, self.suffix) if part
+        )
 
 
 @dataclass(slots=True)

@@ -59,8 +59,7 @@ def tokenize(text: str) -> tuple[Delimiters, list[Segment]]:
     if tail.strip():
         unterminated = _split_segment(tail.strip("\r\n"), delimiters, len(segments) + 1)
         raise X12Error(
-            f"segment is not ended by the terminator {delimiters.segment!r}; "
-            "the interchange looks truncated",
+            f"segment is not ended by the terminator {delimiters.segment!r}; the interchange looks truncated",
             segment_id=unterminated[0],
             position=len(segments) + 1,
         )
@@ -71,23 +70,34 @@ def read_delimiters(text: str) -> Delimiters:
     """Check the fixed-width ISA and return the delimiters it declares."""
     if not text.startswith("ISA"):
         found = text[:3] or "nothing"
-        raise X12Error(f"an interchange must start with ISA, found {found!r}",
-                       segment_id="ISA", position=1)
+        raise X12Error(f"an interchange must start with ISA, found {found!r}", segment_id="ISA", position=1)
     if len(text) < ISA_LENGTH:
-        raise X12Error(f"ISA is {len(text)} characters; it must be {ISA_LENGTH} "
-                       "(the interchange looks truncated)", segment_id="ISA", position=1)
+        raise X12Error(
+            f"ISA is {len(text)} characters; it must be {ISA_LENGTH} (the interchange looks truncated)",
+            segment_id="ISA",
+            position=1,
+        )
     separator, component, terminator = text[3], text[104], text[105]
     fields = text[: ISA_LENGTH - 1].split(separator)
     if len(fields) != 17:
-        raise X12Error(f"ISA has {len(fields) - 1} elements with separator {separator!r}; it "
-                       "must have 16 in fixed width", segment_id="ISA", position=1)
+        raise X12Error(
+            f"ISA has {len(fields) - 1} elements with separator {separator!r}; it "
+            "must have 16 in fixed width",
+            segment_id="ISA",
+            position=1,
+        )
     for n, width in enumerate(ISA_WIDTHS, start=1):
         if len(fields[n]) != width:
-            raise X12Error(f"ISA{n:02d} is {len(fields[n])} characters; it must be {width}",
-                           segment_id="ISA", position=1, element=n)
+            raise X12Error(
+                f"ISA{n:02d} is {len(fields[n])} characters; it must be {width}",
+                segment_id="ISA",
+                position=1,
+                element=n,
+            )
     if fields[12] != "00501":
-        raise X12Error(f"version {fields[12]!r} is not 5010 (00501)",
-                       segment_id="ISA", position=1, element=12)
+        raise X12Error(
+            f"version {fields[12]!r} is not 5010 (00501)", segment_id="ISA", position=1, element=12
+        )
     delimiters = Delimiters(separator, fields[11], component, terminator)
     _check_delimiters(delimiters)
     return delimiters
@@ -96,12 +106,20 @@ def read_delimiters(text: str) -> Delimiters:
 def _check_delimiters(delimiters: Delimiters) -> None:
     chars = list(delimiters)
     if len(set(chars)) != 4:
-        raise X12Error(f"delimiters {chars!r} must be four different characters",
-                       segment_id="ISA", position=1, element=11)
+        raise X12Error(
+            f"delimiters {chars!r} must be four different characters",
+            segment_id="ISA",
+            position=1,
+            element=11,
+        )
     for char in chars:
         if char.isalnum() or char == " ":
-            raise X12Error(f"{char!r} cannot be a delimiter; letters, digits and spaces are "
-                           "data", segment_id="ISA", position=1, element=16)
+            raise X12Error(
+                f"{char!r} cannot be a delimiter; letters, digits and spaces are data",
+                segment_id="ISA",
+                position=1,
+                element=16,
+            )
 
 
 def _split_segment(piece: str, delimiters: Delimiters, position: int) -> Segment:
@@ -114,14 +132,18 @@ def _split_segment(piece: str, delimiters: Delimiters, position: int) -> Segment
 def _check_segment_id(segment: Segment, delimiters: Delimiters, position: int) -> None:
     if SEGMENT_ID.fullmatch(segment[0]) is None:
         segment_id = segment[0][:12] or "(empty)"
-        raise X12Error(f"{segment_id!r} is not a segment ID; check the element separator "
-                       f"{delimiters.element!r} and terminator {delimiters.segment!r} from ISA",
-                       segment_id=segment_id, position=position)
+        raise X12Error(
+            f"{segment_id!r} is not a segment ID; check the element separator "
+            f"{delimiters.element!r} and terminator {delimiters.segment!r} from ISA",
+            segment_id=segment_id,
+            position=position,
+        )
     _valid_ids.add(segment[0])  # at most 36**3 IDs, and checking each once keeps reading fast
 
 
-def join_segments(segments: list[Segment], delimiters: Delimiters = STANDARD_DELIMITERS,
-                  line_breaks: bool = False) -> str:
+def join_segments(
+    segments: list[Segment], delimiters: Delimiters = STANDARD_DELIMITERS, line_breaks: bool = False
+) -> str:
     """Write segments as X12 text; the inverse of tokenize."""
     end = delimiters.segment
     if line_breaks and end not in "\r\n":

@@ -139,8 +139,12 @@ def _coverage_dates(patient: Member | None, subscriber: Member | None):
     for member in (patient, subscriber):
         if member:
             periods += member.dates
-            periods += [period for benefit in member.benefits if benefit.code in ACTIVE_CODES
-                        for period in benefit.dates]
+            periods += [
+                period
+                for benefit in member.benefits
+                if benefit.code in ACTIVE_CODES
+                for period in benefit.dates
+            ]
     return _begins(periods), _ends(periods)
 
 
@@ -166,18 +170,22 @@ def _ends(periods: list[DatePeriod]) -> date | None:
 def _is_mental_health(benefit: Benefit) -> bool:
     # An EB without service types applies to the plan as a whole (service type 30).
     return not benefit.service_types or any(
-        service.code in MENTAL_HEALTH_SERVICE_TYPES for service in benefit.service_types)
+        service.code in MENTAL_HEALTH_SERVICE_TYPES for service in benefit.service_types
+    )
 
 
 def _specificity(benefit: Benefit) -> int:
     codes = [service.code for service in benefit.service_types] or ["30"]
-    return min((MENTAL_HEALTH_SERVICE_TYPES.index(code) for code in codes
-                if code in MENTAL_HEALTH_SERVICE_TYPES), default=len(MENTAL_HEALTH_SERVICE_TYPES))
+    return min(
+        (MENTAL_HEALTH_SERVICE_TYPES.index(code) for code in codes if code in MENTAL_HEALTH_SERVICE_TYPES),
+        default=len(MENTAL_HEALTH_SERVICE_TYPES),
+    )
 
 
 def _network(benefit: Benefit) -> str:
-    return NETWORK_INDICATORS.get(benefit.in_network.code if benefit.in_network else "U",
-                                  "network not stated")
+    return NETWORK_INDICATORS.get(
+        benefit.in_network.code if benefit.in_network else "U", "network not stated"
+    )
 
 
 def _cost_shares(benefits: list[Benefit], code: str, kind: str) -> list[CostShare]:
@@ -186,8 +194,7 @@ def _cost_shares(benefits: list[Benefit], code: str, kind: str) -> list[CostShar
 
 
 def _cost_share(benefit: Benefit, kind: str) -> CostShare:
-    services = [service for service in benefit.service_types
-                if service.code in MENTAL_HEALTH_SERVICE_TYPES]
+    services = [service for service in benefit.service_types if service.code in MENTAL_HEALTH_SERVICE_TYPES]
     percent = benefit.percent * 100 if benefit.percent is not None else None
     return CostShare(
         kind=kind,
@@ -206,8 +213,7 @@ def _cost_share(benefit: Benefit, kind: str) -> CostShare:
 def _accumulators(benefits: list[Benefit], code: str) -> list[Accumulator]:
     """Merge the total (calendar year etc.), year-to-date and remaining EBs per network."""
     found: dict[tuple[str, str], Accumulator] = {}
-    for benefit in sorted((b for b in benefits if b.code == code and b.amount is not None),
-                          key=_specificity):
+    for benefit in sorted((b for b in benefits if b.code == code and b.amount is not None), key=_specificity):
         level = benefit.coverage_level.meaning if benefit.coverage_level else "individual"
         key = (_network(benefit), level)
         accumulator = found.setdefault(key, Accumulator(*key))
@@ -268,8 +274,9 @@ def _contacts(benefits: list[Benefit]) -> list[str]:
             continue
         services = ", ".join(service.meaning for service in benefit.service_types)
         for entity in benefit.related_entities:
-            channels = "; ".join(f"{kind} {value}" for contact in entity.contacts
-                                 for kind, value in contact.channels.items())
+            channels = "; ".join(
+                f"{kind} {value}" for contact in entity.contacts for kind, value in contact.channels.items()
+            )
             text = f"For {services or 'these benefits'}, contact {entity.name}"
             contacts.append(text + (f" ({channels})" if channels else ""))
     return contacts
@@ -278,8 +285,7 @@ def _contacts(benefits: list[Benefit]) -> list[str]:
 def _lines(summary: BehavioralHealthSummary) -> list[str]:
     lines = [_status_line(summary)]
     for rejection in summary.rejections:
-        lines.append(f"The payer could not answer: {rejection.reason.meaning}. "
-                     f"{rejection.what_to_fix}")
+        lines.append(f"The payer could not answer: {rejection.reason.meaning}. {rejection.what_to_fix}")
     lines += [_cost_share_line(share) for share in summary.copays + summary.coinsurance]
     lines += [_accumulator_line("Deductible", item) for item in summary.deductibles]
     lines += [_accumulator_line("Out-of-pocket maximum", item) for item in summary.out_of_pocket]
@@ -290,8 +296,10 @@ def _lines(summary: BehavioralHealthSummary) -> list[str]:
     lines += [contact + "." for contact in summary.contacts]
     lines += summary.messages
     if summary.status == "active" and summary.in_network is None:
-        lines.append("The response does not confirm whether this clinic is in the plan's "
-                     "network; check the payer directory.")
+        lines.append(
+            "The response does not confirm whether this clinic is in the plan's "
+            "network; check the payer directory."
+        )
     return lines
 
 

@@ -27,9 +27,10 @@ def test_demo_notes_and_consents_are_signed_at_plausible_past_times():
     assert len({note.signed_at.date() for note in notes}) > 5
     # Sessions later today or ahead are booked, not completed, and have no signed note.
     for session in TherapySession.objects.filter(scheduled_at__gt=started):
-        assert session.status == "scheduled" and not ProgressNote.objects.filter(
-            session=session, signed_at__isnull=False
-        ).exists()
+        assert (
+            session.status == "scheduled"
+            and not ProgressNote.objects.filter(session=session, signed_at__isnull=False).exists()
+        )
 
     published = {d.pk: d.published_at for d in ConsentDocument.objects.all()}
     signatures = list(ConsentSignature.objects.defer("pdf"))

@@ -14,7 +14,9 @@ from kapcare.integration.tests.conftest import make_dosing
 from kapcare.sessions.models import DosingSession
 
 
-@pytest.mark.parametrize(("model", "name"), [(TherapySession, "follows_dosing"), (JournalEntry, "after_dosing")])
+@pytest.mark.parametrize(
+    ("model", "name"), [(TherapySession, "follows_dosing"), (JournalEntry, "after_dosing")]
+)
 def test_the_links_are_protected_foreign_keys_to_the_dosing_session(model, name):
     field = model._meta.get_field(name)
     assert field.related_model is DosingSession
@@ -58,6 +60,8 @@ def test_booking_offers_only_this_courses_dosing_sessions(signed_in, therapist, 
         "therapist": therapist.pk,
         "mode": "in_person",
     }
-    response = signed_in(therapist).post(reverse("integration:schedule", kwargs={"pk": active.patient.pk}), data)
+    response = signed_in(therapist).post(
+        reverse("integration:schedule", kwargs={"pk": active.patient.pk}), data
+    )
     assert "Select a valid choice" in response.content.decode()
     assert not TherapySession.objects.exists()

@@ -232,12 +232,15 @@ def test_closing_all_matching_asks_first_and_spares_leads_that_arrive_meanwhile(
     for n in range(3):
         Lead.objects.create(clinic=clinic, kind=Kind.MESSAGE, name=f"Bot {n}", email=f"bot{n}@spam.example")
     client = signed_in(intake)
-    asked = client.post(reverse("leads:bulk_close"), {"scope": "matching", "filter": "q=spam.example", "reason": "spam"})
+    asked = client.post(
+        reverse("leads:bulk_close"), {"scope": "matching", "filter": "q=spam.example", "reason": "spam"}
+    )
     assert "Close 3 open leads?" in asked.text and "Bot 2" in asked.text
     upto = re.search(r'name="upto" value="(\d+)"', asked.text).group(1)
     late = Lead.objects.create(clinic=clinic, kind=Kind.MESSAGE, name="Real person", email="me@spam.example")
     client.post(
-        reverse("leads:bulk_close"), {"scope": "matching", "filter": "q=spam.example", "reason": "spam", "upto": upto}
+        reverse("leads:bulk_close"),
+        {"scope": "matching", "filter": "q=spam.example", "reason": "spam", "upto": upto},
     )
     assert Lead.objects.filter(status=Status.CLOSED).count() == 3
     late.refresh_from_db()
@@ -250,7 +253,12 @@ def test_the_staff_email_is_queued_with_the_lead_and_sent_by_the_worker(client, 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     client.post(
         reverse("website:contact"),
-        {"name": "Wren Ashdown", "email": "wren@example.com", "preferred_contact": "email", "message": "Hello"},
+        {
+            "name": "Wren Ashdown",
+            "email": "wren@example.com",
+            "preferred_contact": "email",
+            "message": "Hello",
+        },
     )
     assert mail.outbox == []  # the visitor's page did not wait on the mail server
     (queued,) = DBTaskResult.objects.all()

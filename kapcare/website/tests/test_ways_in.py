@@ -251,26 +251,39 @@ def test_the_gad2_threshold_is_the_clinics_setting_and_unset_by_default(client, 
     assert "worry or nervousness" in text
 
 
-def test_behind_the_clinics_proxy_the_limit_counts_the_visitors_address_not_the_proxys(client, clinic, settings):
+def test_behind_the_clinics_proxy_the_limit_counts_the_visitors_address_not_the_proxys(
+    client, clinic, settings
+):
     settings.WEBSITE_FORM_LIMIT_PER_HOUR = 2
     settings.PROXY_COUNT = 1
     proxy = {"REMOTE_ADDR": "10.0.0.2"}
     for _ in range(2):
         client.post(reverse("website:contact"), CONTACT, HTTP_X_FORWARDED_FOR="198.51.100.4", **proxy)
-    assert client.post(
-        reverse("website:contact"), CONTACT, HTTP_X_FORWARDED_FOR="198.51.100.4", **proxy
-    ).status_code == 429
+    assert (
+        client.post(
+            reverse("website:contact"), CONTACT, HTTP_X_FORWARDED_FOR="198.51.100.4", **proxy
+        ).status_code
+        == 429
+    )
     # A second visitor through the same proxy is not limited by the first.
-    assert client.post(
-        reverse("website:contact"), CONTACT, HTTP_X_FORWARDED_FOR="198.51.100.5", **proxy
-    ).status_code == 302
+    assert (
+        client.post(
+            reverse("website:contact"), CONTACT, HTTP_X_FORWARDED_FOR="198.51.100.5", **proxy
+        ).status_code
+        == 302
+    )
     # A forged leftmost entry does not escape the limit: the proxy appends the real address.
-    assert client.post(
-        reverse("website:contact"), CONTACT, HTTP_X_FORWARDED_FOR="1.2.3.4, 198.51.100.4", **proxy
-    ).status_code == 429
+    assert (
+        client.post(
+            reverse("website:contact"), CONTACT, HTTP_X_FORWARDED_FOR="1.2.3.4, 198.51.100.4", **proxy
+        ).status_code
+        == 429
+    )
 
 
-def test_the_guides_emails_are_queued_for_the_worker_not_sent_while_the_visitor_waits(client, clinic, guide, settings):
+def test_the_guides_emails_are_queued_for_the_worker_not_sent_while_the_visitor_waits(
+    client, clinic, guide, settings
+):
     from django_tasks_db.models import DBTaskResult
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
