@@ -43,6 +43,8 @@ def test_the_panel_shows_medications_from_other_records_apart_from_the_evaluatio
     evaluation = make_evaluation(course)
     Medication.objects.create(evaluation=evaluation, name="sertraline", drug_class="ssri")
     outside(patient)
+    # Withdrawn before any dose: a statement's not-taken, the prescription's own status said too.
+    outside(patient, code="596", display="alprazolam", status="not-taken", request_status="cancelled")
     outside(
         patient,
         code="28439",
@@ -63,9 +65,10 @@ def test_the_panel_shows_medications_from_other_records_apart_from_the_evaluatio
     assert "not the evaluation's medications and no screening rule reads them" in page
     assert "reconcile with the evaluation's medication list" in page
     assert "RxNorm 6470" in page and "Lorazepam 0.5 MG Oral Tablet" in page and "(lorazepam)" in page
-    assert "Active · prescription active" in page and "written 2023-02-14" in page
+    assert "Active · a prescription</td>" in page and "prescribed 2023-02-14" in page
     assert "0.5 mg at night as needed for sleep" in page and "import by registry feed" in page
-    assert "RxNorm 28439" in page and "Stopped" in page and "2019-06 to 2021-01-05" in page
+    assert "RxNorm 28439" in page and "Stopped</td>" in page and "taken 2019-06 to 2021-01-05" in page
+    assert "Not taken · a prescription, sent as cancelled" in page
     assert page.index("RxNorm 6470") < page.index("RxNorm 28439")  # the latest first
     assert "Mark entered in error" in page
     # Viewing the panel is audited as the patient's chart is.
