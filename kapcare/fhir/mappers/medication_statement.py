@@ -27,6 +27,7 @@ from kapcare.fhir.mappers.condition import date_time, source_of, subject_of
 from kapcare.fhir.registry import CompositeMapper, Include, Mapper, SearchParam, patient_filter
 
 UCUM = "http://unitsofmeasure.org"
+STATUS = "http://hl7.org/fhir/CodeSystem/medication-statement-status"
 PREFIX = "outside-"
 NOTHING = Q(pk__in=[])
 # A MedicationRequest's intents that are a prescription; a proposal, plan or option is not one.
@@ -35,8 +36,14 @@ PRESCRIBED = ("order", "original-order", "reflex-order", "filler-order", "instan
 REQUEST_KEPT = {"status", "intent", "medicationCodeableConcept", "subject", "authoredOn"}
 
 
+def status_code(value: str) -> str | None:
+    """The status a token search value names, or None when it names another system."""
+    system, bar, code = value.rpartition("|")
+    return None if bar and system not in ("", STATUS) else code
+
+
 def evaluation_status(value: str, modifier: str, ctx) -> Q:
-    return Q() if value == "active" else NOTHING
+    return Q() if status_code(value) == "active" else NOTHING
 
 
 def no_code(value: str, modifier: str, ctx) -> Q:
@@ -45,7 +52,8 @@ def no_code(value: str, modifier: str, ctx) -> Q:
 
 
 def outside_status(value: str, modifier: str, ctx) -> Q:
-    return Q(status=value.rpartition("|")[2])
+    code = status_code(value)
+    return NOTHING if code is None else Q(status=code)
 
 
 def outside_code(value: str, modifier: str, ctx) -> Q:

@@ -178,6 +178,8 @@ def test_search_finds_the_evaluations_medications_and_those_from_elsewhere(mixed
     assert total(status="active") == 2  # the evaluation's, and lamotrigine
     assert total(status="stopped") == 1
     assert total(status="stopped,active") == 3
+    assert total(status="http://hl7.org/fhir/CodeSystem/medication-statement-status|active") == 2
+    assert total(status="http://example.org/statuses|active") == 0
     assert total(code=f"{RXNORM}|28439") == 1
     assert total(code="6470") == 1
     assert total(code="http://snomed.info/sct|6470") == 0
@@ -325,3 +327,29 @@ def test_a_medication_request_posted_to_its_own_address_is_not_served(fhir, pati
     response = fhir().post("MedicationStatement", prescription(f"Patient/{patient.pk}"))
     assert response.status_code == 400  # the import alone keeps a prescription as a statement
     assert not OutsideMedication.objects.exists()
+
+
+def test_a_conditional_create_gives_back_the_medication_kept_before(fhir, patient):
+    api = fhir()
+    first = api.post("MedicationStatement", statement(patient.pk))
+    again = api.post(
+        "MedicationStatement",
+        statement(patient.pk),
+        HTTP_IF_NONE_EXIST=f"patient={patient.pk}&code={RXNORM}|28439",
+    )
+    assert again.status_code == 200, again.content
+    assert body(again)["id"] == body(first)["id"]
+    assert OutsideMedication.objects.count() == 1
+
+
+def test_a_transaction_creates_a_patient_and_their_medication_together(fhir):
+    uuid = "urn:uuid:4c1b8a40-3c21-4b7e-9f0e-2d6c8e5a7b03"
+    sent = statement(0) | {"subject": {"reference": uuid}}
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [post_entry(new_patient("Cole"), uuid), post_entry(sent)],
+    }
+    response = fhir().post("", bundle)
+    assert response.status_code == 200, response.content
+    assert OutsideMedication.objects.get().patient.legal_last_name == "Cole"
