@@ -285,7 +285,7 @@ def converted_types() -> dict[str, str]:
     return {sent: name for name in registry().types() for sent in registry().get(name).converts}
 
 
-def run_converted(caller, item: dict, index: int, references: dict, as_type: str) -> api.Result:
+def run_converted(caller, item: dict, references: dict, as_type: str) -> api.Result:
     """An import's entry of a type kapcare keeps as another (a prescription as a medication
     recorded elsewhere), created as that type."""
     resource = rewrite(item.get("resource"), references)
@@ -319,7 +319,7 @@ def import_bundle(caller, body) -> api.Result:
             try:
                 with transaction.atomic() if kind in SKIPPABLE else contextlib.nullcontext():
                     if kind in converted:
-                        result = run_converted(caller, item, index, references, converted[kind])
+                        result = run_converted(caller, item, references, converted[kind])
                     else:
                         result = run_entry(caller, item, index, references)
             except FhirError as error:
