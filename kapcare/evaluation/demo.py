@@ -13,9 +13,10 @@ from kapcare.evaluation.models import (
     Evaluation,
     Medication,
     OutsideCondition,
+    OutsideMedication,
     TreatmentPlan,
 )
-from kapcare.evaluation.models.outside import ICD10CM, SNOMED
+from kapcare.evaluation.models.outside import ICD10CM, RXNORM, SNOMED
 from kapcare.evaluation.signing import dose_for, findings_for
 from kapcare.lib import spravato as label
 from kapcare.patients.demo import SPRAVATO_START_REASON
@@ -116,10 +117,13 @@ def load(demo) -> None:
         counts["plans"] += 1
     imported = conditions_from_another_record(clinic)
     counts["conditions from another record"] = imported
+    prescribed = medications_from_another_record(clinic)
+    counts["medications from another record"] = prescribed
     record(None, "create", clinic=clinic, actor="kapcare demo", detail={"demo preparation": counts})
     demo.say(
         f"{counts['evaluations']} evaluations, {counts['decisions']} signed decisions, "
-        f"{counts['plans']} treatment plans, {imported} conditions imported from another record"
+        f"{counts['plans']} treatment plans, {imported} conditions and {prescribed} medications "
+        "imported from another record"
     )
 
 
@@ -175,6 +179,52 @@ def conditions_from_another_record(clinic) -> int:
         condition.derive_spans()  # bulk_create does not call save()
     OutsideCondition.objects.bulk_create(conditions)
     return len(IMPORTED)
+
+
+# The same record's prescriptions (MedicationRequest, RxNorm ingredient codes), as an import keeps
+# them: one the prescriber must weigh for ketamine (a benzodiazepine), and one stopped.
+PRESCRIBED = [
+    dict(
+        code="6470",
+        display="lorazepam",
+        text="Lorazepam 0.5 mg oral tablet",
+        status="active",
+        request_status="active",
+        authored_on="2024-09-03T10:20:00-07:00",
+        dated=datetime(2024, 9, 3, 17, 20, tzinfo=UTC),
+        dosage="0.5 mg by mouth at bedtime as needed for sleep",
+    ),
+    dict(
+        code="28439",
+        display="lamotrigine",
+        text="Lamotrigine 100 mg oral tablet",
+        status="stopped",
+        request_status="stopped",
+        authored_on="2021-04",
+        dated=datetime(2021, 4, 1, tzinfo=UTC),
+        dosage="100 mg by mouth twice a day",
+    ),
+]
+
+
+def medications_from_another_record(clinic) -> int:
+    """The prescriptions in the same patient's primary-care record: for the prescriber to
+    reconcile with (not to count among) the evaluation's medication list."""
+    condition = OutsideCondition.objects.filter(clinic=clinic).select_related("patient").first()
+    if condition is None:
+        return 0
+    OutsideMedication.objects.bulk_create(
+        OutsideMedication(
+            clinic=clinic,
+            patient=condition.patient,
+            system=RXNORM,
+            sent_as="MedicationRequest",
+            source="import by Riverside Family Medicine",
+            **fields,
+        )
+        for fields in PRESCRIBED
+    )
+    return len(PRESCRIBED)
 
 
 def make_evaluation(course, picture: dict, rng) -> Evaluation:

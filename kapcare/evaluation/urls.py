@@ -19,6 +19,11 @@ urlpatterns = [
         views.outside_condition_in_error,
         name="outside_condition_in_error",
     ),
+    path(
+        "outside-medications/<int:pk>/entered-in-error/",
+        views.outside_medication_in_error,
+        name="outside_medication_in_error",
+    ),
     path("icd-10-cm/", views.icd_search, name="icd_search"),
     path("protocol/", views.protocol, name="protocol"),
     path("protocol/new/", views.protocol_edit, name="protocol_edit"),

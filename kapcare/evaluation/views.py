@@ -25,6 +25,7 @@ from kapcare.evaluation.models import (
     Evaluation,
     Medication,
     OutsideCondition,
+    OutsideMedication,
     PlanMedication,
     TreatmentPlan,
 )
@@ -320,7 +321,7 @@ def panel(request, pk):
         "can_mark_error": allows(role, "evaluation.edit"),
     }
     if clinical:
-        context |= outside_conditions(patient)
+        context |= outside_conditions(patient) | outside_medications(patient)
     if course is not None:
         course.patient = patient
         current = evaluation_of(course)
@@ -385,6 +386,44 @@ def outside_condition_in_error(request, pk):
     else:
         messages.success(request, f"{condition.system_name} {condition.code} is marked entered in error.")
     return redirect("patients:chart", pk=condition.patient_id)
+
+
+MEDICATIONS_SHOWN = 20  # medications from other records on the chart, latest first
+
+
+def outside_medications(patient) -> dict:
+    """The patient's medications recorded elsewhere (sent through the FHIR API, or an imported
+    record's prescriptions), for the prescriber to reconcile with the evaluation's list: no
+    screening rule reads them. Those entered in error are listed apart, with who said so and why."""
+    kept = (
+        OutsideMedication.objects.filter(clinic=patient.clinic_id, patient=patient)
+        .select_related("error_by")
+        .order_by(F("dated").desc(nulls_last=True), "-pk")
+    )
+    shown, count = first_and_count(kept, MEDICATIONS_SHOWN)
+    return {
+        "outside_medications": [m for m in shown if not m.in_error],
+        "medications_in_error": [m for m in shown if m.in_error],
+        "medications_count": count,
+        "medications_shown": len(shown),
+    }
+
+
+@require_POST
+@staff_view("evaluation.edit")
+def outside_medication_in_error(request, pk):
+    """Mark a medication from another record entered in error (a wrong record, the wrong patient),
+    with the reason; it stays on the record, apart."""
+    medication = get_object_for_user(request, OutsideMedication.objects.all(), pk=pk)
+    try:
+        medication.mark_entered_in_error(
+            by=request.user, reason=request.POST.get("reason", ""), request=request
+        )
+    except PreparationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"RxNorm {medication.code} is marked entered in error.")
+    return redirect("patients:chart", pk=medication.patient_id)
 
 
 @require_GET

@@ -164,11 +164,20 @@ def vread(caller: Caller, resource_type: str, resource_id: str, version_id: str)
     return Result(200, resource, version_headers(resource))
 
 
-def parse_resource(mapper, body, resource_id: str | None = None) -> dict:
-    """The incoming resource, checked against FHIR R4 (fhir.resources) before kapcare reads it."""
+def parse_resource(mapper, body, resource_id: str | None = None, *, sent_as: str = "") -> dict:
+    """The incoming resource, checked against FHIR R4 (fhir.resources) before kapcare reads it;
+    `sent_as` another type the mapper converts (an import's MedicationRequest)."""
     if not isinstance(body, dict):
         raise FhirError(400, "The body must be one JSON object: a FHIR resource.", code="structure")
     kind = body.get("resourceType")
+    if sent_as and kind == sent_as and kind in mapper.converts:
+        try:
+            mapper.converts[kind].model_validate(body)
+        except ValidationError as error:
+            raise from_validation_error(kind, error) from None
+        except (ValueError, TypeError) as error:
+            raise FhirError(400, f"{kind}: {error}", code="structure") from None
+        return body
     if kind != mapper.resource_type:
         raise FhirError(
             400,
@@ -203,10 +212,10 @@ def require_writable(mapper, interaction: str) -> None:
         )
 
 
-def create(caller: Caller, resource_type: str, body, *, if_none_exist: str = "") -> Result:
+def create(caller: Caller, resource_type: str, body, *, if_none_exist: str = "", sent_as: str = "") -> Result:
     mapper = mapper_for(resource_type)
     check_create(caller, mapper)
-    resource = parse_resource(mapper, body)
+    resource = parse_resource(mapper, body, sent_as=sent_as)
     if mapper.ingests:
         # Readings go through their app's own way in, which keeps them once per identifier.
         answer = ingest.ingest(caller, mapper, [resource], kind=None)[0]
@@ -231,13 +240,14 @@ def create(caller: Caller, resource_type: str, body, *, if_none_exist: str = "")
             "create" if before is None else "update",
             obj,
             patient=mapper.patient_id(obj),
-            detail={"fhir": f"{resource_type}/{version.resource_id}"},
+            detail={"fhir": f"{resource_type}/{version.resource_id}"}
+            | ({"sent as": sent_as} if sent_as else {}),
         )
     stored = versions.with_meta(version.resource, version)
     headers = version_headers(stored) | {
         "Location": f"{caller.base}/{resource_type}/{version.resource_id}/_history/{version.version}"
     }
-    notes = kept.warnings(resource, stored) + mapper.created_notes(obj)
+    notes = mapper.not_kept(resource, stored) + mapper.created_notes(obj)
     if before is not None:
         notes.append(
             issue(

@@ -20,7 +20,9 @@ from kapcare.fhir.errors import FhirError, issue, outcome
 from kapcare.fhir.registry import registry
 
 # Types whose entries an import skips, with the reason, when kapcare cannot keep one as sent.
-SKIPPABLE = {"Condition"}
+SKIPPABLE = {"Condition", "MedicationStatement", "MedicationRequest"}
+# What an import says it made of the types it keeps as another (mappers' `converts`).
+KEPT_AS = {"MedicationRequest": "as medications from other records"}
 ORDER = {"DELETE": 0, "POST": 1, "PUT": 2, "PATCH": 2, "GET": 3, "HEAD": 3}
 REASONS = {
     200: "OK",
@@ -278,17 +280,30 @@ def why_skipped(kind: str) -> str:
     return f"kapcare does not keep {kind}."
 
 
+def converted_types() -> dict[str, str]:
+    """Each type an import keeps as another: {"MedicationRequest": "MedicationStatement"}."""
+    return {sent: name for name in registry().types() for sent in registry().get(name).converts}
+
+
+def run_converted(caller, item: dict, references: dict, as_type: str) -> api.Result:
+    """An import's entry of a type kapcare keeps as another (a prescription as a medication
+    recorded elsewhere), created as that type."""
+    resource = rewrite(item.get("resource"), references)
+    return api.create(caller, as_type, resource, sent_as=item["request"]["url"])
+
+
 def import_bundle(caller, body) -> api.Result:
     """Load the entries kapcare keeps, atomically; say what was loaded and what was skipped, by
     type, and which elements of what was loaded were not kept (kept.py)."""
     entries = check_bundle(body, ("transaction", "batch", "collection"))
     keep, readings, skipped = [], [], Counter()
+    converted = converted_types()
     for index, item in enumerate(entries):
         kind = (item.get("resource") or {}).get("resourceType", "")
         mapper = registry().get(kind)
         if mapper is not None and mapper.ingests:
             readings.append(index)
-        elif mapper is not None and mapper.creatable:
+        elif (mapper is not None and mapper.creatable) or kind in converted:
             keep.append((index, {**item, "request": {"method": "POST", "url": kind}}))
         else:
             skipped[(kind or "(no resource)", why_skipped(kind))] += 1
@@ -303,12 +318,15 @@ def import_bundle(caller, body) -> api.Result:
             kind = item["request"]["url"]
             try:
                 with transaction.atomic() if kind in SKIPPABLE else contextlib.nullcontext():
-                    result = run_entry(caller, item, index, references)
+                    if kind in converted:
+                        result = run_converted(caller, item, references, converted[kind])
+                    else:
+                        result = run_entry(caller, item, index, references)
             except FhirError as error:
                 if kind in SKIPPABLE and error.status == 422:
-                    # A condition kapcare cannot keep as sent (coded in another system, say):
-                    # skipped with its reason, like a vital sign it does not keep.
-                    skipped[(kind, re.sub(r"^Condition\.\S*: ", "", error.issues[0]["diagnostics"]))] += 1
+                    # A condition or medication kapcare cannot keep as sent (coded in another
+                    # system, say): skipped with its reason, like a vital sign it does not keep.
+                    skipped[(kind, re.sub(rf"^{kind}\.\S*: ", "", error.issues[0]["diagnostics"]))] += 1
                     continue
                 raise placed(error, index) from None
             loaded[kind] += 1
@@ -335,7 +353,11 @@ def import_bundle(caller, body) -> api.Result:
                 else:
                     loaded["Observation"] += 1
     issues = [
-        issue(f"Loaded {count} {kind}.", severity="information", code="informational")
+        issue(
+            f"Loaded {' '.join(filter(None, (str(count), kind, KEPT_AS.get(kind))))}.",
+            severity="information",
+            code="informational",
+        )
         for kind, count in sorted(loaded.items())
     ]
     issues += [

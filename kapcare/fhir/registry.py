@@ -62,6 +62,9 @@ class Mapper:
     create_replaces: ClassVar[bool] = False
     # Whether creates go through the app's own ingest (kapcare.fhir.ingest) rather than `create`.
     ingests: ClassVar[bool] = False
+    # Other resource types an import keeps as this one (a MedicationRequest as a medication
+    # recorded elsewhere), each with the model that validates it; `create` is given them as sent.
+    converts: ClassVar[dict[str, type]] = {}
     # The model field that says when the record last changed, for _lastUpdated and _since; or an
     # expression over fields, with `last_updated` giving the same for a record.
     last_updated_field: ClassVar[Any] = None
@@ -84,6 +87,12 @@ class Mapper:
 
     def save(self, obj) -> None:
         obj.save()
+
+    def not_kept(self, sent: dict, stored: dict) -> list[dict]:
+        """What of the resource sent was not kept (kept.py), as OperationOutcome issues."""
+        from kapcare.fhir import kept
+
+        return kept.warnings(sent, stored)
 
     def created_notes(self, obj) -> list[dict]:
         """Warnings about a record just created that the client should know of (OperationOutcome

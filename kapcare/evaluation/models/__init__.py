@@ -1,5 +1,5 @@
 from kapcare.evaluation.models.evaluation import Allergy, Diagnosis, DoseUnit, Evaluation, Medication
-from kapcare.evaluation.models.outside import OutsideCondition
+from kapcare.evaluation.models.outside import OutsideCondition, OutsideMedication
 from kapcare.evaluation.models.signed import (
     Addendum,
     EligibilityDecision,
@@ -25,6 +25,7 @@ __all__ = [
     "Medication",
     "Outcome",
     "OutsideCondition",
+    "OutsideMedication",
     "PlanDoseUnit",
     "PlanMedication",
     "Route",

@@ -43,6 +43,24 @@ def outside_condition(cast):
     return {"pk": condition.pk}
 
 
+def outside_medication(cast):
+    from kapcare.evaluation.models import OutsideMedication
+    from kapcare.evaluation.models.outside import RXNORM
+
+    medication = OutsideMedication.objects.filter(
+        patient=cast["patient"]
+    ).first() or OutsideMedication.objects.create(
+        clinic=cast["clinic"],
+        patient=cast["patient"],
+        system=RXNORM,
+        code="6470",
+        display="lorazepam",
+        status="active",
+        source="import by role walk",
+    )
+    return {"pk": medication.pk}
+
+
 URLS = {
     "evaluation:evaluation": (lambda cast: {"pk": cast["course"].pk}, "get"),
     "evaluation:screen": (lambda cast: {"pk": cast["course"].pk}, "post"),
@@ -55,6 +73,7 @@ URLS = {
     "evaluation:plan_addendum": (plan, "post"),
     "evaluation:panel": (lambda cast: {"pk": cast["patient"].pk}, "get"),
     "evaluation:outside_condition_in_error": (outside_condition, "post"),
+    "evaluation:outside_medication_in_error": (outside_medication, "post"),
     "evaluation:icd_search": (lambda cast: {}, "get"),
     "evaluation:protocol": (lambda cast: {}, "get"),
     "evaluation:protocol_edit": (lambda cast: {}, "get"),

@@ -68,3 +68,18 @@ def test_the_demo_has_a_patient_in_evaluation_with_conditions_from_another_recor
     patient = kept[0].patient
     assert patient.courses.filter(state="evaluating", evaluations__isnull=False).exists()
     assert not Evaluation.objects.filter(course__patient=patient, diagnoses__code="K21.9").exists()
+
+
+@pytest.mark.django_db
+def test_the_same_patient_has_medications_from_another_record_apart_from_the_evaluations():
+    from kapcare.evaluation.models import Medication, OutsideCondition, OutsideMedication
+
+    call_command("demo")
+    kept = list(OutsideMedication.objects.order_by("code"))
+    assert [(m.code, m.status, m.sent_as) for m in kept] == [
+        ("28439", "stopped", "MedicationRequest"),
+        ("6470", "active", "MedicationRequest"),
+    ]
+    patient = OutsideCondition.objects.first().patient
+    assert {m.patient_id for m in kept} == {patient.pk}
+    assert not Medication.objects.filter(evaluation__patient=patient, name__icontains="lorazepam").exists()

@@ -280,8 +280,8 @@ class ConditionMapper(CompositeMapper):
         return self.writes.last_updated(obj)
 
 
-def refused(element: str, message: str) -> FhirError:
-    where = f"Condition.{element}"
+def refused(element: str, message: str, kind: str = "Condition") -> FhirError:
+    where = f"{kind}.{element}"
     return FhirError(422, f"{where}: {message}", code="invalid", expression=where)
 
 
@@ -317,7 +317,7 @@ def outside_condition(resource: dict, caller) -> OutsideCondition:
     return condition
 
 
-def subject_of(resource: dict, caller):
+def subject_of(resource: dict, caller, kind: str = "Condition"):
     from kapcare.patients.models import Patient
 
     reference = (resource.get("subject") or {}).get("reference", "")
@@ -327,10 +327,12 @@ def subject_of(resource: dict, caller):
         patient = Patient.objects.filter(clinic=caller.clinic, pk=target).first()
     if patient is None:
         said = f"{reference!r} is not" if reference else "give"
+        what = "condition" if kind == "Condition" else "medication"
         raise refused(
             "subject",
-            f"{said} Patient/{{id}} of a patient of this clinic: a condition is kept only for one of "
+            f"{said} Patient/{{id}} of a patient of this clinic: a {what} is kept only for one of "
             "the clinic's patients (POST the Patient first, or send both in a transaction).",
+            kind,
         )
     return patient
 
@@ -369,7 +371,7 @@ def category_of(resource: dict) -> str:
     return ""  # another category (or none) is left, and said back as not kept
 
 
-def date_time(resource: dict, element: str):
+def date_time(resource: dict, element: str, kind: str = "Condition"):
     """The dateTime as sent, and the first moment it allows; an onset given another way
     (onsetAge, onsetString) is left, and said back as not kept."""
     text = resource.get(element) or ""
@@ -378,7 +380,7 @@ def date_time(resource: dict, element: str):
     try:
         return text, span(text)[0]
     except ValueError:
-        raise refused(element, f"{text!r} is not a dateTime kapcare can read.") from None
+        raise refused(element, f"{text!r} is not a dateTime kapcare can read.", kind) from None
 
 
 def source_of(caller) -> str:
