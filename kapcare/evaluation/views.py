@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -351,79 +352,58 @@ def panel(request, pk):
 
 
 OUTSIDE_SHOWN = 20  # conditions from other records on the chart, latest onset first
+MEDICATIONS_SHOWN = 20  # medications from other records on the chart, latest first
+
+
+def from_other_records(model, patient, order, shown: int) -> tuple[list, list, int, int]:
+    """The latest few of a patient's records kept from elsewhere: those in force, those marked
+    entered in error (listed apart, with who said so and why), how many there are and how many
+    are shown."""
+    kept = model.objects.filter(clinic=patient.clinic_id, patient=patient).select_related("error_by")
+    first, count = first_and_count(kept.order_by(F(order).desc(nulls_last=True), "-pk"), shown)
+    return [r for r in first if not r.in_error], [r for r in first if r.in_error], count, len(first)
 
 
 def outside_conditions(patient) -> dict:
     """The patient's conditions recorded elsewhere (sent through the FHIR API or imported), for the
-    prescriber to weigh: not the evaluation's diagnoses, read by no screening rule. Those entered in
-    error are listed apart, with who said so and why."""
-    kept = (
-        OutsideCondition.objects.filter(clinic=patient.clinic_id, patient=patient)
-        .select_related("error_by")
-        .order_by(F("onset_start").desc(nulls_last=True), "-pk")
-    )
-    shown, count = first_and_count(kept, OUTSIDE_SHOWN)
-    return {
-        "outside_conditions": [c for c in shown if not c.in_error],
-        "outside_in_error": [c for c in shown if c.in_error],
-        "outside_count": count,
-        "outside_shown": len(shown),
-    }
-
-
-@require_POST
-@staff_view("evaluation.edit")
-def outside_condition_in_error(request, pk):
-    """Mark a condition from another record entered in error (a wrong record, the wrong patient),
-    with the reason; it stays on the record, apart."""
-    condition = get_object_for_user(request, OutsideCondition.objects.all(), pk=pk)
-    try:
-        condition.mark_entered_in_error(
-            by=request.user, reason=request.POST.get("reason", ""), request=request
-        )
-    except PreparationError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, f"{condition.system_name} {condition.code} is marked entered in error.")
-    return redirect("patients:chart", pk=condition.patient_id)
-
-
-MEDICATIONS_SHOWN = 20  # medications from other records on the chart, latest first
+    prescriber to weigh: not the evaluation's diagnoses, read by no screening rule."""
+    found = from_other_records(OutsideCondition, patient, "onset_start", OUTSIDE_SHOWN)
+    keys = ("outside_conditions", "outside_in_error", "outside_count", "outside_shown")
+    return dict(zip(keys, found, strict=True))
 
 
 def outside_medications(patient) -> dict:
     """The patient's medications recorded elsewhere (sent through the FHIR API, or an imported
     record's prescriptions), for the prescriber to reconcile with the evaluation's list: no
-    screening rule reads them. Those entered in error are listed apart, with who said so and why."""
-    kept = (
-        OutsideMedication.objects.filter(clinic=patient.clinic_id, patient=patient)
-        .select_related("error_by")
-        .order_by(F("dated").desc(nulls_last=True), "-pk")
-    )
-    shown, count = first_and_count(kept, MEDICATIONS_SHOWN)
-    return {
-        "outside_medications": [m for m in shown if not m.in_error],
-        "medications_in_error": [m for m in shown if m.in_error],
-        "medications_count": count,
-        "medications_shown": len(shown),
-    }
+    screening rule reads them."""
+    found = from_other_records(OutsideMedication, patient, "dated", MEDICATIONS_SHOWN)
+    keys = ("outside_medications", "medications_in_error", "medications_count", "medications_shown")
+    return dict(zip(keys, found, strict=True))
+
+
+def mark_in_error(request, model, pk, name) -> HttpResponse:
+    """Mark a record from another record entered in error (a wrong record, the wrong patient), with
+    the reason; it stays on the record, apart. Another clinic's is not found."""
+    kept = get_object_for_user(request, model.objects.all(), pk=pk)
+    try:
+        kept.mark_entered_in_error(by=request.user, reason=request.POST.get("reason", ""), request=request)
+    except PreparationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{name(kept)} is marked entered in error.")
+    return redirect("patients:chart", pk=kept.patient_id)
+
+
+@require_POST
+@staff_view("evaluation.edit")
+def outside_condition_in_error(request, pk):
+    return mark_in_error(request, OutsideCondition, pk, lambda c: f"{c.system_name} {c.code}")
 
 
 @require_POST
 @staff_view("evaluation.edit")
 def outside_medication_in_error(request, pk):
-    """Mark a medication from another record entered in error (a wrong record, the wrong patient),
-    with the reason; it stays on the record, apart."""
-    medication = get_object_for_user(request, OutsideMedication.objects.all(), pk=pk)
-    try:
-        medication.mark_entered_in_error(
-            by=request.user, reason=request.POST.get("reason", ""), request=request
-        )
-    except PreparationError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, f"RxNorm {medication.code} is marked entered in error.")
-    return redirect("patients:chart", pk=medication.patient_id)
+    return mark_in_error(request, OutsideMedication, pk, lambda m: f"RxNorm {m.code}")
 
 
 @require_GET

@@ -172,6 +172,41 @@ class CompositeMapper(Mapper):
         return part.pk_of(resource_id) if part else None
 
 
+class CompositeWithWrites(CompositeMapper):
+    """A composite type clients may create records of: those its part `writes` keeps (conditions
+    or medications recorded elsewhere, beside the evaluation's own). A create, If-None-Exist
+    before it, and what is said of one record go to that part; searches still walk every part."""
+
+    creatable = True
+    writes: ClassVar[Mapper]
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.search_params, cls.sorts, cls.includes = (
+            cls.writes.search_params,
+            cls.writes.sorts,
+            cls.writes.includes,
+        )
+
+    def queryset(self, clinic_id):
+        return self.writes.queryset(clinic_id)
+
+    def create(self, resource: dict, *, caller):
+        return self.writes.create(resource, caller=caller)
+
+    def to_resource(self, obj) -> dict:
+        return self.writes.to_resource(obj)
+
+    def id_for(self, pk) -> str:
+        return self.writes.id_for(pk)
+
+    def patient_id(self, obj):
+        return self.writes.patient_id(obj)
+
+    def last_updated(self, obj):
+        return self.writes.last_updated(obj)
+
+
 def follow(obj, path: str):
     """The value at a query path such as evaluation__patient_id, read from the object."""
     for part in path.split("__"):

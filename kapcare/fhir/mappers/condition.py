@@ -25,7 +25,7 @@ from kapcare.evaluation.models.outside import (
     VerificationStatus,
 )
 from kapcare.fhir.errors import FhirError
-from kapcare.fhir.registry import CompositeMapper, Include, Mapper, SearchParam, patient_filter
+from kapcare.fhir.registry import CompositeWithWrites, Include, Mapper, SearchParam, patient_filter
 from kapcare.fhir.search import Spans
 from kapcare.lib.partial_dates import span
 
@@ -246,38 +246,16 @@ class OutsideConditions(Mapper):
         return condition
 
 
-class ConditionMapper(CompositeMapper):
+class ConditionMapper(CompositeWithWrites):
     resource_type = "Condition"
     fhir_model = FhirCondition
     documentation = __doc__.split("\n\n")[0]
-    creatable = True
     patient_field = "patient_id"
     # Each part has its own; this one only says that _lastUpdated is searchable.
     last_updated_field = "recorded_at"
     members = (Diagnoses(), OutsideConditions())
     # A create, and If-None-Exist before it, are about the conditions clients create.
     writes = members[1]
-    search_params = writes.search_params
-    sorts = writes.sorts
-    includes = writes.includes
-
-    def queryset(self, clinic_id):
-        return self.writes.queryset(clinic_id)
-
-    def create(self, resource: dict, *, caller):
-        return self.writes.create(resource, caller=caller)
-
-    def to_resource(self, obj) -> dict:
-        return self.writes.to_resource(obj)
-
-    def id_for(self, pk) -> str:
-        return self.writes.id_for(pk)
-
-    def patient_id(self, obj):
-        return self.writes.patient_id(obj)
-
-    def last_updated(self, obj):
-        return self.writes.last_updated(obj)
 
 
 def refused(element: str, message: str, kind: str = "Condition") -> FhirError:

@@ -25,7 +25,7 @@ from kapcare.evaluation.models.outside import REQUEST_STATUS, RXNORM, Medication
 from kapcare.fhir import kept
 from kapcare.fhir.errors import FhirError, issue
 from kapcare.fhir.mappers.condition import date_time, source_of, subject_of
-from kapcare.fhir.registry import CompositeMapper, Include, Mapper, SearchParam, patient_filter
+from kapcare.fhir.registry import CompositeWithWrites, Include, Mapper, SearchParam, patient_filter
 
 UCUM = "http://unitsofmeasure.org"
 STATUS = "http://hl7.org/fhir/CodeSystem/medication-statement-status"
@@ -209,11 +209,10 @@ class OutsideMedications(Mapper):
         return medication
 
 
-class MedicationStatementMapper(CompositeMapper):
+class MedicationStatementMapper(CompositeWithWrites):
     resource_type = "MedicationStatement"
     fhir_model = FhirMedicationStatement
     documentation = __doc__.split("\n\n")[0]
-    creatable = True
     # An import keeps a prescription as a medication recorded elsewhere (bundles.import_bundle).
     converts = {"MedicationRequest": FhirMedicationRequest}
     patient_field = "patient_id"
@@ -222,27 +221,6 @@ class MedicationStatementMapper(CompositeMapper):
     members = (EvaluationMedications(), OutsideMedications())
     # A create, and If-None-Exist before it, are about the medications clients create.
     writes = members[1]
-    search_params = writes.search_params
-    sorts = writes.sorts
-    includes = writes.includes
-
-    def queryset(self, clinic_id):
-        return self.writes.queryset(clinic_id)
-
-    def create(self, resource: dict, *, caller):
-        return self.writes.create(resource, caller=caller)
-
-    def to_resource(self, obj) -> dict:
-        return self.writes.to_resource(obj)
-
-    def id_for(self, pk) -> str:
-        return self.writes.id_for(pk)
-
-    def patient_id(self, obj):
-        return self.writes.patient_id(obj)
-
-    def last_updated(self, obj):
-        return self.writes.last_updated(obj)
 
     def not_kept(self, sent: dict, stored: dict) -> list[dict]:
         """What of the resource sent was not kept. A prescription is not compared element by
