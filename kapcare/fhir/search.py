@@ -10,7 +10,7 @@ separated by commas are alternatives; a parameter repeated must hold each time.
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -213,7 +213,7 @@ def date_filter(value: str, name: str, target: "DateTarget") -> Q:
     """
     prefix, start, end = date_range(value, name)
     contained = target.starts_from(start) & target.ends_by(end)
-    if target.point and prefix in ("ge", "le"):
+    if prefix in ("ge", "le") and target.points_within(start, end):
         # For a point, "gt or eq" is simply "from the start", and "lt or eq" "before the end".
         return target.starts_from(start) if prefix == "ge" else target.ends_by(end)
     return {
@@ -234,6 +234,10 @@ class DateTarget:
     is half-open: it ends before `end`."""
 
     point = False
+
+    def points_within(self, start: datetime, end: datetime) -> bool:
+        """Whether, against a search range from start to end, every stored value behaves as a point."""
+        return self.point
 
     def present(self) -> Q:
         raise NotImplementedError
@@ -341,16 +345,29 @@ class MomentsOrDays(DateTarget):
     def starts_before(self, moment):
         return Q(**{f"{self.field}__lt": moment})
 
+    def points_within(self, start, end) -> bool:
+        # Against a range of whole UTC days (a search by day, month or year), a day compares as
+        # its midnight does: the lookups need not tell the two kinds apart.
+        return at_midnight(start) and at_midnight(end)
+
     def ends_after(self, moment):
+        if at_midnight(moment):
+            return Q(**{f"{self.field}__gte": moment})
         # A moment at or after it; a day that begins less than a day before it.
         return Q(**{f"{self.field}__gte": moment}) | Q(
             **{self.day_only: True, f"{self.field}__gt": moment - DAY}
         )
 
     def ends_by(self, moment):
+        if at_midnight(moment):
+            return Q(**{f"{self.field}__lt": moment})
         return Q(**{f"{self.field}__lte": moment - DAY}) | Q(
             **{self.day_only: False, f"{self.field}__lt": moment}
         )
+
+
+def at_midnight(moment: datetime) -> bool:
+    return moment.astimezone(UTC).time() == time(0)
 
 
 @dataclass(frozen=True)

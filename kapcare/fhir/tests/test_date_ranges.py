@@ -252,3 +252,57 @@ def test_a_session_stopped_after_the_dose_ends_when_it_was_stopped(fhir, visits,
     assert found("ge2026-03-05T10:00Z") == [f"dosing-{dosed.pk}"]
     assert found("ge2026-03-05T10:30Z") == []  # no longer open-ended
     assert found("eb2026-03-05T10:30Z") == [f"dosing-{dosed.pk}"]
+
+
+def fhir_rule(prefix: str, search: tuple, stored: tuple) -> bool:
+    """The prefix table above, over half-open ranges (a moment is [t, t + 1 microsecond))."""
+    (s, e), (a, b) = search, stored
+    eq = a >= s and b <= e
+    return {
+        "eq": eq,
+        "ne": not eq,
+        "gt": b > e,
+        "lt": a < s,
+        "ge": b > e or eq,
+        "le": a < s or eq,
+        "sa": a >= e,
+        "eb": b <= s,
+    }[prefix]
+
+
+def test_readings_by_day_and_at_a_moment_are_found_by_every_prefix_as_the_rules_say(fhir, clinic, patient):
+    from datetime import timedelta
+
+    from kapcare.lib.partial_dates import span
+
+    day, tick = timedelta(days=1), timedelta(microseconds=1)
+    kept = {}
+    for at, by_day in [
+        (datetime(1999, 7, 1, tzinfo=UTC), True),
+        (datetime(1999, 7, 2, tzinfo=UTC), True),
+        (datetime(1999, 7, 3, tzinfo=UTC), True),
+        (datetime(1999, 7, 2, tzinfo=UTC), False),
+        (datetime(1999, 7, 2, 10, 0, 30, tzinfo=UTC), False),
+        (datetime(1999, 7, 2, 23, 59, 59, tzinfo=UTC), False),
+    ]:
+        reading = VitalSign.objects.create(
+            clinic=clinic, patient=patient, taken_at=at, date_only=by_day, spo2=97
+        )
+        kept[f"vs-{reading.pk}-spo2"] = (at, at + (day if by_day else tick))
+    api = fhir()
+    values = [
+        "1999-07-02",
+        "1999-07",
+        "1999",
+        "1999-07-02T10:00",
+        "1999-07-02T00:00:00Z",
+        "1999-07-03T00:00Z",
+    ]
+    for prefix in ("eq", "ne", "gt", "lt", "ge", "le", "sa", "eb"):
+        for value in values:
+            bundle = body(
+                api.get("Observation", {"date": prefix + value, "patient": patient.pk, "_count": 50})
+            )
+            found = {entry["resource"]["id"] for entry in bundle.get("entry", [])}
+            wanted = {id_ for id_, stored in kept.items() if fhir_rule(prefix, span(value), stored)}
+            assert found == wanted, prefix + value
