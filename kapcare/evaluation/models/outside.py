@@ -43,11 +43,66 @@ class Category(models.TextChoices):
     HEALTH_CONCERN = "health-concern", "Health concern"
 
 
+class KeptFromElsewhere(models.Model):
+    """What a record of the patient's kept from elsewhere (a condition, a medication) has: the
+    sender, when kapcare kept it, and, should the clinical team mark it entered in error (a wrong
+    record, the wrong patient), who said so, when and why. It stays, and reads as such through the
+    API. Each model says which field holds its FHIR status (`status_field`)."""
+
+    status_field: str
+    noun: str
+
+    source = models.CharField(max_length=120, help_text="The API client that sent it, or the import")
+    recorded_at = models.DateTimeField(default=timezone.now)
+    error_reason = models.CharField("why it is in error", max_length=300, blank=True)
+    error_by = models.ForeignKey(
+        "clinics.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    error_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.display or self.text}".strip()
+
+    @property
+    def label(self) -> str:
+        """What the sender called it: its text, else the coding's display."""
+        return self.text or self.display
+
+    @property
+    def in_error(self) -> bool:
+        """Marked so here, or sent so by the record it came from."""
+        return getattr(self, self.status_field) == "entered-in-error"
+
+    def mark_entered_in_error(self, *, by, reason: str, request=None) -> None:
+        """Mark it entered in error, saying why: it stays on the record, apart, and its FHIR status
+        becomes entered-in-error (a new version at the next read); a blank reason, one too long or
+        a second mark changes nothing. Audited with the reason."""
+        from kapcare.audit.trail import record
+        from kapcare.evaluation.signing import PreparationError
+
+        reason = reason.strip()
+        if not reason:
+            raise PreparationError(f"Say why this {self.noun} is in error.", "reason")
+        limit = self._meta.get_field("error_reason").max_length
+        if len(reason) > limit:
+            raise PreparationError(f"Say why in at most {limit} characters; nothing was changed.", "reason")
+        if self.in_error:
+            raise PreparationError(f"This {self.noun} is already marked entered in error.")
+        setattr(self, self.status_field, "entered-in-error")
+        self.error_reason, self.error_by, self.error_at = reason, by, timezone.now()
+        with transaction.atomic():
+            self.save(update_fields=[self.status_field, "error_reason", "error_by", "error_at"])
+            record(request, "update", self, actor=by, detail={"entered_in_error": reason})
+
+
 class OutsideConditionQuerySet(ClinicScopedQuerySet):
     pass
 
 
-class OutsideCondition(models.Model):
+class OutsideCondition(KeptFromElsewhere):
     """A condition of the patient recorded somewhere else (another clinic's problem list, an
     imported record), kept as it was sent for the prescriber to weigh at the evaluation.
 
@@ -85,15 +140,7 @@ class OutsideCondition(models.Model):
     recorded_end = models.DateTimeField(
         null=True, blank=True, help_text="The moment after the last the recorded date allows"
     )
-    source = models.CharField(max_length=120, help_text="The API client that sent it, or the import")
-    recorded_at = models.DateTimeField(default=timezone.now)
-    # A member of the clinical team may mark one entered in error (a wrong record, the wrong
-    # patient); it stays, with who said so and why, and reads as such through the API.
-    error_reason = models.CharField("why it is in error", max_length=300, blank=True)
-    error_by = models.ForeignKey(
-        "clinics.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    error_at = models.DateTimeField(null=True, blank=True)
+    status_field, noun = "verification_status", "condition"
 
     objects = OutsideConditionQuerySet.as_manager()
 
@@ -112,9 +159,6 @@ class OutsideCondition(models.Model):
             ),
         ]
 
-    def __str__(self) -> str:
-        return f"{self.code} {self.display or self.text}".strip()
-
     def save(self, *args, **kwargs):
         self.derive_spans()
         super().save(*args, **kwargs)
@@ -130,11 +174,6 @@ class OutsideCondition(models.Model):
             self.recorded_start, self.recorded_end = span(self.recorded_on.isoformat())
 
     @property
-    def label(self) -> str:
-        """What the sender called it: its text, else the coding's display."""
-        return self.text or self.display
-
-    @property
     def onset_day(self) -> str:
         """The onset to the day at most, as precise as the sender gave it: 2015, 2015-10, 2015-10-31."""
         return self.onset[:10]
@@ -146,16 +185,6 @@ class OutsideCondition(models.Model):
     @property
     def system_name(self) -> str:
         return CodeSystem(self.system).label
-
-    @property
-    def in_error(self) -> bool:
-        """Marked so here, or sent so by the record it came from."""
-        return self.verification_status == VerificationStatus.ENTERED_IN_ERROR
-
-    def mark_entered_in_error(self, *, by, reason: str, request=None) -> None:
-        """Mark it entered in error, saying why: it stays on the record, apart, and its FHIR
-        verificationStatus becomes entered-in-error (a new version at the next read). Audited."""
-        mark_in_error(self, "verification_status", "condition", by=by, reason=reason, request=request)
 
 
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
@@ -201,7 +230,7 @@ class OutsideMedicationQuerySet(ClinicScopedQuerySet):
     pass
 
 
-class OutsideMedication(models.Model):
+class OutsideMedication(KeptFromElsewhere):
     """A medication the patient takes or was prescribed, recorded somewhere else (another
     clinic's medication list, a prescription in an imported record), kept as it was sent for the
     prescriber to reconcile at the evaluation: ketamine's interactions (benzodiazepines,
@@ -239,14 +268,7 @@ class OutsideMedication(models.Model):
     dated = models.DateTimeField(
         null=True, blank=True, help_text="The earliest moment of when it was taken, else prescribed"
     )
-    source = models.CharField(max_length=120, help_text="The API client that sent it, or the import")
-    recorded_at = models.DateTimeField(default=timezone.now)
-    # As for a condition: marked entered in error by the clinical team, it stays, with who and why.
-    error_reason = models.CharField("why it is in error", max_length=300, blank=True)
-    error_by = models.ForeignKey(
-        "clinics.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    error_at = models.DateTimeField(null=True, blank=True)
+    status_field, noun = "status", "medication"
 
     objects = OutsideMedicationQuerySet.as_manager()
 
@@ -273,14 +295,6 @@ class OutsideMedication(models.Model):
             ),
         ]
 
-    def __str__(self) -> str:
-        return f"{self.code} {self.display or self.text}".strip()
-
-    @property
-    def label(self) -> str:
-        """What the sender called it: its text, else the coding's display."""
-        return self.text or self.display
-
     @property
     def is_prescription(self) -> bool:
         return self.sent_as == SentAs.REQUEST
@@ -293,34 +307,3 @@ class OutsideMedication(models.Model):
     @property
     def until_day(self) -> str:
         return self.effective_end[:10]
-
-    @property
-    def in_error(self) -> bool:
-        """Marked so here, or sent so by the record it came from."""
-        return self.status == MedicationStatus.ENTERED_IN_ERROR
-
-    def mark_entered_in_error(self, *, by, reason: str, request=None) -> None:
-        """Mark it entered in error, saying why: it stays on the record, apart, and its FHIR status
-        becomes entered-in-error (a new version at the next read). Audited."""
-        mark_in_error(self, "status", "medication", by=by, reason=reason, request=request)
-
-
-def mark_in_error(kept, status_field: str, noun: str, *, by, reason: str, request) -> None:
-    """Mark a record from another record (a condition, a medication) entered in error, saying why;
-    a blank reason, one too long or a second mark changes nothing. Audited with the reason."""
-    from kapcare.audit.trail import record
-    from kapcare.evaluation.signing import PreparationError
-
-    reason = reason.strip()
-    if not reason:
-        raise PreparationError(f"Say why this {noun} is in error.", "reason")
-    limit = kept._meta.get_field("error_reason").max_length
-    if len(reason) > limit:
-        raise PreparationError(f"Say why in at most {limit} characters; nothing was changed.", "reason")
-    if kept.in_error:
-        raise PreparationError(f"This {noun} is already marked entered in error.")
-    setattr(kept, status_field, "entered-in-error")
-    kept.error_reason, kept.error_by, kept.error_at = reason, by, timezone.now()
-    with transaction.atomic():
-        kept.save(update_fields=[status_field, "error_reason", "error_by", "error_at"])
-        record(request, "update", kept, actor=by, detail={"entered_in_error": reason})
